@@ -1,0 +1,127 @@
+"""The one exception tree of qarchive; every error the CLI reports comes from here.
+
+Each class carries the process exit code the CLI uses for it, so the mapping from
+failure to exit code is written exactly once::
+
+    QarchiveError                     (1)
+    ├── UsageError                    (2)  bad input from the user
+    │   └── InvalidQuestionId         (2)  an ID or URL in none of the accepted forms
+    ├── FetchError                    (1)  the question could not be retrieved
+    │   ├── HostNotAllowed            (1)  a URL or redirect outside the configured hosts
+    │   ├── HTTPStatusError           (1)  a 4xx/5xx answer (after retries)
+    │   ├── TransportError            (1)  timeout, connection refused or reset
+    │   ├── ResponseTooLarge          (1)  a body over the size cap
+    │   └── ErrorPage                 (1)  an error or maintenance page served with HTTP 200
+    ├── ParseError                    (1)  content that does not give a valid record
+    │   └── UnknownFormat             (1)  a page in no layout we know
+    ├── NotArchived                   (1)  asked to show a question the archive lacks
+    ├── ArchiveLocked                 (3)  another qarchive process holds the archive
+    └── ArchiveDamaged                (4)  a file in the archive is unreadable or corrupt
+
+Context travels as keyword-only attributes (``url``, ``question_id``, ``path``) so
+callers can act on it without parsing messages.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArchiveDamaged",
+    "ArchiveLocked",
+    "ErrorPage",
+    "FetchError",
+    "HTTPStatusError",
+    "HostNotAllowed",
+    "InvalidQuestionId",
+    "NotArchived",
+    "ParseError",
+    "QarchiveError",
+    "ResponseTooLarge",
+    "TransportError",
+    "UnknownFormat",
+    "UsageError",
+]
+
+
+class QarchiveError(Exception):
+    """Base of every error qarchive raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        question_id: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+        self.question_id = question_id
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(QarchiveError):
+    """The user asked for something malformed (bad ID, bad option value)."""
+
+    exit_code = 2
+
+
+class InvalidQuestionId(UsageError):
+    """An ID or URL that matches none of the accepted forms."""
+
+
+class FetchError(QarchiveError):
+    """The question could not be retrieved from its source."""
+
+
+class HostNotAllowed(FetchError):
+    """A request or a redirect aimed at a host outside the configured ones."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status, after any retries."""
+
+    def __init__(self, message: str, *, status_code: int, url: str | None = None) -> None:
+        super().__init__(message, url=url)
+        self.status_code = status_code
+
+
+class TransportError(FetchError):
+    """Timeout, refused or reset connection, after any retries."""
+
+
+class ResponseTooLarge(FetchError):
+    """A response body larger than the configured cap."""
+
+
+class ErrorPage(FetchError):
+    """An error, 'not found' or maintenance page served with HTTP 200."""
+
+
+class ParseError(QarchiveError):
+    """The content was fetched but does not yield a valid record."""
+
+
+class UnknownFormat(ParseError):
+    """The content is in none of the layouts qarchive knows."""
+
+
+class NotArchived(QarchiveError):
+    """The question (or the version asked for) is not in the archive."""
+
+
+class ArchiveLocked(QarchiveError):
+    """Another qarchive process is writing to the archive."""
+
+    exit_code = 3
+
+
+class ArchiveDamaged(QarchiveError):
+    """A file of the archive cannot be read back; run ``qarchive verify``."""
+
+    exit_code = 4

@@ -23,7 +23,9 @@ __all__ = [
     "DEFAULT_AN_URL",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_WAIT",
     "DEFAULT_RATE",
+    "DEFAULT_RETRY_BACKOFF",
     "DEFAULT_SENAT_DATA_URL",
     "DEFAULT_SENAT_URL",
     "DEFAULT_TIMEOUT",
@@ -43,6 +45,7 @@ DEFAULT_TIMEOUT = 30.0  # seconds, for connect and for each read
 DEFAULT_MAX_RETRIES = 4  # after the first attempt, on 429/5xx/timeouts
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # one question page or record is far below this
 DEFAULT_MAX_RETRY_WAIT = 120.0  # never sleep longer than this for one Retry-After
+DEFAULT_RETRY_BACKOFF = 1.0  # seconds before the first retry; doubles each time
 
 # Setting name -> environment variable, the documented configuration surface.
 ENV_VARS: dict[str, str] = {
@@ -57,6 +60,7 @@ ENV_VARS: dict[str, str] = {
     "max_retries": "QARCHIVE_MAX_RETRIES",
     "max_bytes": "QARCHIVE_MAX_BYTES",
     "max_retry_wait": "QARCHIVE_MAX_RETRY_WAIT",
+    "retry_backoff": "QARCHIVE_RETRY_BACKOFF",
 }
 
 
@@ -81,14 +85,13 @@ class Settings(BaseModel):
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=20)
     max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
     max_retry_wait: float = Field(default=DEFAULT_MAX_RETRY_WAIT, ge=0)
+    retry_backoff: float = Field(default=DEFAULT_RETRY_BACKOFF, ge=0)
     user_agent: str = (
         f"qarchive/{__version__} (+https://pypi.org/project/qarchive/; "
         "archiver of French parliamentary written questions)"
     )
 
-    @field_validator(
-        "an_url", "an_questions_url", "an_data_url", "senat_url", "senat_data_url"
-    )
+    @field_validator("an_url", "an_questions_url", "an_data_url", "senat_url", "senat_data_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
         parts = urlsplit(value)
@@ -111,9 +114,7 @@ class Settings(BaseModel):
         )
 
 
-def load_settings(
-    env: Mapping[str, str] | None = None, **overrides: object
-) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Build the settings from ``QARCHIVE_*`` environment variables and overrides.
 
     Args:

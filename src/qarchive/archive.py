@@ -1,0 +1,371 @@
+"""The archive on disk: versioned JSON files per question, raw captures, state, lock.
+
+Layout (the files are the truth; anything else is derived)::
+
+    <root>/questions/an/15/15-12526QE/
+        v0001.json      {"schema", "version", "fetched_at", "content_hash", "changed", "raw", "record"}
+        raw/<timestamp>.<ext>.gz
+        state.json      last check, validators per URL, last error, failure count
+    <root>/.lock
+
+Every write is atomic (temp file in the same directory, fsync, rename), so a crash
+at any moment leaves the last good version readable. A new version is written only
+when the record's content hash changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import filelock
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from qarchive.errors import ArchiveDamaged, ArchiveLocked, NotArchived, UsageError
+from qarchive.http import Validators
+from qarchive.ids import QuestionId
+from qarchive.models import Question
+from qarchive.versioning import FieldChange, changed_fields, content_hash, diff_records
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Archive",
+    "ErrorInfo",
+    "QuestionState",
+    "RawCapture",
+    "SaveOutcome",
+    "SaveResult",
+    "StoredVersion",
+    "atomic_write",
+]
+
+SCHEMA_VERSION = 1
+_VERSION_FILE = re.compile(r"v(\d{4,})\.json")
+_TEMP_PREFIX = ".tmp-"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file beside it, fsync, rename, fsync dir."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f"{_TEMP_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is durable only once the directory entry is on disk.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class RawCapture:
+    """The raw bytes behind a version, kept gzipped for re-parsing later."""
+
+    url: str
+    content: bytes
+    extension: str  # "json", "html", "htm", "xml"
+
+
+class SaveOutcome(StrEnum):
+    """What :meth:`Archive.save` did."""
+
+    NEW = "new"  # first version of this question
+    UPDATED = "updated"  # content changed: a new version
+    UNCHANGED = "unchanged"  # same content hash: nothing written
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """The outcome of a save, the version now current and what changed."""
+
+    outcome: SaveOutcome
+    version: int
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """One version file read back."""
+
+    version: int
+    fetched_at: dt.datetime
+    content_hash: str
+    changed: list[str]
+    raw: list[str]
+    record: Question
+    record_json: dict[str, Any]
+    path: Path
+
+
+class ErrorInfo(BaseModel):
+    """The last failure for a question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: dt.datetime
+    message: str
+    url: str | None = None
+
+
+class QuestionState(BaseModel):
+    """``state.json``: when a question was last checked and how it went."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    checked_at: dt.datetime | None = None
+    succeeded_at: dt.datetime | None = None
+    validators: dict[str, dict[str, str | None]] = {}
+    last_error: ErrorInfo | None = None
+    consecutive_failures: int = 0
+
+    def validators_for(self, url: str) -> Validators | None:
+        """The ETag/Last-Modified stored for ``url``, if any."""
+        stored = self.validators.get(url)
+        if not stored:
+            return None
+        return Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
+
+
+class Archive:
+    """A qarchive archive directory. Cheap to create; nothing is written until needed.
+
+    Example:
+        >>> archive = Archive(Path("/tmp/qa"))  # doctest: +SKIP
+        >>> with archive.lock():  # doctest: +SKIP
+        ...     archive.save(question, fetched_at=now, raw=[capture])
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # -- locking -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, *, wait: bool = False) -> Iterator[None]:
+        """Hold the archive's writer lock; raise :class:`ArchiveLocked` if taken."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(self.root / ".lock", timeout=-1 if wait else 0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise ArchiveLocked(
+                f"the archive {self.root} is locked by another qarchive process; "
+                "try again later or pass --wait",
+                path=str(self.root),
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # -- reading -----------------------------------------------------------------
+
+    def question_dir(self, qid: QuestionId) -> Path:
+        """The directory holding every version of ``qid``."""
+        return self.root / "questions" / qid.chamber.value / str(qid.legislature) / qid.canonical
+
+    def versions(self, qid: QuestionId) -> list[int]:
+        """Version numbers on disk for ``qid``, ascending (empty if never archived)."""
+        directory = self.question_dir(qid)
+        if not directory.is_dir():
+            return []
+        found = (_VERSION_FILE.fullmatch(entry.name) for entry in directory.iterdir())
+        return sorted(int(match.group(1)) for match in found if match)
+
+    def read_version(self, qid: QuestionId, version: int | None = None) -> StoredVersion:
+        """Read one version (the latest when ``version`` is None).
+
+        Raises:
+            NotArchived: the question or that version is not in the archive.
+            ArchiveDamaged: the file exists but cannot be read as a valid version.
+        """
+        numbers = self.versions(qid)
+        if not numbers:
+            raise NotArchived(
+                f"{qid} is not in the archive {self.root}; run: qarchive fetch {qid}",
+                question_id=qid.canonical,
+            )
+        number = numbers[-1] if version is None else version
+        if number not in numbers:
+            raise NotArchived(
+                f"{qid} has no version {number} (versions: 1 to {numbers[-1]})",
+                question_id=qid.canonical,
+            )
+        return self._load(self.question_dir(qid) / f"v{number:04d}.json", number)
+
+    def latest(self, qid: QuestionId) -> StoredVersion | None:
+        """The latest version, or None when the question was never archived."""
+        return self.read_version(qid) if self.versions(qid) else None
+
+    def history(self, qid: QuestionId) -> list[StoredVersion]:
+        """Every version of ``qid``, oldest first."""
+        return [self.read_version(qid, number) for number in self.versions(qid)]
+
+    def diff(
+        self, qid: QuestionId, left: int | None = None, right: int | None = None
+    ) -> tuple[int, int, list[FieldChange]]:
+        """Field-level changes between two versions (default: the last two).
+
+        Raises:
+            NotArchived: the question or a version is missing.
+            UsageError: only one of ``left``/``right`` given, or a single version.
+        """
+        numbers = self.versions(qid)
+        if (left is None) != (right is None):
+            raise UsageError("give two versions to compare (e.g. 1 3), or none for the last two")
+        if left is None or right is None:
+            if len(numbers) < 2:
+                count = f"only {len(numbers)} version" if numbers else "no version"
+                raise NotArchived(
+                    f"{qid} has {count}; nothing to compare", question_id=qid.canonical
+                )
+            left, right = numbers[-2], numbers[-1]
+        old, new = self.read_version(qid, left), self.read_version(qid, right)
+        return left, right, diff_records(old.record_json, new.record_json)
+
+    def _load(self, path: Path, number: int) -> StoredVersion:
+        try:
+            data = json.loads(path.read_bytes())
+            if data.get("schema") != SCHEMA_VERSION or data.get("version") != number:
+                raise ValueError(f"schema {data.get('schema')!r}, version {data.get('version')!r}")
+            record = Question.model_validate(data["record"])
+            stored_hash = data["content_hash"]
+            if content_hash(data["record"]) != stored_hash:
+                raise ValueError("content hash does not match the record")
+            return StoredVersion(
+                version=number,
+                fetched_at=dt.datetime.fromisoformat(data["fetched_at"]),
+                content_hash=stored_hash,
+                changed=list(data.get("changed", [])),
+                raw=list(data.get("raw", [])),
+                record=record,
+                record_json=data["record"],
+                path=path,
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
+            reason = type(exc).__name__ if isinstance(exc, ValidationError) else str(exc)
+            raise ArchiveDamaged(
+                f"{path} is damaged ({reason.splitlines()[0]}); run: qarchive verify",
+                path=str(path),
+            ) from None
+
+    def read_state(self, qid: QuestionId) -> QuestionState:
+        """The question's state; an unreadable state.json counts as empty (it is derived)."""
+        path = self.question_dir(qid) / "state.json"
+        try:
+            return QuestionState.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError, ValueError):
+            return QuestionState()
+
+    def read_raw(self, qid: QuestionId, name: str) -> bytes:
+        """The decompressed raw capture ``raw/<name>`` of a question."""
+        path = self.question_dir(qid) / name
+        try:
+            return gzip.decompress(path.read_bytes())
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise ArchiveDamaged(f"{path} is damaged ({exc})", path=str(path)) from None
+
+    # -- writing (hold the lock) -----------------------------------------------------
+
+    def save(
+        self,
+        record: Question,
+        *,
+        qid: QuestionId,
+        fetched_at: dt.datetime,
+        raw: Sequence[RawCapture] = (),
+    ) -> SaveResult:
+        """Write a new version of the question if its content changed.
+
+        Raw captures are written first and the version file last, so a crash
+        leaves either the old version current or the new one complete.
+
+        Raises:
+            ArchiveDamaged: the current latest version cannot be read; nothing is written.
+        """
+        record_json = record.model_dump(mode="json")
+        new_hash = content_hash(record_json)
+        latest = self.latest(qid)
+        if latest is not None and latest.content_hash == new_hash:
+            return SaveResult(SaveOutcome.UNCHANGED, latest.version)
+        number = 1 if latest is None else latest.version + 1
+        directory = self.question_dir(qid)
+        raw_names = [self._write_raw(directory, capture, fetched_at) for capture in raw]
+        changed = [] if latest is None else changed_fields(latest.record_json, record_json)
+        document = {
+            "schema": SCHEMA_VERSION,
+            "version": number,
+            "fetched_at": fetched_at.isoformat(),
+            "content_hash": new_hash,
+            "changed": changed,
+            "raw": raw_names,
+            "record": record_json,
+        }
+        path = directory / f"v{number:04d}.json"
+        if path.exists():  # only a damaged numbering can get here; never overwrite
+            raise ArchiveDamaged(f"{path} already exists; run: qarchive verify", path=str(path))
+        atomic_write(path, _dump(document))
+        outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
+        return SaveResult(outcome, number, changed)
+
+    def _write_raw(self, directory: Path, capture: RawCapture, at: dt.datetime) -> str:
+        stamp = at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"raw/{stamp}.{capture.extension}.gz"
+        atomic_write(directory / name, gzip.compress(capture.content, mtime=0))
+        return name
+
+    def record_check(
+        self,
+        qid: QuestionId,
+        *,
+        at: dt.datetime,
+        validators: dict[str, Validators] | None = None,
+        error: ErrorInfo | None = None,
+    ) -> QuestionState | None:
+        """Update ``state.json`` after a check; skipped for questions never archived.
+
+        A failure keeps the previous validators and counts consecutive failures.
+        """
+        if not self.versions(qid):
+            return None  # a typo or a 404 must not leave an empty directory behind
+        state = self.read_state(qid)
+        state.checked_at = at
+        if error is None:
+            state.succeeded_at = at
+            state.last_error = None
+            state.consecutive_failures = 0
+            for url, found in (validators or {}).items():
+                state.validators[url] = {"etag": found.etag, "last_modified": found.last_modified}
+        else:
+            state.last_error = error
+            state.consecutive_failures += 1
+        atomic_write(self.question_dir(qid) / "state.json", _dump(state.model_dump(mode="json")))
+        return state
+
+
+def _dump(document: Any) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

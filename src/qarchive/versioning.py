@@ -1,0 +1,80 @@
+"""Pure functions over record JSON: the content hash and the field-level changes.
+
+A version is written only when :func:`content_hash` differs; fetch metadata
+(time, validators) is never part of the hashed record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FieldChange", "canonical_json", "changed_fields", "content_hash", "diff_records"]
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One changed leaf: its dotted path (``answer.published.date``) and both values."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+def canonical_json(record_json: Any) -> str:
+    """The one serialisation that is hashed: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(record_json, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(record_json: Any) -> str:
+    """``sha256:<hex>`` of the canonical JSON of a record."""
+    digest = hashlib.sha256(canonical_json(record_json).encode("utf-8")).hexdigest()
+    return f"sha256:{digest}"
+
+
+def diff_records(old: Any, new: Any, path: str = "") -> list[FieldChange]:
+    """List every leaf that differs between two record JSONs, in document order.
+
+    Dicts are compared key by key; lists of equal length element by element;
+    lists whose length changed are reported whole, since index paths would mislead.
+
+    Example:
+        >>> diff_records({"a": {"b": 1}}, {"a": {"b": 2}})
+        [FieldChange(path='a.b', old=1, new=2)]
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        changes: list[FieldChange] = []
+        for key in list(old) + [k for k in new if k not in old]:
+            sub = f"{path}.{key}" if path else str(key)
+            changes += diff_records(old.get(key, _MISSING), new.get(key, _MISSING), sub)
+        return [_unmissing(change) for change in changes]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        changes = []
+        for index, (left, right) in enumerate(zip(old, new, strict=True)):
+            changes += diff_records(left, right, f"{path}[{index}]")
+        return changes
+    if old == new:
+        return []
+    # A whole sub-tree appearing or vanishing (answer: null → {...}) is one change.
+    return [FieldChange(path, old, new)]
+
+
+def _unmissing(change: FieldChange) -> FieldChange:
+    if change.old is _MISSING or change.new is _MISSING:
+        return FieldChange(
+            change.path,
+            None if change.old is _MISSING else change.old,
+            None if change.new is _MISSING else change.new,
+        )
+    return change
+
+
+def changed_fields(old: Any, new: Any) -> list[str]:
+    """The top-level field names that differ (what ``history`` shows)."""
+    tops = {change.path.split(".")[0].split("[")[0] for change in diff_records(old, new)}
+    order = list(new) if isinstance(new, dict) else []
+    return [name for name in order if name in tops] + sorted(tops - set(order))

@@ -1,0 +1,243 @@
+"""The ``qarchive`` command line: parse options, call the library, print the result.
+
+Exit codes (also in README):
+    0  success
+    1  some items failed (the rest were done and saved)
+    2  usage error (bad ID, bad option)
+    3  the archive is locked by another run
+    4  the archive is damaged (run ``qarchive verify``)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from qarchive._version import __version__
+from qarchive.archive import Archive
+from qarchive.errors import QarchiveError, UsageError
+from qarchive.fetching import fetch_questions, parse_ids, save_page
+from qarchive.ids import parse_question_id
+from qarchive.output import fetch_line, fetch_summary, render_diff, render_history, render_question
+from qarchive.settings import Settings, load_settings
+
+__all__ = ["app", "main"]
+
+
+class _QarchiveGroup(TyperGroup):
+    """Maps every :class:`QarchiveError` to ``Error: <message>`` and its exit code, once."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QarchiveError as exc:
+            _err().print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_QarchiveGroup,
+    name="qarchive",
+    help="Fetch, archive and follow French parliamentary written questions.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ArchiveOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--archive",
+        envvar="QARCHIVE_ARCHIVE",
+        help="Archive directory \\[default: the platform's user data dir].",
+        show_default=False,
+        file_okay=False,
+    ),
+]
+QuestionArg = Annotated[str, typer.Argument(help="Question ID or URL, e.g. 15-12526QE.")]
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _settings(archive: Path | None) -> Settings:
+    return load_settings(archive_dir=archive)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"qarchive {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Fetch, archive and follow French parliamentary written questions.
+
+    Example:
+        qarchive fetch 15-12526QE && qarchive show 15-12526QE
+    """
+
+
+def _read_ids(ids: list[str]) -> list[str]:
+    texts: list[str] = []
+    for item in ids:
+        if item == "-":
+            lines = (line.split("#", 1)[0].strip() for line in sys.stdin)
+            texts += [line for line in lines if line]
+        else:
+            texts.append(item)
+    return texts
+
+
+@app.command()
+def fetch(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="IDs or URLs; '-' reads them from stdin, one per line.", show_default=False
+        ),
+    ] = None,
+    archive: ArchiveOption = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            exists=True,
+            dir_okay=False,
+            help="Parse a saved page instead of fetching.",
+        ),
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="With --from-file: the URL the page came from.")
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Wait for the archive lock instead of exiting with code 3."),
+    ] = False,
+) -> None:
+    """Fetch questions and save a new version of each one that changed.
+
+    Prints one line per question (new, updated, unchanged) on stdout, errors on
+    stderr; exits 1 if any question failed (the others are saved).
+
+    Example:
+        qarchive fetch 15-12526QE https://questions.assemblee-nationale.fr/q14/14-3200QE.htm
+        qarchive list --unanswered --format ids | qarchive fetch -
+    """
+    settings = _settings(archive)
+    store = Archive(settings.archive_dir)
+    if from_file is not None:
+        if ids:
+            raise UsageError("give either IDs or --from-file, not both")
+        with store.lock(wait=wait):
+            report = save_page(from_file.read_bytes(), url=url or from_file.as_uri(), archive=store)
+        typer.echo(fetch_line(report))
+        return
+    qids = parse_ids(_read_ids(ids or []), settings=settings)
+    if not qids:
+        raise UsageError("no question given: pass IDs or URLs, or '-' to read them from stdin")
+    started, reports, err = time.monotonic(), [], _err()
+    with store.lock(wait=wait):
+        for report in fetch_questions(qids, settings=settings, archive=store):
+            reports.append(report)
+            if report.error is None:
+                typer.echo(fetch_line(report))
+            else:
+                err.print(f"Error: {report.qid}: {report.error}", markup=False)
+    err.print(fetch_summary(reports, time.monotonic() - started), markup=False)
+    codes = [report.error.exit_code for report in reports if report.error is not None]
+    if codes:
+        raise typer.Exit(max(codes))
+
+
+@app.command()
+def show(
+    question: QuestionArg,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", "-v", min=1, help="Show this version (default: latest)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Show a question from the archive: author, ministries, dates, status, texts.
+
+    Example:
+        qarchive show 15-12526QE
+        qarchive show 15-12526QE --version 1 --json
+    """
+    settings = _settings(archive)
+    qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
+    stored = Archive(settings.archive_dir).read_version(qid, version)
+    if as_json:
+        typer.echo(stored.record.model_dump_json(indent=2))
+    else:
+        _out().print(render_question(stored.record, today=dt.date.today()))
+
+
+@app.command()
+def history(question: QuestionArg, archive: ArchiveOption = None) -> None:
+    """List the versions of a question: when each was fetched and what changed.
+
+    Example:
+        qarchive history 15-12526QE
+    """
+    settings = _settings(archive)
+    qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
+    versions = Archive(settings.archive_dir).history(qid)
+    if not versions:
+        Archive(settings.archive_dir).read_version(qid)  # raises NotArchived with advice
+    _out().print(render_history(versions))
+
+
+@app.command()
+def diff(
+    question: QuestionArg,
+    left: Annotated[
+        int | None,
+        typer.Argument(
+            help="Older version (default: the one before the latest).", min=1, show_default=False
+        ),
+    ] = None,
+    right: Annotated[
+        int | None,
+        typer.Argument(help="Newer version (default: the latest).", min=1, show_default=False),
+    ] = None,
+    archive: ArchiveOption = None,
+) -> None:
+    """Show field-level changes between two versions of a question.
+
+    Example:
+        qarchive diff 15-12526QE
+        qarchive diff 15-12526QE 1 3
+    """
+    settings = _settings(archive)
+    qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
+    old, new, changes = Archive(settings.archive_dir).diff(qid, left, right)
+    _out().print(render_diff(changes, old, new))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,231 @@
+"""The main job: fetch a question, parse it, save a version if it changed.
+
+``fetch → detect → parse → save``, with each step its own module; this one only
+orders them, chooses among sources and records the outcome in ``state.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from qarchive.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, SaveResult
+from qarchive.errors import (
+    ArchiveDamaged,
+    FetchError,
+    HTTPStatusError,
+    ParseError,
+    QarchiveError,
+)
+from qarchive.http import Client, Fetched
+from qarchive.ids import QuestionId, parse_question_id
+from qarchive.models import Question
+from qarchive.settings import Settings
+from qarchive.sources.an import parse_an
+from qarchive.sources.an.urls import SourceURL, source_urls
+
+__all__ = [
+    "FetchReport",
+    "fetch_question",
+    "fetch_questions",
+    "parse_ids",
+    "save_page",
+    "utc_now",
+]
+
+Clock = Callable[[], dt.datetime]
+_NOT_FOUND = frozenset({404, 410})
+
+
+def utc_now() -> dt.datetime:
+    """The current time, timezone-aware UTC (the default clock)."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchReport:
+    """What happened to one question of a fetch run."""
+
+    qid: QuestionId
+    result: SaveResult | None = None
+    error: QarchiveError | None = None
+    source_url: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the question was fetched (whether or not it changed)."""
+        return self.error is None
+
+
+def parse_ids(texts: Iterable[str], *, settings: Settings) -> list[QuestionId]:
+    """Parse every ID or URL first, so a typo stops the run before any request.
+
+    Duplicates (the same question in two spellings) are fetched once.
+
+    Raises:
+        InvalidQuestionId: for the first text in no accepted form.
+    """
+    seen: dict[QuestionId, None] = {}
+    for text in texts:
+        seen.setdefault(parse_question_id(text, extra_hosts=settings.allowed_hosts), None)
+    return list(seen)
+
+
+def fetch_questions(
+    qids: Iterable[QuestionId],
+    *,
+    settings: Settings,
+    archive: Archive,
+    client: Client | None = None,
+    now: Clock = utc_now,
+) -> Iterator[FetchReport]:
+    """Fetch each question and save what changed; yields one report per question.
+
+    Failures are reported, recorded in ``state.json`` and never stop the run;
+    the caller holds the archive lock.
+    """
+    owned = client is None
+    http = client if client is not None else Client(settings)
+    try:
+        for qid in qids:
+            try:
+                yield fetch_question(qid, settings=settings, archive=archive, client=http, now=now)
+            except QarchiveError as exc:
+                if not isinstance(exc, ArchiveDamaged):
+                    archive.record_check(
+                        qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
+                    )
+                yield FetchReport(qid, error=exc)
+    finally:
+        if owned:
+            http.close()
+
+
+def fetch_question(
+    qid: QuestionId,
+    *,
+    settings: Settings,
+    archive: Archive,
+    client: Client,
+    now: Clock = utc_now,
+) -> FetchReport:
+    """Fetch one question from the first source that answers and parses, and save it.
+
+    Sources are tried richest first (open-data JSON, ``/dyn`` page, legacy
+    ``.htm``). When the chosen source names the author only by reference, the
+    name is filled from a page that shows it (``source.names_from``).
+
+    Raises:
+        FetchError: no source answered (the most telling error is raised).
+        ParseError: sources answered but none in a known layout.
+        ArchiveDamaged: the current version on disk cannot be read.
+    """
+    state = archive.read_state(qid)
+    candidates = source_urls(qid, settings)
+    errors: list[QarchiveError] = []
+    for index, source in enumerate(candidates):
+        try:
+            fetched = client.get(source.url, validators=state.validators_for(source.url))
+            if fetched.not_modified and archive.versions(qid):
+                result = SaveResult(SaveOutcome.UNCHANGED, archive.versions(qid)[-1])
+                archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
+                return FetchReport(
+                    qid, result=result, source_url=source.url, notes=["not modified"]
+                )
+            if fetched.not_modified:  # validators without versions: fetch again, plainly
+                fetched = client.get(source.url)
+            record = _parse_checked(fetched, qid)
+        except (FetchError, ParseError) as exc:
+            errors.append(exc)
+            continue
+        raw = [RawCapture(fetched.url, fetched.content, source.extension)]
+        notes: list[str] = []
+        if record.author.name is None:
+            record = _fill_names(record, qid, candidates[index + 1 :], client, raw, notes)
+        result = archive.save(record, qid=qid, fetched_at=now(), raw=raw)
+        archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
+        return FetchReport(qid, result=result, source_url=fetched.url, notes=notes)
+    raise _most_telling(qid, errors)
+
+
+def _parse_checked(fetched: Fetched, qid: QuestionId) -> Question:
+    record = parse_an(fetched.content, url=fetched.url)
+    if record.id != qid.canonical:
+        raise ParseError(f"{fetched.url} holds question {record.id}, not {qid}", url=fetched.url)
+    return record
+
+
+def _fill_names(
+    record: Question,
+    qid: QuestionId,
+    pages: list[SourceURL],
+    client: Client,
+    raw: list[RawCapture],
+    notes: list[str],
+) -> Question:
+    """Take the author's name and place from a page; keep the references on failure."""
+    for page in (p for p in pages if p.has_names):
+        try:
+            fetched = client.get(page.url)
+            named = _parse_checked(fetched, qid)
+        except (FetchError, ParseError) as exc:
+            notes.append(f"names not filled from {page.url}: {exc}")
+            continue
+        if named.author.name is None or (
+            named.author.ref is not None and named.author.ref != record.author.ref
+        ):
+            continue  # a different person (homonyms exist): never mix two records
+        author = record.author.model_copy(
+            update={
+                key: getattr(named.author, key)
+                for key in ("name", "civility", "constituency", "department", "region")
+                if getattr(named.author, key) is not None
+            }
+            | (
+                {"constituency_number": named.author.constituency_number}
+                if named.author.constituency_number is not None
+                else {}
+            )
+        )
+        raw.append(RawCapture(fetched.url, fetched.content, page.extension))
+        source = record.source.model_copy(update={"names_from": fetched.url})
+        return record.model_copy(update={"author": author, "source": source})
+    notes.append("author known only by reference")
+    return record
+
+
+def _most_telling(qid: QuestionId, errors: list[QarchiveError]) -> QarchiveError:
+    telling = [
+        e for e in errors if not (isinstance(e, HTTPStatusError) and e.status_code in _NOT_FOUND)
+    ]
+    if telling:
+        return telling[0]
+    return HTTPStatusError(
+        f"{qid} was not found at any source (HTTP 404 from each of "
+        f"{', '.join(e.url or '?' for e in errors)})",
+        status_code=404,
+        url=errors[0].url if errors else None,
+    )
+
+
+def save_page(
+    content: bytes,
+    *,
+    url: str,
+    archive: Archive,
+    now: Clock = utc_now,
+    extension: str = "html",
+) -> FetchReport:
+    """Run the parse-and-save half of the pipeline on saved bytes (``--from-file``).
+
+    Raises:
+        ParseError: the content is not a question in a known layout.
+    """
+    record = parse_an(content, url=url)
+    qid = parse_question_id(record.id)
+    result = archive.save(
+        record, qid=qid, fetched_at=now(), raw=[RawCapture(url, content, extension)]
+    )
+    return FetchReport(qid, result=result, source_url=url)

@@ -1,0 +1,191 @@
+"""Everything the CLI prints: rich views on a terminal, plain lines in pipes.
+
+Data goes to stdout, messages to stderr. Only this module and ``cli.py`` import rich.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from qarchive.archive import SaveOutcome, StoredVersion
+from qarchive.fetching import FetchReport
+from qarchive.models import Ministry, Publication, Question, Status
+from qarchive.versioning import FieldChange
+
+__all__ = [
+    "LONG_TEXT",
+    "fetch_line",
+    "fetch_summary",
+    "render_diff",
+    "render_history",
+    "render_question",
+]
+
+LONG_TEXT = 120  # strings longer than this get a line diff instead of old → new
+
+
+def fetch_line(report: FetchReport) -> str:
+    """One stdout line per fetched question: ``15-12526QE  new      v1``."""
+    assert report.result is not None
+    result = report.result
+    text = f"{report.qid.canonical:<16} {result.outcome.value:<9} v{result.version}"
+    if result.outcome is SaveOutcome.UPDATED and result.changed:
+        text += f"  ({', '.join(result.changed)})"
+    return text
+
+
+def fetch_summary(reports: Sequence[FetchReport], seconds: float) -> str:
+    """The one summary line of a fetch run (stderr)."""
+    counts = {outcome: 0 for outcome in SaveOutcome}
+    for report in reports:
+        if report.result is not None:
+            counts[report.result.outcome] += 1
+    failed = sum(1 for report in reports if report.error is not None)
+    return (
+        f"{len(reports)} question{'s' if len(reports) != 1 else ''} in {seconds:.1f}s: "
+        f"{counts[SaveOutcome.NEW]} new, {counts[SaveOutcome.UPDATED]} updated, "
+        f"{counts[SaveOutcome.UNCHANGED]} unchanged, {failed} failed"
+    )
+
+
+def _publication(pub: Publication | None) -> str:
+    if pub is None:
+        return "—"
+    page = f", page {pub.page}" if pub.page is not None else ""
+    return f"{pub.date.isoformat()}{page}"
+
+
+def _ministry(ministry: Ministry | None) -> str:
+    return ministry.name if ministry is not None else "—"
+
+
+def _timing(question: Question, today: dt.date) -> str:
+    if question.answer is not None:
+        return f"answered after {question.answer_delay_days()} days"
+    if question.status is Status.PENDING:
+        waited = question.days_waiting(today)
+        deadline = question.deadline().isoformat()
+        late = " — OVERDUE" if question.is_overdue(today) else ""
+        return f"waiting {waited} days (deadline {deadline}){late}"
+    closed = question.closed
+    if closed is not None and closed.date is not None:
+        return f"closed on {closed.date.isoformat()} ({closed.reason or closed.code or '?'})"
+    return question.status.value
+
+
+def render_question(question: Question, *, today: dt.date) -> RenderableType:
+    """A readable view of one record: facts table, then question and answer texts."""
+    author = question.author
+    who = " ".join(part for part in (author.civility, author.name or author.ref) if part)
+    group = author.group.full or author.group.short if author.group else None
+    place = author.constituency or author.department
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    rows: list[tuple[str, str | None]] = [
+        ("ID", f"{question.id} ({question.kind}, {question.legislature}e législature)"),
+        ("URL", question.url),
+        ("Author", ", ".join(p for p in (who, group, place) if p)),
+        ("Rubrique", question.rubrique),
+        ("Ministry asked", _ministry(question.ministry_asked)),
+        ("Ministry responding", _ministry(question.ministry_responding)),
+        ("Published", _publication(question.published)),
+        ("Status", question.status.value),
+        ("Timing", _timing(question, today)),
+        ("Answer", _publication(question.answer.published) if question.answer else None),
+        ("Signalements", ", ".join(str(s.published) for s in question.signalements) or None),
+        ("Renewals", ", ".join(d.isoformat() for d in question.renewals) or None),
+        ("Source", f"{question.source.format.value} {question.source.url}"),
+    ]
+    for label, value in rows:
+        if value:
+            facts.add_row(label, escape(value))
+    parts: list[RenderableType] = [facts]
+    if question.text:
+        parts += [Text("\nQuestion", style="bold underline"), Text(question.text)]
+    if question.answer is not None and question.answer.text:
+        heading = f"\nAnswer ({_publication(question.answer.published)})"
+        parts += [Text(heading, style="bold underline"), Text(question.answer.text)]
+    title = escape(question.title or question.rubrique or question.id)
+    return Panel(Group(*parts), title=f"[bold]{title}[/bold]", title_align="left")
+
+
+def render_history(versions: Sequence[StoredVersion]) -> Table:
+    """One row per version: number, fetch time, status, what changed."""
+    table = Table(title=f"{versions[0].record.id}: {len(versions)} version(s)" if versions else "")
+    for column in ("Version", "Fetched at (UTC)", "Status", "Answer", "Changed"):
+        table.add_column(column)
+    for stored in versions:
+        record = stored.record
+        table.add_row(
+            f"v{stored.version}",
+            stored.fetched_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            record.status.value,
+            record.answer.published.date.isoformat() if record.answer else "—",
+            ", ".join(stored.changed) if stored.version > 1 else "first version",
+        )
+    return table
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return textwrap.shorten(text, 100, placeholder=" …") if text else "∅"
+
+
+def render_diff(changes: Sequence[FieldChange], left: int, right: int) -> RenderableType:
+    """Field-level changes between two versions; long texts as a unified line diff."""
+    if not changes:
+        return Text(f"v{left} and v{right} have the same content.")
+    parts: list[RenderableType] = [Text(f"v{left} → v{right}: {len(changes)} change(s)\n")]
+    for change in changes:
+        parts.append(Text(change.path, style="bold"))
+        if _is_long_text(change.old) or _is_long_text(change.new):
+            parts.append(_text_diff(change.old, change.new, left, right))
+        elif isinstance(change.new, dict) or isinstance(change.old, dict):
+            parts.append(Text(f"  - {_short(change.old)}", style="red"))
+            for key, value in _flatten(change.new).items():
+                parts.append(Text(f"  + {key}: {_short(value)}", style="green"))
+        else:
+            parts.append(Text(f"  - {_short(change.old)}", style="red"))
+            parts.append(Text(f"  + {_short(change.new)}", style="green"))
+    return Group(*parts)
+
+
+def _is_long_text(value: Any) -> bool:
+    return isinstance(value, str) and (len(value) > LONG_TEXT or "\n" in value)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {prefix or "value": value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def _text_diff(old: Any, new: Any, left: int, right: int) -> Text:
+    old_lines, new_lines = _wrapped(old), _wrapped(new)
+    out = Text()
+    for line in difflib.unified_diff(old_lines, new_lines, f"v{left}", f"v{right}", lineterm=""):
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+        out.append("  " + line + "\n", style=style)
+    return out
+
+
+def _wrapped(value: Any) -> list[str]:
+    # Wrap each paragraph on its own so the diff lines follow the text's structure.
+    if not isinstance(value, str):
+        return []
+    return [line for para in value.split("\n") for line in (textwrap.wrap(para, 100) or [""])]

@@ -79,3 +79,123 @@ def golden(request: pytest.FixtureRequest) -> GoldenCheck:
         assert data == json.loads(path.read_text(encoding="utf-8"))
 
     return check
+
+
+# -- a local copy of the parliament's sites ----------------------------------------
+
+SITES = FIXTURES / "sites"
+# Setting name -> the real host whose paths the server reproduces.
+SITE_HOSTS = {
+    "QARCHIVE_AN_URL": "www.assemblee-nationale.fr",
+    "QARCHIVE_AN_QUESTIONS_URL": "questions.assemblee-nationale.fr",
+    "QARCHIVE_AN_DATA_URL": "data.assemblee-nationale.fr",
+    "QARCHIVE_SENAT_URL": "www.senat.fr",
+    "QARCHIVE_SENAT_DATA_URL": "data.senat.fr",
+}
+NOT_FOUND_PAGE = b"<html><head><title>404 Not Found</title></head><body>Not found</body></html>"
+
+
+class Site:
+    """One fake host: serves ``fixtures/sites/<host>/<path>``, plus per-test overrides.
+
+    ``pages`` maps a path to bytes (served instead of, or beside, the files);
+    ``server`` is the pytest-httpserver instance, for one-shot and ordered
+    handlers, which win over the file handler.
+    """
+
+    def __init__(self, host: str) -> None:
+        from pytest_httpserver import HTTPServer
+
+        self.host = host
+        self.pages: dict[str, bytes] = {}
+        self.server = HTTPServer(host="127.0.0.1", port=0)
+        self.server.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def reset(self) -> None:
+        import re
+
+        self.pages.clear()
+        self.server.clear()
+        self.server.expect_request(re.compile(".*")).respond_with_handler(self._serve)
+
+    def _serve(self, request: Any) -> Any:
+        from werkzeug import Response
+
+        path = request.path
+        if path in self.pages:
+            return Response(self.pages[path], status=200, content_type=_content_type(path))
+        local = (SITES / self.host / path.lstrip("/")).resolve()
+        if local.is_relative_to(SITES / self.host) and local.is_file():
+            return Response(local.read_bytes(), status=200, content_type=_content_type(path))
+        return Response(NOT_FOUND_PAGE, status=404, content_type="text/html")
+
+
+def _content_type(path: str) -> str:
+    if path.endswith(".json"):
+        return "application/json"
+    if path.endswith(".xml"):
+        return "application/xml"
+    return "text/html; charset=utf-8"
+
+
+class Sites:
+    """Every configured host, each on its own local server."""
+
+    def __init__(self) -> None:
+        self.by_var = {var: Site(host) for var, host in SITE_HOSTS.items()}
+        self.an = self.by_var["QARCHIVE_AN_URL"]
+        self.an_questions = self.by_var["QARCHIVE_AN_QUESTIONS_URL"]
+
+    def reset(self) -> None:
+        for site in self.by_var.values():
+            site.reset()
+
+    def stop(self) -> None:
+        for site in self.by_var.values():
+            site.server.stop()
+
+
+@pytest.fixture(scope="session")
+def _sites_session() -> Any:
+    sites = Sites()
+    yield sites
+    sites.stop()
+
+
+@pytest.fixture
+def sites(_sites_session: Sites, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Sites:
+    """Local servers for every QARCHIVE_*_URL, and a fresh archive in tmp_path.
+
+    Retries and the rate limit are shortened so that fault tests stay fast.
+    """
+    _sites_session.reset()
+    for var, site in _sites_session.by_var.items():
+        monkeypatch.setenv(var, site.base_url)
+    monkeypatch.setenv("QARCHIVE_ARCHIVE", str(tmp_path / "archive"))
+    monkeypatch.setenv("QARCHIVE_RATE", "0")
+    monkeypatch.setenv("QARCHIVE_RETRY_BACKOFF", "0.01")
+    monkeypatch.setenv("QARCHIVE_MAX_RETRY_WAIT", "2")
+    monkeypatch.setenv("QARCHIVE_TIMEOUT", "2")
+    return _sites_session
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to connect anywhere but the loopback interface."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in ("::1", "localhost") or self.family == socket.AF_UNIX
+        ):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

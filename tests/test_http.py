@@ -1,0 +1,194 @@
+import email.utils
+
+import httpx
+import pytest
+
+from qarchive.errors import HostNotAllowed, HTTPStatusError, ResponseTooLarge, TransportError
+from qarchive.http import Client, Validators, _parse_retry_after
+from qarchive.settings import Settings
+
+BASE = "https://www.assemblee-nationale.fr"
+URL = f"{BASE}/dyn/opendata/QANR5L15QE12526.json"
+
+
+def make_client(handler, **overrides):
+    settings = Settings(**{"retry_backoff": 1.0, "max_retries": 3, "rate": 0} | overrides)
+    sleeps: list[float] = []
+    client = Client(settings, transport=httpx.MockTransport(handler), sleep=sleeps.append)
+    return client, sleeps
+
+
+def test_sends_user_agent_naming_qarchive():
+    seen = {}
+
+    def handler(request):
+        seen.update(request.headers)
+        return httpx.Response(200, content=b"{}")
+
+    client, _ = make_client(handler)
+    assert client.get(URL).content == b"{}"
+    assert seen["user-agent"].startswith("qarchive/")
+
+
+def test_refuses_hosts_outside_the_settings():
+    client, _ = make_client(lambda request: httpx.Response(200))
+    with pytest.raises(HostNotAllowed, match="refusing to fetch https://example.org/x"):
+        client.get("https://example.org/x")
+
+
+def test_refuses_a_redirect_to_another_host():
+    def handler(request):
+        return httpx.Response(302, headers={"Location": "https://evil.example/steal"})
+
+    client, _ = make_client(handler)
+    with pytest.raises(HostNotAllowed, match="evil.example"):
+        client.get(URL)
+
+
+def test_follows_a_redirect_within_the_allowed_hosts():
+    def handler(request):
+        if request.url.path.endswith(".htm"):
+            return httpx.Response(301, headers={"Location": f"{BASE}/dyn/15/questions/X"})
+        return httpx.Response(200, content=b"page")
+
+    client, _ = make_client(handler)
+    fetched = client.get("https://questions.assemblee-nationale.fr/q15/15-12526QE.htm")
+    assert fetched.url == f"{BASE}/dyn/15/questions/X"
+    assert fetched.content == b"page"
+
+
+def test_redirect_loop_is_an_error():
+    client, _ = make_client(lambda request: httpx.Response(302, headers={"Location": URL}))
+    with pytest.raises(Exception, match="too many redirects"):
+        client.get(URL)
+
+
+def test_retries_5xx_with_exponential_backoff_then_succeeds():
+    statuses = iter([500, 503, 200])
+    client, sleeps = make_client(lambda r: httpx.Response(next(statuses), content=b"ok"))
+    assert client.get(URL).content == b"ok"
+    assert sleeps == [1.0, 2.0]
+
+
+def test_gives_up_after_the_retries_with_a_clear_message():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(502)
+
+    client, sleeps = make_client(handler)
+    with pytest.raises(HTTPStatusError, match=r"HTTP 502 Bad Gateway from .* \(after 4 attempts\)"):
+        client.get(URL)
+    assert len(calls) == 4
+    assert sleeps == [1.0, 2.0, 4.0]
+
+
+def test_honours_retry_after_seconds():
+    statuses = iter([(429, {"Retry-After": "7"}), (200, {})])
+
+    def handler(request):
+        status, headers = next(statuses)
+        return httpx.Response(status, headers=headers, content=b"ok")
+
+    client, sleeps = make_client(handler)
+    assert client.get(URL).content == b"ok"
+    assert sleeps == [7.0]
+
+
+def test_retry_after_is_capped():
+    statuses = iter([(503, {"Retry-After": "86400"}), (200, {})])
+
+    def handler(request):
+        status, headers = next(statuses)
+        return httpx.Response(status, headers=headers)
+
+    client, sleeps = make_client(handler, max_retry_wait=30.0)
+    client.get(URL)
+    assert sleeps == [30.0]
+
+
+def test_retry_after_http_date():
+    when = email.utils.formatdate(1_000_060, usegmt=True)
+    assert _parse_retry_after(when, now=1_000_000) == pytest.approx(60)
+    assert _parse_retry_after("garbage") is None
+
+
+def test_404_is_not_retried():
+    calls = []
+
+    def handler(request):
+        calls.append(1)
+        return httpx.Response(404)
+
+    client, sleeps = make_client(handler)
+    with pytest.raises(HTTPStatusError) as caught:
+        client.get(URL)
+    assert caught.value.status_code == 404
+    assert len(calls) == 1 and sleeps == []
+
+
+def test_timeouts_are_retried_then_reported():
+    def handler(request):
+        raise httpx.ReadTimeout("slow", request=request)
+
+    client, sleeps = make_client(handler, timeout=5)
+    with pytest.raises(TransportError, match=r"timed out after 5s fetching .* \(after 4 attempts\)"):
+        client.get(URL)
+    assert len(sleeps) == 3
+
+
+def test_connection_errors_are_transport_errors():
+    def handler(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client, _ = make_client(handler, max_retries=0)
+    with pytest.raises(TransportError, match="connection refused"):
+        client.get(URL)
+
+
+def test_body_over_the_cap_is_refused():
+    client, _ = make_client(lambda r: httpx.Response(200, content=b"x" * 2000), max_bytes=1000)
+    with pytest.raises(ResponseTooLarge, match="over the 1000-byte cap"):
+        client.get(URL)
+
+
+def test_conditional_get_sends_validators_and_reports_304():
+    seen = {}
+
+    def handler(request):
+        seen.update(request.headers)
+        return httpx.Response(304)
+
+    client, _ = make_client(handler)
+    fetched = client.get(URL, validators=Validators(etag='"abc"', last_modified="Tue, 02 Oct 2018"))
+    assert fetched.not_modified
+    assert seen["if-none-match"] == '"abc"'
+    assert seen["if-modified-since"] == "Tue, 02 Oct 2018"
+
+
+def test_validators_are_returned():
+    headers = {"ETag": '"v1"', "Last-Modified": "Wed, 03 Oct 2018 10:00:00 GMT"}
+    client, _ = make_client(lambda r: httpx.Response(200, headers=headers, content=b"{}"))
+    assert client.get(URL).validators == Validators('"v1"', "Wed, 03 Oct 2018 10:00:00 GMT")
+
+
+def test_rate_limit_spaces_requests_to_the_same_host():
+    now = [100.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    settings = Settings(rate=2.0)
+    client = Client(
+        settings,
+        transport=httpx.MockTransport(lambda r: httpx.Response(200)),
+        sleep=sleep,
+        clock=lambda: now[0],
+    )
+    client.get(URL)
+    client.get(URL)
+    client.get("https://questions.assemblee-nationale.fr/q15/15-12526QE.htm")  # other host
+    assert sleeps == [0.5]

@@ -1,0 +1,79 @@
+import ast
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import qarchive
+
+SRC = Path(qarchive.__file__).parent
+
+
+def test_all_is_sorted_and_complete():
+    public = sorted(name for name in vars(qarchive) if not name.startswith("_") or name == "__version__")
+    public = [name for name in public if not isinstance(getattr(qarchive, name), type(qarchive))]
+    assert qarchive.__all__ == sorted(qarchive.__all__, key=str)
+    assert sorted(qarchive.__all__) == public
+
+
+def test_every_module_declares_all():
+    for info in pkgutil.walk_packages([str(SRC)], prefix="qarchive."):
+        module = importlib.import_module(info.name)
+        assert hasattr(module, "__all__"), f"{info.name} has no __all__"
+
+
+def test_exit_codes_live_on_the_exceptions():
+    assert qarchive.QarchiveError("x").exit_code == 1
+    assert qarchive.InvalidQuestionId("x").exit_code == 2
+    assert qarchive.ArchiveLocked("x").exit_code == 3
+    assert qarchive.ArchiveDamaged("x").exit_code == 4
+
+
+def _python_files(folder: Path):
+    return [p for p in folder.rglob("*.py")]
+
+
+def test_only_the_cli_exits_and_only_the_cli_and_output_use_typer_or_rich():
+    for path in _python_files(SRC):
+        text = path.read_text()
+        if path.name != "cli.py":
+            assert not re.search(r"sys\.exit|typer\.Exit", text), path
+        if path.name not in ("cli.py", "output.py"):
+            assert not re.search(r"^\s*(import|from) (typer|rich)\b", text, re.M), path
+        assert not re.search(r"^\s*(import|from) click\b", text, re.M), path
+
+
+def test_cli_does_not_do_io_itself():
+    text = (SRC / "cli.py").read_text()
+    assert not re.search(r"^\s*(import|from) (httpx|selectolax|sqlite3)\b", text, re.M)
+
+
+def test_parsers_are_pure():
+    for path in _python_files(SRC / "sources"):
+        text = path.read_text()
+        assert not re.search(r"\bhttpx\b|\bopen\(|datetime\.now|\bPath\(", text), path
+
+
+def _code_strings(path: Path) -> list[str]:
+    """String literals of a module, docstrings excepted (examples may show URLs)."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_base_urls_only_in_settings():
+    for path in _python_files(SRC):
+        if path.name in ("settings.py", "ids.py"):
+            continue  # ids.py recognises the real hosts in URLs that users paste
+        for literal in _code_strings(path):
+            assert not re.search(r"https?://[a-z.]*(assemblee-nationale|senat)\.fr", literal), path

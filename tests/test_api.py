@@ -10,7 +10,9 @@ SRC = Path(qarchive.__file__).parent
 
 
 def test_all_is_sorted_and_complete():
-    public = sorted(name for name in vars(qarchive) if not name.startswith("_") or name == "__version__")
+    public = sorted(
+        name for name in vars(qarchive) if not name.startswith("_") or name == "__version__"
+    )
     public = [name for name in public if not isinstance(getattr(qarchive, name), type(qarchive))]
     assert qarchive.__all__ == sorted(qarchive.__all__, key=str)
     assert sorted(qarchive.__all__) == public
@@ -67,7 +69,9 @@ def _code_strings(path: Path) -> list[str]:
     return [
         node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
     ]
 
 

@@ -4,8 +4,8 @@ import json
 import os
 
 import pytest
-from factories import NOW, answered, make_question
 
+from factories import NOW, answered, make_question
 from qarchive.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, atomic_write
 from qarchive.errors import ArchiveDamaged, ArchiveLocked, NotArchived, UsageError
 from qarchive.http import Validators
@@ -25,7 +25,15 @@ def test_first_save_writes_v0001_with_the_pinned_layout(archive):
     assert (result.outcome, result.version, result.changed) == (SaveOutcome.NEW, 1, [])
     directory = archive.root / "questions/an/15/15-12526QE"
     document = json.loads((directory / "v0001.json").read_text())
-    assert list(document) == ["schema", "version", "fetched_at", "content_hash", "changed", "raw", "record"]
+    assert list(document) == [
+        "schema",
+        "version",
+        "fetched_at",
+        "content_hash",
+        "changed",
+        "raw",
+        "record",
+    ]
     assert document["schema"] == 1 and document["version"] == 1
     assert document["fetched_at"] == "2026-11-23T02:00:00+00:00"
     assert document["raw"] == ["raw/20261123T020000000000Z.html.gz"]
@@ -46,7 +54,11 @@ def test_same_content_writes_nothing(archive):
 def test_changed_content_writes_v0002_with_changed_fields(archive):
     archive.save(make_question(), qid=QID, fetched_at=NOW, raw=[RAW])
     result = archive.save(answered(make_question()), qid=QID, fetched_at=NOW + dt.timedelta(days=1))
-    assert (result.outcome, result.version, result.changed) == (SaveOutcome.UPDATED, 2, ["answer", "status"])
+    assert (result.outcome, result.version, result.changed) == (
+        SaveOutcome.UPDATED,
+        2,
+        ["answer", "status"],
+    )
     assert archive.versions(QID) == [1, 2]
     assert archive.read_version(QID).record.status == "answered"
     assert archive.read_version(QID, 1).record.answer is None
@@ -65,7 +77,9 @@ def test_diff_needs_two_versions(archive):
 
 
 def test_missing_question_and_version(archive):
-    with pytest.raises(NotArchived, match="15-12526QE is not in the archive .*; run: qarchive fetch 15-12526QE"):
+    with pytest.raises(
+        NotArchived, match=r"15-12526QE is not in the archive .*; run: qarchive fetch 15-12526QE"
+    ):
         archive.read_version(QID)
     archive.save(make_question(), qid=QID, fetched_at=NOW)
     with pytest.raises(NotArchived, match="has no version 7"):
@@ -146,9 +160,11 @@ def test_garbage_state_counts_as_empty(archive):
 def test_lock_is_exclusive(archive):
     with archive.lock():
         other = Archive(archive.root)
-        with pytest.raises(ArchiveLocked, match="locked by another qarchive process") as caught:
-            with other.lock():
-                pass
+        with (
+            pytest.raises(ArchiveLocked, match="locked by another qarchive process") as caught,
+            other.lock(),
+        ):
+            pass
         assert caught.value.exit_code == 3
     with Archive(archive.root).lock():
         pass

@@ -55,7 +55,10 @@ def test_other_kinds(text, canonical):
         ("https://www.senat.fr/questions/base/2018/qSEQ180304125.html", "Sénat questions"),
         ("https://example.org/q15/15-12526QE.htm", "example.org is not an Assemblée nationale"),
         ("ftp://questions.assemblee-nationale.fr/q15/15-12526QE.htm", "only http and https"),
-        ("https://www.assemblee-nationale.fr/dyn/deputes/PA720892", "not the address of a question"),
+        (
+            "https://www.assemblee-nationale.fr/dyn/deputes/PA720892",
+            "not the address of a question",
+        ),
         ("https://questions.assemblee-nationale.fr/q15/../../etc/passwd", "not the address"),
     ],
 )

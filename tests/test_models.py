@@ -1,7 +1,6 @@
 import datetime as dt
 
 from factories import answered, make_question
-
 from qarchive.models import Signalement, add_months
 
 

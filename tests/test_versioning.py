@@ -1,6 +1,11 @@
 from factories import answered, make_question
-
-from qarchive.versioning import FieldChange, canonical_json, changed_fields, content_hash, diff_records
+from qarchive.versioning import (
+    FieldChange,
+    canonical_json,
+    changed_fields,
+    content_hash,
+    diff_records,
+)
 
 
 def test_hash_ignores_key_order_and_is_prefixed():
@@ -39,7 +44,10 @@ def test_list_growing_is_one_change():
 
 
 def test_added_and_removed_keys():
-    assert diff_records({"a": 1}, {"b": 2}) == [FieldChange("a", 1, None), FieldChange("b", None, 2)]
+    assert diff_records({"a": 1}, {"b": 2}) == [
+        FieldChange("a", 1, None),
+        FieldChange("b", None, 2),
+    ]
 
 
 def test_no_change():

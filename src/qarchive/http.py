@@ -75,6 +75,7 @@ class Client:
         transport: an ``httpx`` transport, e.g. ``httpx.MockTransport`` in tests.
         sleep: called to wait (rate limit, backoff); injectable for tests.
         clock: monotonic clock used by the rate limit.
+
     """
 
     def __init__(
@@ -119,6 +120,7 @@ class Client:
             HTTPStatusError: 4xx, or 5xx/429 still failing after the retries.
             TransportError: timeouts or connection failures after the retries.
             ResponseTooLarge: the body exceeds ``settings.max_bytes``.
+
         """
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._settings.max_retries + 1),
@@ -145,7 +147,7 @@ class Client:
         exc = outcome.exception() if outcome is not None else None
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             backoff = max(backoff, exc.retry_after)
-        return min(backoff, self._settings.max_retry_wait)
+        return float(min(backoff, self._settings.max_retry_wait))
 
     def _get_following_redirects(self, url: str, validators: Validators | None) -> Fetched:
         for _ in range(MAX_REDIRECTS + 1):

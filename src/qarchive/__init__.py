@@ -10,6 +10,7 @@ Example:
     ...     for report in fetch_questions(parse_ids(["15-12526QE"], settings=settings),
     ...                                   settings=settings, archive=archive):
     ...         print(report.qid, report.result)
+
 """
 
 from qarchive._version import __version__

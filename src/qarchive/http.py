@@ -75,7 +75,6 @@ class Client:
         transport: an ``httpx`` transport, e.g. ``httpx.MockTransport`` in tests.
         sleep: called to wait (rate limit, backoff); injectable for tests.
         clock: monotonic clock used by the rate limit.
-
     """
 
     def __init__(
@@ -120,7 +119,6 @@ class Client:
             HTTPStatusError: 4xx, or 5xx/429 still failing after the retries.
             TransportError: timeouts or connection failures after the retries.
             ResponseTooLarge: the body exceeds ``settings.max_bytes``.
-
         """
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._settings.max_retries + 1),

@@ -1,0 +1,207 @@
+"""What the two legacy ``.htm`` parsers (eZ "question_*" and FICHE QUESTION) share.
+
+Both layouts show the same facts with different markup, so each parser fills a
+:class:`LegacyFields` and :func:`build_question` turns it into the record, with
+one set of status rules and one set of checks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from qarchive.ids import Chamber
+from qarchive.models import (
+    Answer,
+    Attribution,
+    Author,
+    Closure,
+    Erratum,
+    Ministry,
+    Publication,
+    Question,
+    Signalement,
+    Source,
+    SourceFormat,
+    Status,
+)
+from qarchive.sources.an._common import public_url, question_id, unrecognised
+from qarchive.text import normalize_space, parse_french_date, parse_int
+
+__all__ = [
+    "LegacyFields",
+    "build_question",
+    "find_lapse",
+    "kind_from_label",
+    "make_publication",
+    "parse_dates",
+    "split_analysis",
+]
+
+_KINDS = (
+    (re.compile(r"question\s+[ée]crite", re.IGNORECASE), "QE"),
+    (re.compile(r"question\s+au\s+gouvernement", re.IGNORECASE), "QG"),
+    (re.compile(r"question\s+orale\s+sans\s+d[ée]bat", re.IGNORECASE), "QOSD"),
+)
+_ANY_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+# "Fin de mandat" and "caduque" are the words the AN shows for a question that
+# lapsed with the legislature or the member's term; no code for them is attested.
+_LAPSE = re.compile(r"fin\s+de\s+mandat|caduque|caducit[ée]", re.IGNORECASE)
+_CONVERTED = re.compile(r"transform[ée]e?\s+en\s+question\s+orale", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class LegacyFields:
+    """The facts a legacy page shows, collected before the record is built."""
+
+    legislature: int | None = None
+    number: int | None = None
+    kind: str | None = None
+    title: str | None = None
+    rubrique: str | None = None
+    heading: str | None = None
+    analysis: list[str] = field(default_factory=list)
+    author: Author = field(default_factory=Author)
+    ministry_asked: Ministry | None = None
+    ministry_responding: Ministry | None = None
+    attribution_changes: list[date] = field(default_factory=list)
+    published: Publication | None = None
+    text: str | None = None
+    answer: Answer | None = None
+    withdrawal: Closure | None = None
+    lapse: Closure | None = None
+    closure_code: str | None = None
+    signalements: list[Signalement] = field(default_factory=list)
+    renewals: list[date] = field(default_factory=list)
+    errata: list[Erratum] = field(default_factory=list)
+
+
+def build_question(fields: LegacyFields, *, fmt: SourceFormat, url: str) -> Question:
+    """Turn the collected facts into a record, or refuse a page that lacks the essentials.
+
+    Args:
+        fields: what the parser found on the page.
+        fmt: the layout the page was parsed as.
+        url: the URL the page was fetched from (kept in ``source``).
+
+    Returns:
+        The record; its ``url`` is the question's canonical public page.
+
+    Raises:
+        UnknownFormat: no legislature, question number or publication date was found.
+
+    """
+    qid = question_id(fields.legislature, fields.kind, fields.number, url=url)
+    if fields.published is None:
+        raise unrecognised(url, "no 'Question publiée au JO le' date found")
+    status, closed = _status(fields)
+    return Question(
+        id=qid.canonical,
+        chamber=Chamber.AN,
+        legislature=qid.legislature,
+        number=qid.number,
+        kind=qid.kind,
+        url=public_url(qid),
+        title=fields.title,
+        rubrique=fields.rubrique,
+        heading=fields.heading,
+        analysis=fields.analysis,
+        author=fields.author,
+        ministry_asked=fields.ministry_asked,
+        ministry_responding=fields.ministry_responding,
+        attribution_history=_attributions(fields),
+        published=fields.published,
+        text=fields.text,
+        answer=fields.answer,
+        status=status,
+        closed=closed,
+        signalements=fields.signalements,
+        renewals=fields.renewals,
+        errata=fields.errata,
+        source=Source(format=fmt, url=url),
+    )
+
+
+def _status(fields: LegacyFields) -> tuple[Status, Closure | None]:
+    code = fields.closure_code
+    if fields.answer is not None:
+        return Status.ANSWERED, Closure(date=fields.answer.published.date, code=code)
+    if fields.withdrawal is not None:
+        # The legacy pages close a lapsed question as "retirée" with the motif
+        # "fin de mandat" or "caducité": that is a lapse, not a withdrawal.
+        # Likewise "transformée en question orale" is a conversion.
+        reason = fields.withdrawal.reason or ""
+        status = Status.WITHDRAWN
+        if _LAPSE.search(reason):
+            status = Status.LAPSED
+        elif _CONVERTED.search(reason):
+            status = Status.CONVERTED
+        return status, fields.withdrawal.model_copy(update={"code": code})
+    if fields.lapse is not None:
+        return Status.LAPSED, fields.lapse.model_copy(update={"code": code})
+    # A closure code with nothing else to explain it is kept rather than guessed at.
+    return Status.PENDING, Closure(code=code) if code else None
+
+
+def _attributions(fields: LegacyFields) -> list[Attribution]:
+    # The pages show only the latest attributaire, with the dates it changed:
+    # that ministry is known to hold the question from the last change on.
+    if fields.ministry_responding is None or not fields.attribution_changes:
+        return []
+    return [Attribution(ministry=fields.ministry_responding, date=max(fields.attribution_changes))]
+
+
+def kind_from_label(text: str) -> str | None:
+    """Map "Question écrite" / "Question au Gouvernement" / "Question orale sans débat".
+
+    Returns:
+        ``QE``, ``QG``, ``QOSD``, or None when the text names no kind.
+
+    """
+    for pattern, kind in _KINDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def split_analysis(text: str | None) -> list[str]:
+    """Split the "Analyse" keywords, published as ``"rapport. propositions."``.
+
+    Example:
+        >>> split_analysis("rapport. propositions. ")
+        ['rapport', 'propositions']
+
+    """
+    if not text:
+        return []
+    return [
+        word for part in re.split(r"\.\s+|\.$", normalize_space(text)) if (word := part.strip())
+    ]
+
+
+def make_publication(date_text: str | None, page_text: str | None) -> Publication | None:
+    """Build a JO publication from ``dd/mm/yyyy`` and page texts; None without a valid date."""
+    day = parse_french_date(date_text or "")
+    if day is None:
+        return None
+    return Publication(date=day, page=parse_int(page_text))
+
+
+def parse_dates(text: str | None) -> list[date]:
+    """Every ``dd/mm/yyyy`` date in ``text``, in order; invalid ones are skipped."""
+    found = (parse_french_date(match.group()) for match in _ANY_DATE.finditer(text or ""))
+    return [day for day in found if day is not None]
+
+
+def find_lapse(text: str) -> Closure | None:
+    """Find a lapse ("fin de mandat", "caduque") shown in the page's metadata.
+
+    Only pass metadata: the question and answer texts may well use these words.
+    The closure date is the first date on the line that names the lapse.
+    """
+    for line in text.splitlines():
+        if match := _LAPSE.search(line):
+            dates = parse_dates(line)
+            return Closure(date=dates[0] if dates else None, reason=match.group())
+    return None

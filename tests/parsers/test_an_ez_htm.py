@@ -370,3 +370,7 @@ def test_huge_stray_lines_do_not_blow_up(page: str) -> None:
 
     assert record.author.name == "Philippe Le Ray"
     assert record.published.page == 4774
+
+
+def test_older_ez_layout_is_detected() -> None:
+    assert detect_format(OLD_LAYOUT.encode()) is SourceFormat.AN_EZ_HTM

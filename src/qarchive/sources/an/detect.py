@@ -17,7 +17,11 @@ _HEAD = 200_000  # every marker sits well within the first part of a page
 _MARKERS: tuple[tuple[SourceFormat, re.Pattern[bytes]], ...] = (
     (SourceFormat.AN_QUESTION_XML, re.compile(rb"<QUESTION\s+TYPE=")),
     (SourceFormat.AN_DYN_HTML, re.compile(rb"_style-question|data-id=\"QANR5L")),
-    (SourceFormat.AN_EZ_HTM, re.compile(rb"question_legislature|question_big_content")),
+    # question_*: 2016-2024; contenutexte/span.contenu: the 2012-2016 markup.
+    (
+        SourceFormat.AN_EZ_HTM,
+        re.compile(rb"question_legislature|question_big_content|class=\"contenutexte\""),
+    ),
     (SourceFormat.AN_FICHE_HTM, re.compile(rb"<dpq>|<num>|FICHE QUESTION", re.IGNORECASE)),
 )
 

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from qarchive.errors import InvalidQuestionId, UnknownFormat
 from qarchive.ids import Chamber, QuestionId
+from qarchive.models import Status
 from qarchive.settings import DEFAULT_AN_URL
-from qarchive.text import repair_mojibake
+from qarchive.text import normalize_space, normalize_text, repair_mojibake
 
-__all__ = ["decode_page", "public_url", "question_id", "unrecognised"]
+__all__ = [
+    "as_list",
+    "clean_field",
+    "closure_status",
+    "decode_page",
+    "public_url",
+    "question_id",
+    "unrecognised",
+]
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_-]+)""", re.IGNORECASE)
 
 
-def question_id(legislature: int | None, kind: str | None, number: int | None, *, url: str) -> QuestionId:
+def question_id(
+    legislature: int | None, kind: str | None, number: int | None, *, url: str
+) -> QuestionId:
     """Build the ID of a parsed question, or fail as an unrecognised layout."""
     if legislature is None or number is None:
         raise unrecognised(url, "no legislature or question number found")
@@ -56,3 +68,62 @@ def decode_page(content: bytes) -> str:
         return repair_mojibake(content.decode("utf-8"))
     except UnicodeDecodeError:
         return content.decode("cp1252", errors="replace")
+
+
+def as_list(value: Any) -> list[Any]:
+    """Normalise a single-or-list field of the AN open data to a list.
+
+    The AN's XML-to-JSON conversion turns a repeated element into an array and a
+    lone one into an object, and writes an absent one as ``null``: all three come
+    back as a list, without the nulls.
+
+    Example:
+        ``as_list(None) == []``, ``as_list({"a": 1}) == [{"a": 1}]``.
+    """
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [item for item in value if item is not None]
+    return [value]
+
+
+def clean_field(value: Any) -> str | None:
+    """Normalise a one-line field (name, code, label): entities, mojibake, spaces.
+
+    Returns None for anything that is not a non-blank string, so that explicit
+    nulls and empty elements both mean "absent".
+    """
+    if not isinstance(value, str):
+        return None
+    return normalize_space(normalize_text(value)) or None
+
+
+# Only REP_PUB is attested; the other closures are known by their labels on the
+# site ("Fin de mandat", "retirée"), so match on code and label alike.
+_CLOSURE_WORDS: tuple[tuple[str, Status], ...] = (
+    ("retir", Status.WITHDRAWN),
+    ("fin de mandat", Status.LAPSED),
+    ("cadu", Status.LAPSED),  # caduc, caduque, caducité
+    ("transform", Status.CONVERTED),
+)
+
+
+def closure_status(code: str | None, reason: str | None, *, answered: bool) -> Status:
+    """The status of an AN question from its closure code and label.
+
+    Args:
+        code: the closure code (``REP_PUB``, ...), or None.
+        reason: the closure label as published ("Réponse publiée", "Fin de mandat"), or None.
+        answered: whether an answer was found in the content.
+
+    Returns:
+        ANSWERED when there is an answer or the code is ``REP_PUB``; WITHDRAWN,
+        LAPSED or CONVERTED when the code or label says so; PENDING otherwise.
+    """
+    if answered or (code or "").upper() == "REP_PUB":
+        return Status.ANSWERED
+    words = f"{code or ''} {reason or ''}".lower()
+    for word, status in _CLOSURE_WORDS:
+        if word in words:
+            return status
+    return Status.PENDING

@@ -70,7 +70,8 @@ def _err() -> Console:
 
 
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # Wrapped to the terminal (80 columns in a pipe) so long texts stay readable.
+    return Console(highlight=False)
 
 
 def _settings(archive: Path | None) -> Settings:

@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -91,8 +92,8 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
     group = author.group.full or author.group.short if author.group else None
     place = author.constituency or author.department
     facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
     rows: list[tuple[str, str | None]] = [
         ("ID", f"{question.id} ({question.kind}, {question.legislature}e législature)"),
         ("URL", question.url),
@@ -155,7 +156,11 @@ def render_diff(changes: Sequence[FieldChange], left: int, right: int) -> Render
         elif isinstance(change.new, dict) or isinstance(change.old, dict):
             parts.append(Text(f"  - {_short(change.old)}", style="red"))
             for key, value in _flatten(change.new).items():
-                parts.append(Text(f"  + {key}: {_short(value)}", style="green"))
+                if _is_long_text(value):  # a new answer is the point of the diff: show it whole
+                    parts.append(Text(f"  + {key}:", style="green"))
+                    parts.append(Padding(Text(value, style="green"), (0, 0, 0, 6), expand=False))
+                else:
+                    parts.append(Text(f"  + {key}: {_short(value)}", style="green"))
         else:
             parts.append(Text(f"  - {_short(change.old)}", style="red"))
             parts.append(Text(f"  + {_short(change.new)}", style="green"))
@@ -175,17 +180,12 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _text_diff(old: Any, new: Any, left: int, right: int) -> Text:
-    old_lines, new_lines = _wrapped(old), _wrapped(new)
+def _text_diff(old: Any, new: Any, left: int, right: int) -> RenderableType:
+    # Paragraphs are the diff's lines: the terminal wraps them, the diff stays readable.
+    old_lines = old.split("\n") if isinstance(old, str) else []
+    new_lines = new.split("\n") if isinstance(new, str) else []
     out = Text()
     for line in difflib.unified_diff(old_lines, new_lines, f"v{left}", f"v{right}", lineterm=""):
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
-        out.append("  " + line + "\n", style=style)
-    return out
-
-
-def _wrapped(value: Any) -> list[str]:
-    # Wrap each paragraph on its own so the diff lines follow the text's structure.
-    if not isinstance(value, str):
-        return []
-    return [line for para in value.split("\n") for line in (textwrap.wrap(para, 100) or [""])]
+        out.append(line + "\n", style=style)
+    return Padding(out, (0, 0, 0, 2), expand=False)

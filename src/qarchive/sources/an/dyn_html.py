@@ -1,12 +1,331 @@
-"""Parser for the AN dyn_html format (being written)."""
+"""Parser for the current AN question page, ``/dyn/{leg}/questions/QANR5L{leg}QE{n}``.
+
+The page (``samples/an/README.md`` §2c) shows the question and answer texts in
+one column and "Données clés" (author, rubrique, ministries, dates) in another,
+every value behind a French label ("Rubrique :", "Ministère répondant :"). Texts
+are full of runs of spaces and newlines and the markup has shifted between
+captures, so the parser reads labels and text, not positions: it takes the two
+texts out of the tree, flattens the rest into lines and matches labels line by line.
+"""
 
 from __future__ import annotations
 
-from qarchive.models import Question
+import datetime as dt
+import re
+from collections.abc import Iterator
+from itertools import takewhile
+
+from pydantic import ValidationError
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from qarchive.errors import ParseError
+from qarchive.ids import Chamber, QuestionId
+from qarchive.models import (
+    Answer,
+    Author,
+    Closure,
+    Group,
+    Ministry,
+    Publication,
+    Question,
+    Source,
+    SourceFormat,
+)
+from qarchive.sources.an._common import (
+    closure_status,
+    decode_page,
+    public_url,
+    question_id,
+    unrecognised,
+)
+from qarchive.text import html_to_text, normalize_space, parse_french_date, split_civility
 
 __all__ = ["parse"]
 
+_Match = re.Match[str] | None
+
+_NOISE = "script, style, noscript, form, button, nav, header, footer, .bloc-actions"
+_DATE = r"\d{1,2}(?:er)?\s+[a-zéèûô]+\s+\d{4}"
+_UID = re.compile(r"QANR5L(?P<leg>\d{1,3})(?P<kind>QE|QG|QOSD)(?P<num>\d{1,7})", re.IGNORECASE)
+_HEADING = re.compile(
+    r"(?P<kind>Question\s+(?:écrite|au\s+gouvernement|orale\s+sans\s+débat))"
+    r"\s*(?:n\s*[°º]\s*(?P<num>\d{1,7}))?\s*:\s*(?P<title>.*)",
+    re.IGNORECASE,
+)
+_LEGISLATURE = re.compile(r"\b(\d{1,3})\s*(?:ème|eme|e|è)\s+législature\b", re.IGNORECASE)
+_LABEL = re.compile(r"(?P<label>[^:]{2,40}?)\s*:\s*(?P<value>.*)")
+_JO = re.compile(
+    rf"Publication\s+de\s+la\s+(?P<what>question|réponse)\s+au\s+Journal\s+Officiel\s+du\s+"
+    rf"(?P<date>{_DATE})(?:\s*,?\s*page\s+(?P<page>\d{{1,9}}))?",
+    re.IGNORECASE,
+)
+_PUBLISHED_ON = re.compile(rf"(?P<what>Question|Réponse)\s+publiée\s+le\s+(?P<date>{_DATE})", re.I)
+_ANSWER_HEADING = re.compile(rf"Réponse\s+publiée(?:\s+le)?(?:\s+{_DATE})?", re.IGNORECASE)
+_QUESTION_DE = re.compile(r"Question\s+de\s*:", re.IGNORECASE)
+_KEY_DATA = re.compile(
+    r"Données clés|(?:Auteur|Rubrique|Dates?|Date de cl[ôo]ture|Type de question)\s*:", re.I
+)
+_CLOSURE = re.compile(r"Date\s+de\s+cl[ôo]ture\s*:\s*(?P<rest>.*)", re.IGNORECASE)
+_OTHER_CLOSURE = re.compile(r"\b(?:retirée|transformée)\b", re.IGNORECASE)
+_CIRCONSCRIPTION = re.compile(
+    r"(?P<dep>.+?)\s*\(\s*(?P<n>\d{1,2})\s*(?:e|è|ème|eme|re|ère|er)\s+circonscription\s*\)",
+    re.IGNORECASE,
+)
+_AUTHOR = re.compile(r"(?P<who>[^()]+?)\s*\((?P<where>.*)\)")
+# Places are hyphenated without spaces ("Seine-Saint-Denis"); group names may hold
+# " - " themselves ("Écologiste - NUPES"), so the place ends at the first separator.
+_PLACE_GROUP = re.compile(r"\s+[-–—]\s+")
+_ACTOR_REF = re.compile(r"\bPA\d{1,9}\b")
+_KINDS = {
+    "question écrite": "QE",
+    "question au gouvernement": "QG",
+    "question orale sans débat": "QOSD",
+}
+
 
 def parse(content: bytes, *, url: str) -> Question:
-    """Parse one question from ``content`` (fetched from ``url``)."""
-    raise NotImplementedError
+    """Parse one question page of the current AN site into a record.
+
+    Args:
+        content: the page's bytes, in the charset it declares.
+        url: the URL it was fetched from (kept in ``source.url``).
+
+    Returns:
+        The record; ``url`` is the question's canonical public page.
+
+    Raises:
+        UnknownFormat: the page shows no question number or uid, no legislature,
+            no publication date, or an answer text without an answer date.
+        ParseError: the values found do not make a valid record.
+
+    Example:
+        ``parse(page, url=".../dyn/16/questions/QANR5L16QE200").id == "16-200QE"``
+    """
+    tree = LexborHTMLParser(decode_page(content))
+    block = _question_block(tree, url=url)
+    question_text, answer_text = _take_texts(block)
+    lines = [line.strip() for line in html_to_text(block).splitlines() if line.strip()]
+    labels = _labels(lines)
+    heading = next((match for line in lines if (match := _HEADING.fullmatch(line))), None)
+    qid = _identity(tree, lines, labels, heading, url=url)
+    published, answered = _publications(lines)
+    if published is None:
+        raise unrecognised(url, "no publication date for the question")
+    if answer_text is not None and answered is None:
+        raise unrecognised(url, "an answer text without an answer date")
+    asked, responding = (
+        Ministry(name=name) if name else None
+        for name in (labels.get("ministère interrogé"), labels.get("ministère répondant"))
+    )
+    answer = None
+    if answered is not None:
+        answer = Answer(published=answered, ministry=responding, text=answer_text)
+    closed = _closure(lines)
+    try:
+        return Question(
+            id=qid.canonical,
+            chamber=Chamber.AN,
+            legislature=qid.legislature,
+            number=qid.number,
+            kind=qid.kind,
+            url=public_url(qid),
+            title=(heading["title"] or None) if heading else None,
+            rubrique=labels.get("rubrique") or None,
+            author=_author(lines, block),
+            ministry_asked=asked,
+            ministry_responding=responding,
+            published=published,
+            text=question_text,
+            answer=answer,
+            status=closure_status(None, closed.reason if closed else None, answered=bool(answer)),
+            closed=closed,
+            source=Source(format=SourceFormat.AN_DYN_HTML, url=url),
+        )
+    except ValidationError as exc:
+        raise ParseError(f"invalid question record at {url}: {exc}", url=url) from None
+
+
+def _question_block(tree: LexborHTMLParser, *, url: str) -> LexborNode:
+    block = tree.css_first("div._style-question") or tree.css_first("main") or tree.body
+    if block is None:
+        raise unrecognised(url, "no HTML body")
+    for node in block.css(_NOISE):
+        node.decompose()
+    return block
+
+
+def _take_texts(block: LexborNode) -> tuple[str | None, str | None]:
+    """Return the question and answer texts, and remove them from the tree.
+
+    The question's paragraphs follow the "Question de :" paragraph; the answer's
+    follow the "Réponse publiée le …" heading. Removing both keeps words of the
+    texts from being read as labels or statuses.
+    """
+    # The "Dates :" list repeats "Réponse publiée le …" inside a longer paragraph;
+    # the heading is a paragraph of its own, followed by the answer.
+    heading = None
+    for node in _paragraphs_starting(block, _ANSWER_HEADING):
+        if _ANSWER_HEADING.fullmatch(normalize_space(node.text())) and _following(node):
+            heading = node
+            break
+    answer_nodes = _following(heading) if heading is not None else []
+    question_nodes = []
+    for author in _paragraphs_starting(block, _QUESTION_DE):
+        for sibling in _following(author):
+            text = normalize_space(sibling.text())
+            if sibling is heading or _ANSWER_HEADING.match(text) or _KEY_DATA.match(text):
+                break
+            question_nodes.append(sibling)
+        break
+    texts = [
+        html_to_text("".join(node.html or "" for node in nodes)) or None
+        for nodes in (question_nodes, answer_nodes)
+    ]
+    for node in (*question_nodes, *answer_nodes):
+        node.decompose()
+    return texts[0], texts[1]
+
+
+def _paragraphs_starting(block: LexborNode, pattern: re.Pattern[str]) -> Iterator[LexborNode]:
+    """The paragraphs (or other blocks) holding a text that starts with ``pattern``."""
+    for node in block.traverse(include_text=True):
+        if node.is_text_node and pattern.match((node.text_content or "").lstrip()):
+            current = node.parent or node
+            while current.tag not in ("p", "div", "li", "dd", "td", "section") and current.parent:
+                current = current.parent
+            yield current
+
+
+def _following(node: LexborNode) -> list[LexborNode]:
+    """The node's next siblings: elements, and text that a ``<table>`` cut out of its ``<p>``."""
+    siblings, sibling = [], node.next
+    while sibling is not None:
+        if sibling.is_element_node or normalize_space(sibling.text_content or ""):
+            siblings.append(sibling)
+        sibling = sibling.next
+    return siblings
+
+
+def _labels(lines: list[str]) -> dict[str, str]:
+    """Map each ``Label : value`` line to its value (the next line when empty)."""
+    values: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        if (match := _LABEL.fullmatch(line)) is None:
+            continue
+        value = match["value"]
+        if not value and index + 1 < len(lines) and not _LABEL.fullmatch(lines[index + 1]):
+            value = lines[index + 1]
+        label = normalize_space(match["label"]).casefold().replace("attributaire", "répondant")
+        values.setdefault(label, normalize_space(value))
+    return values
+
+
+def _identity(
+    tree: LexborHTMLParser, lines: list[str], labels: dict[str, str], heading: _Match, *, url: str
+) -> QuestionId:
+    holders = tree.css('div._style-question[data-id], meta[property="og:url"]')
+    ids = [n.attributes.get("data-id") or n.attributes.get("content") or "" for n in holders]
+    uid = next((match for text in ids if (match := _UID.search(text))), None)
+    shown = next((match for line in lines if (match := _LEGISLATURE.search(line))), None)
+    kind_label = labels.get("type de question") or (heading["kind"] if heading else "")
+    kind = _KINDS.get(normalize_space(kind_label).casefold())
+    legislature = _agree("legislature", shown[1] if shown else None, uid and uid["leg"], url=url)
+    kind = _agree("kind", kind, uid and uid["kind"].upper(), url=url)
+    number = _agree("number", heading["num"] if heading else None, uid and uid["num"], url=url)
+    return question_id(
+        int(legislature) if legislature else None, kind, int(number) if number else None, url=url
+    )
+
+
+def _agree(what: str, shown: str | None, uid: str | None, *, url: str) -> str | None:
+    """The value the page shows or its uid holds; a page where they differ is refused."""
+    if shown and uid and shown.lstrip("0") != uid.lstrip("0"):
+        raise unrecognised(url, f"the page shows {what} {shown} but its uid says {uid}")
+    return shown or uid
+
+
+def _publications(lines: list[str]) -> tuple[Publication | None, Publication | None]:
+    """The question's and the answer's JO publications.
+
+    The JO links ("Publication de la question au Journal Officiel du …, page …")
+    carry the page; the "… publiée le …" lines, the fallback, only the date.
+    """
+    found: dict[str, Publication] = {}
+    for pattern in (_JO, _PUBLISHED_ON):
+        for match in (match for line in lines for match in pattern.finditer(line)):
+            day, page = parse_french_date(match["date"]), match.groupdict().get("page")
+            if day is not None:
+                key = match["what"][0].casefold()  # "q" or "r"
+                found.setdefault(key, Publication(date=day, page=int(page) if page else None))
+    return found.get("q"), found.get("r")
+
+
+def _author(lines: list[str], block: LexborNode) -> Author:
+    who, where = _author_parts(lines)
+    civility, name = split_civility(who) if who else (None, "")
+    place, *group = _PLACE_GROUP.split(normalize_space(where or ""), maxsplit=1)
+    circonscription = _CIRCONSCRIPTION.fullmatch(place)
+    links = block.css("a[data-document-id], a[href*='/deputes/']")
+    refs = [a.attributes.get("data-document-id") or a.attributes.get("href") or "" for a in links]
+    ref = next((match.group() for text in refs if (match := _ACTOR_REF.search(text))), None)
+    return Author(
+        name=name or None,
+        civility=civility,
+        ref=ref,
+        group=Group(full=group[0]) if group else None,
+        constituency=place or None,
+        department=circonscription["dep"] if circonscription else None,
+        constituency_number=int(circonscription["n"]) if circonscription else None,
+    )
+
+
+def _author_parts(lines: list[str]) -> tuple[str | None, str | None]:
+    """Split the author line into "Civ. Prénom Nom" and "Place - Group".
+
+    The 2024 page shows ``Mme X (Ile-de-France - Renaissance)`` on one line; a
+    q15 capture shows the name and ``Ardèche (3e circonscription) - Les
+    Républicains`` on two lines, without the outer parentheses.
+    """
+    for label in ("question de", "auteur"):
+        for index, line in enumerate(lines):
+            found = _LABEL.fullmatch(line)
+            if found is None or normalize_space(found["label"]).casefold() != label:
+                continue
+            after = takewhile(lambda part: not _LABEL.fullmatch(part), lines[index + 1 : index + 3])
+            rest = [part for part in (found["value"], *after) if part]
+            if match := _AUTHOR.fullmatch(rest[0] if rest else ""):
+                return match["who"], match["where"]
+            if len(rest) > 1 and (_PLACE_GROUP.search(rest[1]) or "circonscription" in rest[1]):
+                return rest[0], rest[1]
+            if rest:
+                return rest[0], None
+    return None, None
+
+
+def _closure(lines: list[str]) -> Closure | None:
+    """The closure the page shows: "Date de cloture : 21 juin 2022 / Fin de mandat".
+
+    Without that label, an unlabelled metadata line saying "retirée" or
+    "transformée" is the closure.
+    """
+    for index, line in enumerate(lines):
+        if match := _CLOSURE.fullmatch(line):
+            text = match["rest"]
+            for following in lines[index + 1 : index + 3]:
+                if all(_date_and_reason(text)) or any(
+                    pattern.match(following) for pattern in (_KEY_DATA, _LABEL, _PUBLISHED_ON)
+                ):
+                    break
+                text = f"{text} {following}"
+            day, reason = _date_and_reason(text)
+            return Closure(date=day, reason=reason)
+    for line in lines:
+        # Label lines hold the title, names and ministries, which may use these words.
+        if not _LABEL.fullmatch(line) and _OTHER_CLOSURE.search(line):
+            return Closure(date=parse_french_date(line), reason=line)
+    return None
+
+
+def _date_and_reason(text: str) -> tuple[dt.date | None, str | None]:
+    reason = normalize_space(re.sub(_DATE, "", text, count=1, flags=re.IGNORECASE))
+    return parse_french_date(text), reason or None

@@ -67,7 +67,13 @@ def normalize_text(text: str) -> str:
     Lines are stripped, runs of spaces collapsed, and paragraphs separated by
     exactly one blank line.
     """
-    text = repair_mojibake(html.unescape(text)).replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = html.unescape(text)
+    text = repair_mojibake(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" not in text:  # the common case for names, labels and codes
+        return _SPACES.sub(" ", text).strip()
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

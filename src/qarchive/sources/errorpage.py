@@ -12,16 +12,16 @@ from qarchive.errors import ErrorPage
 __all__ = ["check_error_page"]
 
 # Signatures seen on the AN and Sénat sites and in the scrapers that came before.
+# Matched against the lower-cased head of the page: faster than IGNORECASE.
 _SIGNATURES = re.compile(
-    rb"The page cannot be found"
+    rb"the page cannot be found"
     rb"|<title>\s*(?:50\d|40[34])\b"
-    rb"|Error 50\d Service Unavailable"
-    rb"|Service Unavailable"
-    rb"|Aucun r(?:\xc3\xa9|\xe9|&eacute;)sultat ne correspond (?:\xc3\xa0|\xe0|&agrave;) votre recherche"
+    rb"|error 50\d service unavailable"
+    rb"|service unavailable"
+    rb"|aucun r(?:\xc3\xa9|\xe9|&eacute;)sultat ne correspond (?:\xc3\xa0|\xe0|&agrave;) votre recherche"
     rb"|site (?:est )?(?:actuellement )?en (?:cours de )?maintenance"
-    rb"|<title>[^<]*(?:Page introuvable|Page non trouv)"
-    rb"|<title>[^<]*Maintenance",
-    re.IGNORECASE,
+    rb"|<title>[^<]*(?:page introuvable|page non trouv)"
+    rb"|<title>[^<]*maintenance"
 )
 
 
@@ -30,7 +30,7 @@ def check_error_page(content: bytes, *, url: str) -> None:
 
     Only the head of the page is searched: real questions quote all sorts of text.
     """
-    match = _SIGNATURES.search(content[:8192])
+    match = _SIGNATURES.search(content[:8192].lower())
     if match is not None:
         shown = match.group().decode("utf-8", errors="replace").strip()
         raise ErrorPage(f"{url} returned an error page ({shown!r}) with status 200", url=url)

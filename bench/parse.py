@@ -7,6 +7,7 @@ Results go into bench/README.md with the machine and the date.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import time
@@ -54,7 +55,7 @@ def main() -> None:
         content = (args.samples / relative).read_bytes()
         assert detect_format(content).value == name
         url = f"https://example.invalid/{relative}"
-        parse_ms = _median_ms(lambda c, url=url: parse(c, url=url), content, args.runs)
+        parse_ms = _median_ms(functools.partial(parse, url=url), content, args.runs)
         floor_ms = _median_ms(FLOORS[floor], content, args.runs)
         print(
             f"{name:<18} {len(content):>7} {parse_ms:>9.3f} {floor:>12} {floor_ms:>9.3f} "

@@ -13,13 +13,15 @@ from qarchive.sources.errorpage import check_error_page
         b"<html><body>Error 503 Service Unavailable</body></html>",
         "<p>Aucun résultat ne correspond à votre recherche</p>".encode(),
         "<p>Aucun résultat ne correspond à votre recherche</p>".encode("latin-1"),
-        "<p>Le site est actuellement en maintenance</p>".encode(),
+        b"<p>Le site est actuellement en maintenance</p>",
         "<html><head><title>Page introuvable - Assemblée</title></head></html>".encode(),
         b"<HTML><HEAD><TITLE>Maintenance</TITLE></HEAD></HTML>",
     ],
 )
 def test_error_pages_served_with_200_are_refused(page):
-    with pytest.raises(ErrorPage, match=r"^https://x/q returned an error page \(.+\) with status 200$"):
+    with pytest.raises(
+        ErrorPage, match=r"^https://x/q returned an error page \(.+\) with status 200$"
+    ):
         check_error_page(page, url="https://x/q")
 
 

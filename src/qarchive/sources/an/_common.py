@@ -16,6 +16,7 @@ __all__ = [
     "clean_field",
     "closure_status",
     "decode_page",
+    "identity",
     "public_url",
     "question_id",
     "unrecognised",
@@ -100,12 +101,27 @@ def clean_field(value: Any) -> str | None:
 
 # Only REP_PUB is attested; the other closures are known by their labels on the
 # site ("Fin de mandat", "retirée"), so match on code and label alike.
+# Most specific first: old pages close a lapsed question as "retirée (fin de
+# mandat)" and a converted one as "retirée (transformée en question orale)".
 _CLOSURE_WORDS: tuple[tuple[str, Status], ...] = (
-    ("retir", Status.WITHDRAWN),
     ("fin de mandat", Status.LAPSED),
     ("cadu", Status.LAPSED),  # caduc, caduque, caducité
     ("transform", Status.CONVERTED),
+    ("retir", Status.WITHDRAWN),
+    ("retrait", Status.WITHDRAWN),
 )
+
+
+def identity(qid: QuestionId) -> dict[str, Any]:
+    """The identity fields every AN record starts with, from its validated ID."""
+    return {
+        "id": qid.canonical,
+        "chamber": Chamber.AN,
+        "legislature": qid.legislature,
+        "number": qid.number,
+        "kind": qid.kind,
+        "url": public_url(qid),
+    }
 
 
 def closure_status(code: str | None, reason: str | None, *, answered: bool) -> Status:

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from qarchive.ids import Chamber
 from qarchive.models import (
     Answer,
     Attribution,
@@ -26,7 +25,7 @@ from qarchive.models import (
     SourceFormat,
     Status,
 )
-from qarchive.sources.an._common import public_url, question_id, unrecognised
+from qarchive.sources.an._common import closure_status, identity, question_id, unrecognised
 from qarchive.text import normalize_space, parse_french_date, parse_int
 
 __all__ = [
@@ -48,7 +47,6 @@ _ANY_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 # "Fin de mandat" and "caduque" are the words the AN shows for a question that
 # lapsed with the legislature or the member's term; no code for them is attested.
 _LAPSE = re.compile(r"fin\s+de\s+mandat|caduque|caducit[ée]", re.IGNORECASE)
-_CONVERTED = re.compile(r"transform[ée]e?\s+en\s+question\s+orale", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -97,12 +95,7 @@ def build_question(fields: LegacyFields, *, fmt: SourceFormat, url: str) -> Ques
         raise unrecognised(url, "no 'Question publiée au JO le' date found")
     status, closed = _status(fields)
     return Question(
-        id=qid.canonical,
-        chamber=Chamber.AN,
-        legislature=qid.legislature,
-        number=qid.number,
-        kind=qid.kind,
-        url=public_url(qid),
+        **identity(qid),
         title=fields.title,
         rubrique=fields.rubrique,
         heading=fields.heading,
@@ -131,12 +124,8 @@ def _status(fields: LegacyFields) -> tuple[Status, Closure | None]:
         # The legacy pages close a lapsed question as "retirée" with the motif
         # "fin de mandat" or "caducité": that is a lapse, not a withdrawal.
         # Likewise "transformée en question orale" is a conversion.
-        reason = fields.withdrawal.reason or ""
-        status = Status.WITHDRAWN
-        if _LAPSE.search(reason):
-            status = Status.LAPSED
-        elif _CONVERTED.search(reason):
-            status = Status.CONVERTED
+        reason = f"retirée {fields.withdrawal.reason or ''}"
+        status = closure_status(None, reason, answered=False)
         return status, fields.withdrawal.model_copy(update={"code": code})
     if fields.lapse is not None:
         return Status.LAPSED, fields.lapse.model_copy(update={"code": code})

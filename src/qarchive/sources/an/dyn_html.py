@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from qarchive.errors import ParseError
-from qarchive.ids import Chamber, QuestionId
+from qarchive.ids import QuestionId
 from qarchive.models import (
     Answer,
     Author,
@@ -34,7 +34,7 @@ from qarchive.models import (
 from qarchive.sources.an._common import (
     closure_status,
     decode_page,
-    public_url,
+    identity,
     question_id,
     unrecognised,
 )
@@ -123,12 +123,7 @@ def parse(content: bytes, *, url: str) -> Question:
     closed = _closure(lines)
     try:
         return Question(
-            id=qid.canonical,
-            chamber=Chamber.AN,
-            legislature=qid.legislature,
-            number=qid.number,
-            kind=qid.kind,
-            url=public_url(qid),
+            **identity(qid),
             title=(heading["title"] or None) if heading else None,
             rubrique=labels.get("rubrique") or None,
             author=_author(lines, block),

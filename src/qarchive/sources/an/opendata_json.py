@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from qarchive.errors import ParseError
-from qarchive.ids import Chamber, QuestionId
+from qarchive.ids import QuestionId
 from qarchive.models import (
     Answer,
     Attribution,
@@ -36,7 +36,7 @@ from qarchive.sources.an._common import (
     as_list,
     clean_field,
     closure_status,
-    public_url,
+    identity,
     question_id,
     unrecognised,
 )
@@ -85,12 +85,7 @@ def _build(
     answer = _answer(question, ministry=responding)
     closed = _closure(_obj(question.get("cloture")))
     return Question(
-        id=qid.canonical,
-        chamber=Chamber.AN,
-        legislature=qid.legislature,
-        number=qid.number,
-        kind=qid.kind,
-        url=public_url(qid),
+        **identity(qid),
         # XV-XVII put one short phrase in "analyse", which the site shows as the
         # title; several entries would be keywords, as in older legislatures.
         title=analysis[0] if len(analysis) == 1 else None,

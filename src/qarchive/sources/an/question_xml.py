@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pydantic import ValidationError
 
 from qarchive.errors import ParseError
-from qarchive.ids import Chamber, QuestionId
+from qarchive.ids import QuestionId
 from qarchive.models import (
     Answer,
     Attribution,
@@ -33,7 +33,7 @@ from qarchive.models import (
 from qarchive.sources.an._common import (
     clean_field,
     closure_status,
-    public_url,
+    identity,
     question_id,
     unrecognised,
 )
@@ -94,12 +94,7 @@ def _build(root: ET.Element, qid: QuestionId, published: Publication, *, url: st
     closed = _closure(root.find("CLOTURE"))
     answer = _answer(root, responding, closed)
     return Question(
-        id=qid.canonical,
-        chamber=Chamber.AN,
-        legislature=qid.legislature,
-        number=qid.number,
-        kind=qid.kind,
-        url=public_url(qid),
+        **identity(qid),
         title=None,  # the export has keywords (ANA) but no title
         rubrique=clean_field(indexation.get("RUBRIQUE")) if indexation is not None else None,
         heading=_text(indexation, "TETE_ANALYSE"),

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from selectolax.lexbor import LexborHTMLParser
 
+from cocoa import unwrap_cocoa
 from qarchive.errors import UnknownFormat
 from qarchive.ids import Chamber
 from qarchive.models import (
@@ -80,18 +80,6 @@ def parse(page: str | bytes, url: str = SAMPLE_URL) -> Question:
 
 def seed(path: Path = SEED_PAGE) -> str:
     return path.read_text(encoding="utf-8")
-
-
-def unwrap_cocoa(wrapped: str) -> str:
-    """Undo macOS TextEdit's "Cocoa HTML Writer" wrapping of a page's source.
-
-    TextEdit wrote each source line as ``<p class="pN"><span class="sN">…</span></p>``
-    with the markup HTML-escaped, runs of spaces in ``span.Apple-converted-space``
-    and URLs auto-linked; the text of each paragraph is the source line.
-    """
-    body = LexborHTMLParser(wrapped).body
-    assert body is not None
-    return "\n".join(line.text(deep=True) for line in body.css("body > p"))
 
 
 @pytest.fixture

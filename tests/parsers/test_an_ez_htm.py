@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cocoa import unwrap_cocoa
 from qarchive.errors import UnknownFormat
 from qarchive.models import (
     Answer,
@@ -89,17 +89,6 @@ def with_events(page: str, *divs: str) -> str:
     """Add lines to the dates block, as the layout does for retraits, signalements…"""
     anchor = '<div class="question_publish_date">\n'
     return replace_once(page, anchor, anchor + "".join(f"<div>{div}</div>\n" for div in divs))
-
-
-def unwrap_cocoa(wrapped: str) -> str:
-    """Recover a page source saved through macOS TextEdit ("Cocoa HTML Writer").
-
-    Each source line sits HTML-escaped in a ``<p class="pN">``; the real tags
-    around it (and TextEdit's auto-links) are dropped, the rest unescaped.
-    """
-    body = wrapped.split("<body>", 1)[1].rsplit("</body>", 1)[0]
-    lines = re.findall(r"<p class=\"p\d+\">(.*?)</p>", body, flags=re.DOTALL)
-    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", line)) for line in lines)
 
 
 def test_sample_every_field(page: str) -> None:

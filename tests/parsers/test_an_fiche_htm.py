@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cocoa import unwrap_cocoa
 from qarchive.errors import UnknownFormat
 from qarchive.models import (
     Attribution,
@@ -52,17 +52,6 @@ def unanswered(page: str) -> str:
     page = re.sub(r"<rep>.*?</rep>", "<rep></rep>", page, flags=re.DOTALL)
     page = replace_once(page, "<codret>REP_PUB</codret>", "<codret></codret>")
     return replace_once(page, "<reponse>O</reponse>", "<reponse>N</reponse>")
-
-
-def unwrap_cocoa(wrapped: str) -> str:
-    """Recover a page source saved through macOS TextEdit ("Cocoa HTML Writer").
-
-    Each source line sits HTML-escaped in a ``<p class="pN">``; the real tags
-    around it are dropped, the rest unescaped.
-    """
-    body = wrapped.split("<body>", 1)[1].rsplit("</body>", 1)[0]
-    lines = re.findall(r"<p class=\"p\d+\">(.*?)</p>", body, flags=re.DOTALL)
-    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", line)) for line in lines)
 
 
 def test_sample_every_field(page: str) -> None:

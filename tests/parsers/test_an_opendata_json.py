@@ -418,3 +418,21 @@ def test_several_texts_and_an_erratum(sample: dict[str, Any]) -> None:
 
 def test_utf8_bom_is_accepted(sample_bytes: bytes) -> None:
     assert parse(b"\xef\xbb\xbf" + sample_bytes, url=SAMPLE_URL).id == "17-5268QE"
+
+
+@pytest.mark.parametrize(
+    ("reason", "status"),
+    [
+        ("Retirée (fin de mandat)", Status.LAPSED),
+        ("Question caduque", Status.LAPSED),
+        ("Retirée (transformée en question orale)", Status.CONVERTED),
+        ("Retrait à l'initiative de l'auteur", Status.WITHDRAWN),
+        ("Question retirée", Status.WITHDRAWN),
+        ("Quelque chose d'inconnu", Status.PENDING),
+    ],
+)
+def test_closure_words_most_specific_first(reason: str, status: Status) -> None:
+    from qarchive.sources.an._common import closure_status
+
+    assert closure_status(None, reason, answered=False) is status
+    assert closure_status("REP_PUB", reason, answered=False) is Status.ANSWERED

@@ -25,7 +25,14 @@ from qarchive.archive import Archive
 from qarchive.errors import QarchiveError, UsageError
 from qarchive.fetching import fetch_questions, parse_ids, save_page
 from qarchive.ids import parse_question_id
-from qarchive.output import fetch_line, fetch_summary, render_diff, render_history, render_question
+from qarchive.output import (
+    fetch_line,
+    fetch_summary,
+    render_diff,
+    render_history,
+    render_question,
+    reporter,
+)
 from qarchive.settings import Settings, load_settings
 
 __all__ = ["app", "main"]
@@ -158,15 +165,16 @@ def fetch(
     qids = parse_ids(_read_ids(ids or []), settings=settings)
     if not qids:
         raise UsageError("no question given: pass IDs or URLs, or '-' to read them from stdin")
-    started, reports, err = time.monotonic(), [], _err()
-    with store.lock(wait=wait):
+    started, reports = time.monotonic(), []
+    with store.lock(wait=wait), reporter(len(qids)) as out:
         for report in fetch_questions(qids, settings=settings, archive=store):
             reports.append(report)
+            out.advance(report.qid.canonical)
             if report.error is None:
-                typer.echo(fetch_line(report))
+                out.result(fetch_line(report))
             else:
-                err.print(f"Error: {report.qid}: {report.error}", markup=False)
-    err.print(fetch_summary(reports, time.monotonic() - started), markup=False)
+                out.message(f"Error: {report.qid}: {report.error}")
+        out.message(fetch_summary(reports, time.monotonic() - started))
     codes = [report.error.exit_code for report in reports if report.error is not None]
     if codes:
         raise typer.Exit(max(codes))

@@ -5,17 +5,27 @@ Data goes to stdout, messages to stderr. Only this module and ``cli.py`` import 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import json
+import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -26,11 +36,13 @@ from qarchive.versioning import FieldChange
 
 __all__ = [
     "LONG_TEXT",
+    "Reporter",
     "fetch_line",
     "fetch_summary",
     "render_diff",
     "render_history",
     "render_question",
+    "reporter",
 ]
 
 LONG_TEXT = 120  # strings longer than this get a line diff instead of old → new
@@ -189,3 +201,45 @@ def _text_diff(old: Any, new: Any, left: int, right: int) -> RenderableType:
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
         out.append(line + "\n", style=style)
     return Padding(out, (0, 0, 0, 2), expand=False)
+
+
+class Reporter:
+    """Prints results on stdout and messages on stderr, above a progress bar if any."""
+
+    def __init__(self, bar: Progress | None = None, task: TaskID | None = None) -> None:
+        self._bar, self._task = bar, task
+        self._err = bar.console if bar is not None else Console(stderr=True, highlight=False)
+
+    def result(self, line: str) -> None:
+        """One data line on stdout (through the bar's redirect when it is live)."""
+        print(line, flush=True)
+
+    def message(self, line: str) -> None:
+        """One message line on stderr."""
+        self._err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    def advance(self, name: str) -> None:
+        """Move the bar one item on, naming the item just done."""
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, advance=1, description=f"fetching {name}")
+
+
+@contextlib.contextmanager
+def reporter(total: int) -> Iterator[Reporter]:
+    """A :class:`Reporter`, with a progress bar when stderr is a terminal and total > 1.
+
+    Pipes and cron get plain lines and no bar.
+    """
+    if total < 2 or not sys.stderr.isatty():
+        yield Reporter()
+        return
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with bar:
+        yield Reporter(bar, bar.add_task("fetching", total=total))

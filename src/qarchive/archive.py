@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,9 +32,10 @@ from typing import Any
 import filelock
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from qarchive.errors import ArchiveDamaged, ArchiveLocked, NotArchived, UsageError
+from qarchive import index as qindex
+from qarchive.errors import ArchiveDamaged, ArchiveLocked, NotArchived, QarchiveError, UsageError
 from qarchive.http import Validators
-from qarchive.ids import QuestionId
+from qarchive.ids import Chamber, QuestionId, parse_question_id
 from qarchive.models import Question
 from qarchive.versioning import FieldChange, changed_fields, content_hash, diff_records
 
@@ -43,6 +45,7 @@ __all__ = [
     "ErrorInfo",
     "QuestionState",
     "RawCapture",
+    "ReindexResult",
     "SaveOutcome",
     "SaveResult",
     "StoredVersion",
@@ -105,6 +108,14 @@ class SaveResult:
     outcome: SaveOutcome
     version: int
     changed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexResult:
+    """What a rebuild of the index found: questions indexed, damaged files skipped."""
+
+    indexed: int
+    damaged: list[ArchiveDamaged]
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +300,70 @@ class Archive:
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise ArchiveDamaged(f"{path} is damaged ({exc})", path=str(path)) from None
 
+    def iter_ids(self) -> Iterator[QuestionId]:
+        """Every question archived, in path order; directories that are not IDs are skipped."""
+        for chamber_dir in sorted((self.root / "questions").glob("*")):
+            if chamber_dir.name != Chamber.AN.value:
+                continue
+            for question_dir in sorted(chamber_dir.glob("*/*")):
+                try:
+                    qid = parse_question_id(question_dir.name)
+                except QarchiveError:
+                    continue
+                if question_dir == self.question_dir(qid):
+                    yield qid
+
+    # -- the index (derived from the files) -----------------------------------------
+
+    @property
+    def index_path(self) -> Path:
+        """Where ``index.sqlite`` lives."""
+        return self.root / qindex.INDEX_FILE
+
+    def reindex(self) -> ReindexResult:
+        """Rebuild ``index.sqlite`` from the version files alone.
+
+        Questions whose latest version is damaged are left out and reported.
+        """
+        damaged: list[ArchiveDamaged] = []
+
+        def latest_versions() -> Iterator[tuple[Question, int, dt.datetime]]:
+            for qid in self.iter_ids():
+                try:
+                    stored = self.latest(qid)
+                except ArchiveDamaged as exc:
+                    damaged.append(exc)
+                    continue
+                if stored is not None:
+                    yield stored.record, stored.version, stored.fetched_at
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        count = qindex.write_index(self.index_path, latest_versions())
+        return ReindexResult(count, damaged)
+
+    def open_index(self) -> sqlite3.Connection:
+        """A connection to an up-to-date index, rebuilt first if missing or outdated."""
+        if not qindex.index_is_current(self.index_path):
+            with self.lock(wait=True):
+                if not qindex.index_is_current(self.index_path):
+                    self.reindex()
+        return qindex.connect_index(self.index_path)
+
+    def _index_version(self, record: Question, version: int, fetched_at: dt.datetime) -> None:
+        # A missing or outdated index is rebuilt from the files when next read, so
+        # only a current one is updated; one that fails to update is dropped, never
+        # left silently stale.
+        if not qindex.index_is_current(self.index_path):
+            return
+        try:
+            with (
+                contextlib.closing(qindex.connect_index(self.index_path)) as connection,
+                connection,
+            ):
+                qindex.upsert_question(connection, record, version=version, fetched_at=fetched_at)
+        except sqlite3.Error:
+            self.index_path.unlink(missing_ok=True)
+
     # -- writing (hold the lock) -----------------------------------------------------
 
     def save(
@@ -329,6 +404,7 @@ class Archive:
         if path.exists():  # only a damaged numbering can get here; never overwrite
             raise ArchiveDamaged(f"{path} already exists; run: qarchive verify", path=str(path))
         atomic_write(path, _dump(document))
+        self._index_version(record, number, fetched_at)
         outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
         return SaveResult(outcome, number, changed)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,16 +23,28 @@ from typer.core import TyperGroup
 
 from qarchive._version import __version__
 from qarchive.archive import Archive
-from qarchive.errors import QarchiveError, UsageError
+from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
 from qarchive.fetching import fetch_questions, parse_ids, save_page
-from qarchive.ids import parse_question_id
+from qarchive.ids import Chamber, parse_question_id
 from qarchive.output import (
+    OutputFormat,
     fetch_line,
     fetch_summary,
+    match_summary,
     render_diff,
     render_history,
     render_question,
+    render_rows_table,
     reporter,
+    write_rows,
+)
+from qarchive.query import (
+    LIST_COLUMNS,
+    Filters,
+    SortKey,
+    count_questions,
+    list_questions,
+    search_questions,
 )
 from qarchive.settings import Settings, load_settings
 
@@ -70,6 +83,44 @@ ArchiveOption = Annotated[
     ),
 ]
 QuestionArg = Annotated[str, typer.Argument(help="Question ID or URL, e.g. 15-12526QE.")]
+
+WaitOpt = Annotated[
+    bool, typer.Option("--wait", help="Wait for the archive lock instead of exiting with code 3.")
+]
+
+# The filters shared by list, search, stats and export.
+UnansweredOpt = Annotated[bool, typer.Option("--unanswered", help="Only questions still pending.")]
+AnsweredOpt = Annotated[bool, typer.Option("--answered", help="Only answered questions.")]
+OverdueOpt = Annotated[
+    bool, typer.Option("--overdue", help="Only pending questions past their deadline.")
+]
+ChamberOpt = Annotated[
+    Chamber | None, typer.Option("--chamber", help="an or senat.", show_default=False)
+]
+LegislatureOpt = Annotated[
+    int | None, typer.Option("--legislature", min=1, help="Legislature number, e.g. 16.")
+]
+MinistryOpt = Annotated[
+    str | None, typer.Option("--ministry", help="Ministry contains this (any case, any accents).")
+]
+AuthorOpt = Annotated[
+    str | None, typer.Option("--author", help="Author's name or PA… reference contains this.")
+]
+GroupOpt = Annotated[
+    str | None, typer.Option("--group", help="Group name or acronym contains this.")
+]
+SinceOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--since", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD)."),
+]
+UntilOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--until", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD)."),
+]
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N rows.")]
 
 
 def _err() -> Console:
@@ -139,10 +190,7 @@ def fetch(
     url: Annotated[
         str | None, typer.Option(help="With --from-file: the URL the page came from.")
     ] = None,
-    wait: Annotated[
-        bool,
-        typer.Option("--wait", help="Wait for the archive lock instead of exiting with code 3."),
-    ] = False,
+    wait: WaitOpt = False,
 ) -> None:
     """Fetch questions and save a new version of each one that changed.
 
@@ -245,6 +293,133 @@ def diff(
     qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
     old, new, changes = Archive(settings.archive_dir).diff(qid, left, right)
     _out().print(render_diff(changes, old, new))
+
+
+def _filters(**values: Any) -> Filters:
+    for key in ("since", "until"):
+        if values[key] is not None:
+            values[key] = values[key].date()
+    if values["chamber"] is not None:
+        values["chamber"] = values["chamber"].value
+    return Filters(**values)
+
+
+def _print_rows(
+    rows: Iterator[dict[str, Any]], fmt: OutputFormat, *, total: int, snippets: bool = False
+) -> None:
+    if fmt is OutputFormat.TABLE:
+        shown = list(rows)
+        if shown:
+            _out().print(render_rows_table(shown, snippets=snippets))
+        count = len(shown)
+    else:
+        count = write_rows(
+            rows, fmt, sys.stdout, columns=LIST_COLUMNS + (("snippet",) if snippets else ())
+        )
+    _err().print(match_summary(count, total), markup=False)
+
+
+@app.command("list")
+def list_(
+    unanswered: UnansweredOpt = False,
+    answered: AnsweredOpt = False,
+    overdue: OverdueOpt = False,
+    chamber: ChamberOpt = None,
+    legislature: LegislatureOpt = None,
+    ministry: MinistryOpt = None,
+    author: AuthorOpt = None,
+    group: GroupOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    sort: Annotated[SortKey, typer.Option("--sort", help="Order of the rows.")] = SortKey.PUBLISHED,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """List archived questions: what is unanswered, what is overdue, who is slow.
+
+    Example:
+        qarchive list --unanswered --overdue --ministry intérieur
+        qarchive list --legislature 16 --sort delay --limit 20 --format csv > slow.csv
+        qarchive list --unanswered --format ids | qarchive fetch -
+    """
+    store = Archive(_settings(archive).archive_dir)
+    filters = _filters(
+        unanswered=unanswered,
+        answered=answered,
+        overdue=overdue,
+        chamber=chamber,
+        legislature=legislature,
+        ministry=ministry,
+        author=author,
+        group=group,
+        since=since,
+        until=until,
+    )
+    today = dt.date.today()
+    total = count_questions(store, filters, today=today)
+    _print_rows(
+        list_questions(store, filters, sort=sort, limit=limit, today=today), fmt, total=total
+    )
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, NOT, prefix* (FTS5).')],
+    unanswered: UnansweredOpt = False,
+    answered: AnsweredOpt = False,
+    overdue: OverdueOpt = False,
+    chamber: ChamberOpt = None,
+    legislature: LegislatureOpt = None,
+    ministry: MinistryOpt = None,
+    author: AuthorOpt = None,
+    group: GroupOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """Search question and answer texts, titles and keywords; best matches first.
+
+    Accents and case do not matter ("securises" finds "sécurisés").
+
+    Example:
+        qarchive search "titres sécurisés"
+        qarchive search '"centre d'appels" OR ANTS' --unanswered --format json
+    """
+    store = Archive(_settings(archive).archive_dir)
+    filters = _filters(
+        unanswered=unanswered,
+        answered=answered,
+        overdue=overdue,
+        chamber=chamber,
+        legislature=legislature,
+        ministry=ministry,
+        author=author,
+        group=group,
+        since=since,
+        until=until,
+    )
+    rows = search_questions(store, query, filters, limit=limit, today=dt.date.today())
+    _print_rows(rows, fmt, total=-1, snippets=True)
+
+
+@app.command()
+def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
+    """Rebuild index.sqlite from the version files (the files are the truth).
+
+    Example:
+        qarchive reindex
+    """
+    store = Archive(_settings(archive).archive_dir)
+    with store.lock(wait=wait):
+        result = store.reindex()
+    for damaged in result.damaged:
+        _err().print(f"Error: {damaged}", markup=False, soft_wrap=True)
+    _err().print(f"indexed {result.indexed} question(s) into {store.index_path}", markup=False)
+    if result.damaged:
+        raise typer.Exit(ArchiveDamaged.exit_code)
 
 
 def main() -> None:

@@ -6,13 +6,15 @@ Data goes to stdout, messages to stderr. Only this module and ``cli.py`` import 
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import difflib
 import json
 import sys
 import textwrap
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
+from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
@@ -36,13 +38,17 @@ from qarchive.versioning import FieldChange
 
 __all__ = [
     "LONG_TEXT",
+    "OutputFormat",
     "Reporter",
     "fetch_line",
     "fetch_summary",
+    "match_summary",
     "render_diff",
     "render_history",
     "render_question",
+    "render_rows_table",
     "reporter",
+    "write_rows",
 ]
 
 LONG_TEXT = 120  # strings longer than this get a line diff instead of old → new
@@ -243,3 +249,104 @@ def reporter(total: int) -> Iterator[Reporter]:
     )
     with bar:
         yield Reporter(bar, bar.add_task("fetching", total=total))
+
+
+class OutputFormat(StrEnum):
+    """How listing commands print their rows; the values are the CLI spellings."""
+
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    IDS = "ids"
+
+
+def write_rows(
+    rows: Iterable[dict[str, Any]],
+    fmt: OutputFormat,
+    stream: TextIO,
+    *,
+    columns: Sequence[str],
+) -> int:
+    """Stream rows to ``stream`` in a machine format; return how many were written.
+
+    JSON is written incrementally (``[]`` when there are no rows); ``ids`` writes
+    one ID per line, ready for ``qarchive fetch -``. ``table`` is not streamed:
+    use :func:`render_rows_table`.
+    """
+    count = 0
+    if fmt is OutputFormat.CSV:
+        writer = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+    elif fmt is OutputFormat.JSON:
+        stream.write("[")
+    for row in rows:
+        picked = {column: row.get(column) for column in columns}
+        if fmt is OutputFormat.CSV:
+            writer.writerow(picked)
+        elif fmt is OutputFormat.JSON:
+            stream.write(("," if count else "") + "\n  " + json.dumps(picked, ensure_ascii=False))
+        elif fmt is OutputFormat.JSONL:
+            stream.write(json.dumps(picked, ensure_ascii=False) + "\n")
+        elif fmt is OutputFormat.IDS:
+            stream.write(f"{row['id']}\n")
+        else:
+            raise ValueError(f"write_rows does not stream {fmt}")
+        count += 1
+    if fmt is OutputFormat.JSON:
+        stream.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _days(row: dict[str, Any]) -> Text:
+    if row.get("days_waiting") is not None:
+        style = "bold red" if row.get("overdue") else ""
+        return Text(str(row["days_waiting"]), style=style)
+    if row.get("answer_delay_days") is not None:
+        return Text(f"✓ {row['answer_delay_days']}", style="green")
+    return Text("—")
+
+
+def render_rows_table(rows: Iterable[dict[str, Any]], *, snippets: bool = False) -> Table:
+    """The listing as a rich table that fits the terminal: titles wrap, names are cut.
+
+    "Days" is the wait so far for a pending question (red when overdue) or
+    ``✓ N``, the days the answer took.
+    """
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Published", no_wrap=True)
+    table.add_column("Days", justify="right", no_wrap=True)
+    table.add_column("Author (group)", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column("Ministry", no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column("Title" if not snippets else "Title / match", ratio=1, overflow="fold")
+    for row in rows:
+        title = Text(row.get("title") or "")
+        if snippets and row.get("snippet"):
+            title.append("\n")
+            title.append_text(_highlight(str(row["snippet"])))
+        group = f" ({row['group']})" if row.get("group") else ""
+        table.add_row(
+            row["id"],
+            row["published"],
+            _days(row),
+            Text((row.get("author") or "") + group),
+            Text(row.get("ministry") or ""),
+            title,
+        )
+    return table
+
+
+def _highlight(snippet: str) -> Text:
+    # The index marks matches **like this**; show them highlighted instead.
+    text = Text(style="dim")
+    for index, part in enumerate(snippet.split("**")):
+        text.append(part, style="bold yellow" if index % 2 else "dim")
+    return text
+
+
+def match_summary(shown: int, total: int) -> str:
+    """The stderr line after a listing: how many rows, out of how many matches."""
+    if total < 0 or shown == total:
+        return f"{shown} question{'s' if shown != 1 else ''}"
+    return f"{shown} of {total} matching questions shown"

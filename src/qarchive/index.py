@@ -139,7 +139,8 @@ def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> Ind
         "fetched_at": fetched_at.isoformat(),
         "author_search": fold(" ".join(filter(None, (author.name, author.ref)))),
         "group_search": fold(" ".join(filter(None, (group.short, group.full))) if group else ""),
-        "ministry_search": fold(" ".join(filter(None, (asked, responding)))),
+        # Responding first: list --sort ministry orders by this folded name.
+        "ministry_search": fold(" ".join(filter(None, (responding or asked, asked)))),
     }
 
 

@@ -127,7 +127,8 @@ def _select(today: dt.date) -> tuple[str, list[Any]]:
 _ORDER = {
     SortKey.PUBLISHED: "q.published DESC, q.id",
     SortKey.DELAY: "COALESCE(q.answer_delay_days, days_waiting) DESC, q.published, q.id",
-    SortKey.MINISTRY: "q.ministry_responding COLLATE NOCASE, q.published, q.id",
+    # The folded copy sorts "Économie" among the E's, as a French reader expects.
+    SortKey.MINISTRY: "q.ministry_search, q.published, q.id",
 }
 
 

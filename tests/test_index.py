@@ -1,0 +1,377 @@
+"""The SQLite index and the list/search queries over it."""
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+from factories import NOW, answered, make_question
+from typer.testing import CliRunner
+
+from qarchive.archive import Archive
+from qarchive.cli import app
+from qarchive.errors import UsageError
+from qarchive.ids import parse_question_id
+from qarchive.index import INDEX_SCHEMA_VERSION, fold
+from qarchive.models import Author, Closure, Group, Ministry, Publication, Status
+from qarchive.query import Filters, SortKey, count_questions, list_questions, search_questions
+
+TODAY = dt.date(2019, 3, 1)
+
+
+def _q(number, *, ministry, group, author, published, title, text, ref=None, leg=15):
+    return make_question(
+        id=f"{leg}-{number}QE",
+        number=number,
+        legislature=leg,
+        url=f"https://www.assemblee-nationale.fr/dyn/{leg}/questions/QANR5L{leg}QE{number}",
+        title=title,
+        text=text,
+        author=Author(
+            name=author, civility="M.", ref=ref, group=Group(short=group[0], full=group[1])
+        ),
+        ministry_asked=Ministry(name=ministry),
+        ministry_responding=Ministry(name=ministry),
+        published=Publication(date=published),
+    )
+
+
+LFI = ("LFI", "La France insoumise")
+LR = ("LR", "Les Républicains")
+RECORDS = [
+    # pending, overdue on TODAY (deadline 2018-12-02)
+    _q(
+        1,
+        ministry="Intérieur",
+        group=LFI,
+        author="Ugo Bernalicis",
+        ref="PA1",
+        published=dt.date(2018, 10, 2),
+        title="Titres sécurisés et ANTS",
+        text="Le centre d'appels de l'ANTS est privatisé.",
+    ),
+    # pending, not yet overdue (deadline 2019-03-15)
+    _q(
+        2,
+        ministry="Économie",
+        group=LR,
+        author="Éric Pauget",
+        ref="PA2",
+        published=dt.date(2019, 1, 15),
+        title="Fiscalité des artisans",
+        text="Les artisans et les titres-restaurant.",
+    ),
+    # answered after 105 days
+    answered(
+        _q(
+            3,
+            ministry="Intérieur",
+            group=LR,
+            author="Éric Pauget",
+            ref="PA2",
+            published=dt.date(2018, 10, 2),
+            title="Permis de conduire",
+            text="Les délais de délivrance des titres sécurisés explosent.",
+        )
+    ),
+    # lapsed
+    _q(
+        4,
+        ministry="Santé",
+        group=LFI,
+        author="Ugo Bernalicis",
+        ref="PA1",
+        published=dt.date(2017, 9, 1),
+        title="Hôpitaux",
+        text="Les urgences.",
+        leg=15,
+    ).model_copy(
+        update={
+            "status": Status.LAPSED,
+            "closed": Closure(date=dt.date(2022, 6, 21), reason="Fin de mandat"),
+        }
+    ),
+    # another legislature
+    _q(
+        5,
+        ministry="Intérieur",
+        group=LFI,
+        author="Mathilde Panot",
+        ref="PA3",
+        published=dt.date(2023, 2, 1),
+        title="Police",
+        text="La police.",
+        leg=16,
+    ),
+]
+
+
+@pytest.fixture
+def archive(tmp_path):
+    store = Archive(tmp_path / "archive")
+    store.reindex()  # an empty, current index: later saves update it incrementally
+    for record in RECORDS:
+        store.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+    return store
+
+
+def ids(rows):
+    return [row["id"] for row in rows]
+
+
+def _dump(path):
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT * FROM questions ORDER BY id").fetchall()
+        fts = db.execute("SELECT * FROM questions_fts ORDER BY id").fetchall()
+    return rows, fts
+
+
+def test_incremental_index_equals_a_rebuild(archive, tmp_path):
+    incremental = _dump(archive.index_path)
+    assert len(incremental[0]) == 5
+    result = archive.reindex()
+    assert (result.indexed, result.damaged) == (5, [])
+    assert _dump(archive.index_path) == incremental
+
+
+def test_new_version_replaces_the_row(archive):
+    record = answered(RECORDS[0])
+    archive.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+    rows = {row["id"]: row for row in list_questions(archive, Filters(), today=TODAY)}
+    assert rows["15-1QE"]["status"] == "answered"
+    assert rows["15-1QE"]["answer_delay_days"] == 105
+
+
+def test_schema_is_pinned(archive):
+    with sqlite3.connect(archive.index_path) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+    assert columns == [
+        "id",
+        "chamber",
+        "legislature",
+        "number",
+        "kind",
+        "title",
+        "rubrique",
+        "author_name",
+        "author_civility",
+        "author_ref",
+        "group_short",
+        "group_full",
+        "constituency",
+        "ministry_asked",
+        "ministry_responding",
+        "published",
+        "published_page",
+        "answered",
+        "answer_page",
+        "answer_delay_days",
+        "deadline",
+        "status",
+        "closed",
+        "closed_reason",
+        "url",
+        "version",
+        "fetched_at",
+        "author_search",
+        "group_search",
+        "ministry_search",
+    ]
+    assert meta["schema_version"] == str(INDEX_SCHEMA_VERSION)
+
+
+def test_missing_or_outdated_index_is_rebuilt(archive):
+    archive.index_path.unlink()
+    assert ids(list_questions(archive, Filters(), today=TODAY)) != []
+    with sqlite3.connect(archive.index_path) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+        db.execute("DELETE FROM questions")
+    assert len(ids(list_questions(archive, Filters(), today=TODAY))) == 5
+
+
+def test_reindex_reports_damaged_versions_and_indexes_the_rest(archive):
+    path = archive.question_dir(parse_question_id("15-2QE")) / "v0001.json"
+    path.write_text("{broken")
+    result = archive.reindex()
+    assert result.indexed == 4
+    assert [str(error.path) for error in result.damaged] == [str(path)]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(), ["16-5QE", "15-2QE", "15-1QE", "15-3QE", "15-4QE"]),
+        (Filters(unanswered=True), ["16-5QE", "15-2QE", "15-1QE"]),
+        (Filters(answered=True), ["15-3QE"]),
+        (Filters(overdue=True), ["15-1QE"]),
+        (Filters(chamber="an", legislature=16), ["16-5QE"]),
+        (Filters(ministry="interieur"), ["16-5QE", "15-1QE", "15-3QE"]),
+        (Filters(ministry="ÉCONOMIE"), ["15-2QE"]),
+        (Filters(author="eric pauget"), ["15-2QE", "15-3QE"]),
+        (Filters(author="PA1"), ["15-1QE", "15-4QE"]),
+        (Filters(group="insoumise"), ["16-5QE", "15-1QE", "15-4QE"]),
+        (Filters(group="lr"), ["15-2QE", "15-3QE"]),
+        (
+            Filters(since=dt.date(2018, 10, 2), until=dt.date(2019, 1, 15)),
+            ["15-2QE", "15-1QE", "15-3QE"],
+        ),
+        (Filters(ministry="100%_"), []),
+    ],
+)
+def test_filters(archive, filters, expected):
+    assert ids(list_questions(archive, filters, today=TODAY)) == expected
+    assert count_questions(archive, filters, today=TODAY) == len(expected)
+
+
+def test_unanswered_and_answered_together_is_a_usage_error(archive):
+    with pytest.raises(UsageError, match="exclude each other"):
+        list(list_questions(archive, Filters(unanswered=True, answered=True), today=TODAY))
+
+
+def test_sorts_and_limit(archive):
+    by_delay = list(
+        list_questions(archive, Filters(legislature=15), sort=SortKey.DELAY, today=TODAY)
+    )
+    # 15-4QE is lapsed: no wait, no delay; it sorts last.
+    assert ids(by_delay) == ["15-1QE", "15-3QE", "15-2QE", "15-4QE"]
+    assert [row["days_waiting"] for row in by_delay] == [150, None, 45, None]
+    by_ministry = list_questions(archive, Filters(), sort=SortKey.MINISTRY, today=TODAY)
+    assert [row["ministry"] for row in by_ministry] == [
+        "Économie",
+        "Intérieur",
+        "Intérieur",
+        "Intérieur",
+        "Santé",
+    ]
+    assert ids(list_questions(archive, Filters(), limit=2, today=TODAY)) == ["16-5QE", "15-2QE"]
+
+
+def test_row_shape(archive):
+    row = next(iter(list_questions(archive, Filters(overdue=True), today=TODAY)))
+    assert row == {
+        "id": "15-1QE",
+        "chamber": "an",
+        "legislature": 15,
+        "kind": "QE",
+        "published": "2018-10-02",
+        "days_waiting": 150,
+        "overdue": True,
+        "status": "pending",
+        "answered": None,
+        "answer_delay_days": None,
+        "author": "M. Ugo Bernalicis",
+        "group": "LFI",
+        "ministry": "Intérieur",
+        "title": "Titres sécurisés et ANTS",
+        "url": "https://www.assemblee-nationale.fr/dyn/15/questions/QANR5L15QE1",
+    }
+
+
+def test_search_folds_accents_and_ranks_titles_first(archive):
+    rows = list(search_questions(archive, "titres securises", Filters(), today=TODAY))
+    assert ids(rows) == ["15-1QE", "15-3QE"]  # title match before text match
+    assert "**titres**" in rows[1]["snippet"].lower() or "**Titres**" in rows[1]["snippet"]
+    assert "**sécurisés**" in rows[1]["snippet"]
+
+
+def test_search_with_filters_phrases_and_prefixes(archive):
+    assert ids(search_questions(archive, "titres", Filters(unanswered=True), today=TODAY)) == [
+        "15-1QE",
+        "15-2QE",
+    ]
+    assert ids(search_questions(archive, '"centre d\'appels"', Filters(), today=TODAY)) == [
+        "15-1QE"
+    ]
+    assert ids(search_questions(archive, "urgen*", Filters(), today=TODAY)) == ["15-4QE"]
+    assert set(ids(search_questions(archive, "titres NOT ants", Filters(), today=TODAY))) == {
+        "15-3QE",
+        "15-2QE",
+    }
+
+
+def test_bad_search_syntax_is_a_usage_error(archive):
+    with pytest.raises(
+        UsageError, match=r"^invalid search query 'titres AND \(' \(fts5: syntax error"
+    ):
+        list(search_questions(archive, "titres AND (", Filters(), today=TODAY))
+
+
+def test_fold():
+    assert fold("Économie, ÉTAT et Intérieur") == "economie, etat et interieur"
+    assert fold(None) == ""
+
+
+# -- through the CLI ------------------------------------------------------------------
+
+
+def run(archive, *args):
+    return CliRunner().invoke(app, [*args, "--archive", str(archive.root)])
+
+
+def test_cli_list_formats(archive):
+    as_json = run(archive, "list", "--legislature", "15", "--format", "json")
+    assert as_json.exit_code == 0, as_json.stderr
+    assert [row["id"] for row in json.loads(as_json.stdout)] == [
+        "15-2QE",
+        "15-1QE",
+        "15-3QE",
+        "15-4QE",
+    ]
+    assert as_json.stderr == "4 questions\n"
+    jsonl = run(archive, "list", "--answered", "--format", "jsonl")
+    assert [json.loads(line)["id"] for line in jsonl.stdout.splitlines()] == ["15-3QE"]
+    as_csv = run(archive, "list", "--group", "LR", "--format", "csv")
+    lines = as_csv.stdout.splitlines()
+    assert (
+        lines[0]
+        == "id,chamber,legislature,kind,published,days_waiting,overdue,status,answered,answer_delay_days,author,group,ministry,title,url"
+    )
+    assert len(lines) == 3
+    id_list = run(archive, "list", "--unanswered", "--format", "ids", "--limit", "2")
+    assert id_list.stdout == "16-5QE\n15-2QE\n"
+    assert id_list.stderr == "2 of 3 matching questions shown\n"
+
+
+def test_cli_empty_json_is_an_empty_array(archive):
+    result = run(archive, "list", "--ministry", "nothing like this", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+    assert result.stderr == "0 questions\n"
+
+
+def test_cli_table(archive):
+    result = run(archive, "list", "--overdue")
+    assert result.exit_code == 0
+    assert "15-1QE" in result.stdout and "M. Ugo Bernalicis (LFI)" in result.stdout
+    assert "Intérieur" in result.stdout and "15-3QE" not in result.stdout  # answered
+
+
+def test_cli_search_and_bad_query(archive):
+    ok = run(archive, "search", "urgences", "--format", "jsonl")
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout)["snippet"] == "Les **urgences**."
+    bad = run(archive, "search", '"unterminated')
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("Error: invalid search query ")
+
+
+def test_cli_bad_option_values_exit_2(archive):
+    assert run(archive, "list", "--since", "yesterday").exit_code == 2
+    assert run(archive, "list", "--format", "xml").exit_code == 2
+    assert run(archive, "list", "--sort", "random").exit_code == 2
+    result = run(archive, "list", "--unanswered", "--answered")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --unanswered and --answered exclude each other; pass one\n"
+
+
+def test_cli_reindex(archive):
+    archive.index_path.unlink()
+    result = run(archive, "reindex")
+    assert result.exit_code == 0
+    assert result.stderr == f"indexed 5 question(s) into {archive.index_path}\n"
+    path = archive.question_dir(parse_question_id("15-2QE")) / "v0001.json"
+    path.write_text("{broken")
+    damaged = run(archive, "reindex")
+    assert damaged.exit_code == 4
+    assert damaged.stderr.startswith(f"Error: {path} is damaged")

@@ -5,9 +5,9 @@ import json
 import sqlite3
 
 import pytest
-from factories import NOW, answered, make_question
 from typer.testing import CliRunner
 
+from factories import NOW, answered, make_question
 from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import UsageError

@@ -168,3 +168,12 @@ def test_lock_is_exclusive(archive):
         assert caught.value.exit_code == 3
     with Archive(archive.root).lock():
         pass
+
+
+def test_a_change_of_source_alone_is_not_a_new_version(archive):
+    from qarchive.models import Source, SourceFormat
+
+    archive.save(make_question(), qid=QID, fetched_at=NOW)
+    moved = make_question(source=Source(format=SourceFormat.AN_EZ_HTM, url="http://mirror/q"))
+    result = archive.save(moved, qid=QID, fetched_at=NOW)
+    assert (result.outcome, result.version) == (SaveOutcome.UNCHANGED, 1)

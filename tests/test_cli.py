@@ -311,3 +311,20 @@ def test_from_file_with_garbage(sites, tmp_path):
     result = run("fetch", "--from-file", str(page))
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: unrecognised page layout at file://")
+
+
+def test_names_are_kept_when_the_page_that_gives_them_fails(sites):
+    assert run("fetch", "15-12526QE").exit_code == 0
+    # The /dyn and legacy pages vanish; the open data answers but names only PA000001.
+    sites.an.server.clear()
+    sites.an_questions.server.clear()
+    sites.an.server.expect_request(JSON_PATH).respond_with_data(
+        ANSWERED_JSON.read_bytes(), content_type="application/json"
+    )
+    result = run("fetch", "15-12526QE")
+    assert result.exit_code == 0, result.stderr
+    record = archive().read_version(SEED).record
+    assert record.status == "answered"
+    assert record.author.name == "Ugo Bernalicis"
+    assert record.author.civility == "M."
+    assert archive().read_version(SEED).changed == ["answer", "status", "closed"]

@@ -37,7 +37,7 @@ from qarchive.errors import ArchiveDamaged, ArchiveLocked, NotArchived, Qarchive
 from qarchive.http import Validators
 from qarchive.ids import Chamber, QuestionId, parse_question_id
 from qarchive.models import Question
-from qarchive.versioning import FieldChange, changed_fields, content_hash, diff_records
+from qarchive.versioning import FieldChange, changed_fields, diff_records, record_hash
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -265,7 +265,7 @@ class Archive:
                 raise ValueError(f"schema {data.get('schema')!r}, version {data.get('version')!r}")
             record = Question.model_validate(data["record"])
             stored_hash = data["content_hash"]
-            if content_hash(data["record"]) != stored_hash:
+            if record_hash(data["record"]) != stored_hash:
                 raise ValueError("content hash does not match the record")
             return StoredVersion(
                 version=number,
@@ -383,7 +383,7 @@ class Archive:
             ArchiveDamaged: the current latest version cannot be read; nothing is written.
         """
         record_json = record.model_dump(mode="json")
-        new_hash = content_hash(record_json)
+        new_hash = record_hash(record_json)
         latest = self.latest(qid)
         if latest is not None and latest.content_hash == new_hash:
             return SaveResult(SaveOutcome.UNCHANGED, latest.version)

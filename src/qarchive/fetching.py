@@ -10,7 +10,14 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from qarchive.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, SaveResult
+from qarchive.archive import (
+    Archive,
+    ErrorInfo,
+    RawCapture,
+    SaveOutcome,
+    SaveResult,
+    StoredVersion,
+)
 from qarchive.errors import (
     ArchiveDamaged,
     FetchError,
@@ -27,6 +34,7 @@ from qarchive.sources.an.urls import SourceURL, source_urls
 
 __all__ = [
     "FetchReport",
+    "carry_known_names",
     "fetch_question",
     "fetch_questions",
     "parse_ids",
@@ -144,6 +152,7 @@ def fetch_question(
         notes: list[str] = []
         if record.author.name is None:
             record = _fill_names(record, qid, candidates[index + 1 :], client, raw, notes)
+        record = carry_known_names(record, archive.latest(qid))
         result = archive.save(record, qid=qid, fetched_at=now(), raw=raw)
         archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
         return FetchReport(qid, result=result, source_url=fetched.url, notes=notes)
@@ -180,20 +189,39 @@ def _fill_names(
         author = record.author.model_copy(
             update={
                 key: getattr(named.author, key)
-                for key in ("name", "civility", "constituency", "department", "region")
+                for key in _PLACE_FIELDS
                 if getattr(named.author, key) is not None
             }
-            | (
-                {"constituency_number": named.author.constituency_number}
-                if named.author.constituency_number is not None
-                else {}
-            )
         )
         raw.append(RawCapture(fetched.url, fetched.content, page.extension))
         source = record.source.model_copy(update={"names_from": fetched.url})
         return record.model_copy(update={"author": author, "source": source})
     notes.append("author known only by reference")
     return record
+
+
+_PLACE_FIELDS = ("name", "civility", "constituency", "department", "constituency_number", "region")
+
+
+def carry_known_names(record: Question, previous: StoredVersion | None) -> Question:
+    """Keep the author's name and place from the previous version when a source lacks them.
+
+    The open data names authors only by reference; when the page that gives the
+    name fails one night, or a bulk import brings the bare record, the name
+    already archived is kept rather than replaced by nothing. Only for the same
+    reference: homonyms exist.
+    """
+    if previous is None or record.author.name is not None:
+        return record
+    known = previous.record.author
+    if known.name is None or known.ref != record.author.ref:
+        return record
+    updates = {
+        key: getattr(known, key)
+        for key in _PLACE_FIELDS
+        if getattr(record.author, key) is None and getattr(known, key) is not None
+    }
+    return record.model_copy(update={"author": record.author.model_copy(update=updates)})
 
 
 def _most_telling(qid: QuestionId, errors: list[QarchiveError]) -> QarchiveError:

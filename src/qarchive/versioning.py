@@ -11,7 +11,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FieldChange", "canonical_json", "changed_fields", "content_hash", "diff_records"]
+__all__ = [
+    "METADATA_FIELDS",
+    "FieldChange",
+    "canonical_json",
+    "changed_fields",
+    "content_hash",
+    "diff_records",
+    "record_content",
+    "record_hash",
+]
+
+# Record fields that describe the fetch, not the question: a change of mirror,
+# of source format or of test server must not make a new version.
+METADATA_FIELDS = frozenset({"source"})
 
 _MISSING: Any = object()
 
@@ -34,6 +47,16 @@ def content_hash(record_json: Any) -> str:
     """``sha256:<hex>`` of the canonical JSON of a record."""
     digest = hashlib.sha256(canonical_json(record_json).encode("utf-8")).hexdigest()
     return f"sha256:{digest}"
+
+
+def record_content(record_json: dict[str, Any]) -> dict[str, Any]:
+    """The part of a record JSON that is versioned: everything but fetch metadata."""
+    return {key: value for key, value in record_json.items() if key not in METADATA_FIELDS}
+
+
+def record_hash(record_json: dict[str, Any]) -> str:
+    """The content hash of a record: :func:`content_hash` of :func:`record_content`."""
+    return content_hash(record_content(record_json))
 
 
 def diff_records(old: Any, new: Any, path: str = "") -> list[FieldChange]:
@@ -74,7 +97,8 @@ def _unmissing(change: FieldChange) -> FieldChange:
 
 
 def changed_fields(old: Any, new: Any) -> list[str]:
-    """The top-level field names that differ (what ``history`` shows)."""
-    tops = {change.path.split(".")[0].split("[")[0] for change in diff_records(old, new)}
+    """The top-level content fields that differ (what ``history`` shows)."""
+    changes = diff_records(record_content(old), record_content(new))
+    tops = {change.path.split(".")[0].split("[")[0] for change in changes}
     order = list(new) if isinstance(new, dict) else []
     return [name for name in order if name in tops] + sorted(tops - set(order))

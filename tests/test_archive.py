@@ -177,3 +177,10 @@ def test_a_change_of_source_alone_is_not_a_new_version(archive):
     moved = make_question(source=Source(format=SourceFormat.AN_EZ_HTM, url="http://mirror/q"))
     result = archive.save(moved, qid=QID, fetched_at=NOW)
     assert (result.outcome, result.version) == (SaveOutcome.UNCHANGED, 1)
+
+
+def test_lock_is_reentrant_for_the_same_archive_object(archive):
+    with archive.lock(), archive.lock():
+        assert archive.open_index() is not None  # a rebuild inside the lock does not deadlock
+    with Archive(archive.root).lock():
+        pass

@@ -172,12 +172,24 @@ class Archive:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._lock_depth = 0  # > 0 while this object holds the writer lock
 
     # -- locking -----------------------------------------------------------------
 
     @contextlib.contextmanager
     def lock(self, *, wait: bool = False) -> Iterator[None]:
-        """Hold the archive's writer lock; raise :class:`ArchiveLocked` if taken."""
+        """Hold the archive's writer lock; raise :class:`ArchiveLocked` if taken.
+
+        Re-entrant for the same :class:`Archive` object (a refresh that rebuilds
+        the index while holding the lock does not wait for itself).
+        """
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         self.root.mkdir(parents=True, exist_ok=True)
         lock = filelock.FileLock(self.root / ".lock", timeout=-1 if wait else 0)
         try:
@@ -188,9 +200,11 @@ class Archive:
                 "try again later or pass --wait",
                 path=str(self.root),
             ) from None
+        self._lock_depth = 1
         try:
             yield
         finally:
+            self._lock_depth = 0
             lock.release()
 
     # -- reading -----------------------------------------------------------------

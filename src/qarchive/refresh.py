@@ -1,0 +1,201 @@
+"""The nightly job: re-fetch what can still change, discover what is new, log the run.
+
+A refresh selects from the index every question that is not closed, plus those
+answered or closed recently (errata follow answers), adds the questions the AN's
+daily publication lists name since the last run, and fetches them all through
+the same pipeline as ``qarchive fetch`` (conditional GET, polite rate, retries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qarchive.archive import Archive, SaveOutcome
+from qarchive.errors import FetchError
+from qarchive.fetching import Clock, FetchReport, fetch_questions, utc_now
+from qarchive.http import Client
+from qarchive.ids import QuestionId, parse_question_id
+from qarchive.query import Filters
+from qarchive.settings import Settings
+
+__all__ = [
+    "DEFAULT_RECENT_DAYS",
+    "FAILING_NIGHTS",
+    "LOG_FILE",
+    "RefreshOptions",
+    "RefreshSummary",
+    "discover_questions",
+    "plan_refresh",
+    "run_refresh",
+]
+
+DEFAULT_RECENT_DAYS = 30
+FAILING_NIGHTS = 3  # report a question that failed this many runs in a row
+MAX_DISCOVERY_DAYS = 14  # never walk back further than this through the daily lists
+LOG_FILE = "refresh.log.jsonl"
+_UID = re.compile(r"QANR5L\d{1,3}(?:QE|QG|QOSD)\d{1,7}")
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshOptions:
+    """What a refresh looks at."""
+
+    everything: bool = False
+    recent_days: int = DEFAULT_RECENT_DAYS
+    chamber: str | None = None
+    legislature: int | None = None
+    limit: int | None = None
+    discover: bool = True
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    """The counts of one run, for the summary line and ``refresh.log.jsonl``."""
+
+    started_at: str
+    checked: int = 0
+    new: int = 0
+    changed: int = 0
+    new_answers: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    discovered: int = 0
+    duration_s: float = 0.0
+    failing: dict[str, int] = field(default_factory=dict)  # id -> runs failed in a row
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, report: FetchReport) -> None:
+        """Add one question's outcome."""
+        self.checked += 1
+        if report.result is None:
+            self.failed += 1
+        elif report.result.outcome is SaveOutcome.NEW:
+            self.new += 1
+        elif report.result.outcome is SaveOutcome.UPDATED:
+            self.changed += 1
+            self.new_answers += "answer" in report.result.changed
+        else:
+            self.unchanged += 1
+
+
+def plan_refresh(archive: Archive, options: RefreshOptions, *, today: dt.date) -> list[QuestionId]:
+    """The archived questions a refresh re-fetches, oldest publication first."""
+    filters = Filters(chamber=options.chamber, legislature=options.legislature)
+    where, params = filters.where(today)
+    sql = f"SELECT q.id FROM questions q WHERE {where}"
+    if not options.everything:
+        since = (today - dt.timedelta(days=options.recent_days)).isoformat()
+        sql += " AND (q.status = 'pending' OR q.answered >= ? OR q.closed >= ?)"
+        params += [since, since]
+    sql += " ORDER BY q.published, q.id"
+    if options.limit is not None:
+        sql += f" LIMIT {int(options.limit)}"
+    connection = archive.open_index()
+    try:
+        return [parse_question_id(row[0]) for row in connection.execute(sql, params)]
+    finally:
+        connection.close()
+
+
+def discover_questions(
+    client: Client, settings: Settings, *, since: dt.date, today: dt.date, notes: list[str]
+) -> list[QuestionId]:
+    """Questions named by the AN's daily open-data publication lists from ``since`` to today.
+
+    A day without a list (404) is skipped; any other failure is noted and ends
+    the discovery, never the refresh.
+    """
+    found: dict[QuestionId, None] = {}
+    day = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
+    while day <= today:
+        url = f"{settings.an_url}/dyn/opendata/list-publication/publication_{day.isoformat()}.csv"
+        try:
+            content = client.get(url).content.decode("utf-8", errors="replace")
+        except FetchError as exc:
+            if getattr(exc, "status_code", None) != 404:
+                notes.append(f"discovery stopped at {day}: {exc}")
+                break
+        else:
+            for uid in _UID.findall(content):
+                found.setdefault(parse_question_id(uid), None)
+        day += dt.timedelta(days=1)
+    return list(found)
+
+
+def _last_run(archive: Archive) -> dt.date | None:
+    path = archive.root / LOG_FILE
+    try:
+        last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        return dt.datetime.fromisoformat(json.loads(last)["started_at"]).date()
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _append_log(path: Path, summary: RefreshSummary) -> None:
+    line = json.dumps(asdict(summary), ensure_ascii=False) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode("utf-8"))  # one write: a line is never interleaved
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def run_refresh(
+    archive: Archive,
+    settings: Settings,
+    options: RefreshOptions,
+    *,
+    client: Client | None = None,
+    now: Clock = utc_now,
+    on_report: Callable[[FetchReport, int], None] | None = None,
+) -> RefreshSummary:
+    """Refresh the archive; the caller holds the lock. Failures are counted, not raised.
+
+    Args:
+        archive: the archive to refresh.
+        settings: base URLs and politeness settings.
+        options: what to select.
+        client: an HTTP client to reuse (one is made and closed otherwise).
+        now: the clock.
+        on_report: called after each question with its report and the total planned.
+    """
+    started, started_at = time.monotonic(), now()
+    today = started_at.date()
+    summary = RefreshSummary(started_at=started_at.isoformat())
+    owned = client is None
+    http = client if client is not None else Client(settings)
+    try:
+        planned = dict.fromkeys(plan_refresh(archive, options, today=today))
+        if options.discover and options.chamber in (None, "an"):
+            since = _last_run(archive) or today - dt.timedelta(days=1)
+            found = discover_questions(
+                http, settings, since=since, today=today, notes=summary.notes
+            )
+            found = [q for q in found if options.legislature in (None, q.legislature)]
+            summary.discovered = sum(1 for qid in found if qid not in planned)
+            planned.update(dict.fromkeys(found))
+        for report in fetch_questions(
+            planned, settings=settings, archive=archive, client=http, now=now
+        ):
+            summary.count(report)
+            if report.error is not None:
+                failures = archive.read_state(report.qid).consecutive_failures
+                if failures >= FAILING_NIGHTS:
+                    summary.failing[report.qid.canonical] = failures
+            if on_report is not None:
+                on_report(report, len(planned))
+    finally:
+        if owned:
+            http.close()
+    summary.duration_s = round(time.monotonic() - started, 3)
+    archive.root.mkdir(parents=True, exist_ok=True)
+    _append_log(archive.root / LOG_FILE, summary)
+    return summary

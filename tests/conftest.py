@@ -126,12 +126,17 @@ class Site:
         from werkzeug import Response
 
         path = request.path
-        if path in self.pages:
-            return Response(self.pages[path], status=200, content_type=_content_type(path))
+        body = self.pages.get(path)
         local = (SITES / self.host / path.lstrip("/")).resolve()
-        if local.is_relative_to(SITES / self.host) and local.is_file():
-            return Response(local.read_bytes(), status=200, content_type=_content_type(path))
-        return Response(NOT_FOUND_PAGE, status=404, content_type="text/html")
+        if body is None and local.is_relative_to(SITES / self.host) and local.is_file():
+            body = local.read_bytes()
+        if body is None:
+            return Response(NOT_FOUND_PAGE, status=404, content_type="text/html")
+        # Like the real sites, answer conditional GETs: an ETag from the content.
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(body, status=200, content_type=_content_type(path), headers={"ETag": etag})
 
 
 def _content_type(path: str) -> str:

@@ -136,13 +136,14 @@ def fetch_question(
     for index, source in enumerate(candidates):
         try:
             fetched = client.get(source.url, validators=state.validators_for(source.url))
-            if fetched.not_modified and archive.versions(qid):
-                result = SaveResult(SaveOutcome.UNCHANGED, archive.versions(qid)[-1])
+            current = archive.latest(qid) if fetched.not_modified else None
+            if current is not None:  # read back: a damaged version is reported, not hidden
+                result = SaveResult(SaveOutcome.UNCHANGED, current.version)
                 archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
                 return FetchReport(
                     qid, result=result, source_url=source.url, notes=["not modified"]
                 )
-            if fetched.not_modified:  # validators without versions: fetch again, plainly
+            if fetched.not_modified:  # validators but no version: fetch again, plainly
                 fetched = client.get(source.url)
             record = _parse_checked(fetched, qid)
         except (FetchError, ParseError) as exc:

@@ -173,6 +173,7 @@ class Archive:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._lock_depth = 0  # > 0 while this object holds the writer lock
+        self._batch: sqlite3.Connection | None = None  # an open index transaction
 
     # -- locking -----------------------------------------------------------------
 
@@ -363,7 +364,36 @@ class Archive:
                     self.reindex()
         return qindex.connect_index(self.index_path)
 
+    @contextlib.contextmanager
+    def index_batch(self) -> Iterator[None]:
+        """Keep one index transaction open across many saves (a bulk import).
+
+        Hold the lock. If the batch is interrupted, the index is dropped (it is
+        rebuilt from the files when next read) rather than left missing rows.
+        """
+        if self._batch is not None:
+            yield
+            return
+        if not qindex.index_is_current(self.index_path):
+            self.reindex()
+        connection = qindex.connect_index(self.index_path)
+        self._batch = connection
+        try:
+            yield
+            connection.commit()
+        except BaseException:
+            connection.close()
+            self._batch = None
+            self.index_path.unlink(missing_ok=True)
+            raise
+        finally:
+            self._batch = None
+            connection.close()
+
     def _index_version(self, record: Question, version: int, fetched_at: dt.datetime) -> None:
+        if self._batch is not None:
+            qindex.upsert_question(self._batch, record, version=version, fetched_at=fetched_at)
+            return
         # A missing or outdated index is rebuilt from the files when next read, so
         # only a current one is updated; one that fails to update is dropped, never
         # left silently stale.

@@ -1,0 +1,167 @@
+"""Bulk import of AN open-data zips: real records, variations, hostile archives."""
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from qarchive.archive import Archive
+from qarchive.errors import UsageError
+from qarchive.ids import parse_question_id
+from qarchive.importer import import_file
+
+NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+SEED_JSON = FIXTURES / "sites/www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json"
+CAP = 1_000_000
+
+
+def _variant(document: dict, number: int) -> bytes:
+    question = json.loads(json.dumps(document))["question"]
+    question["uid"] = f"QANR5L17QE{number}"
+    question["identifiant"]["numero"] = str(number)
+    return json.dumps({"question": question}).encode()
+
+
+@pytest.fixture
+def real_zip(samples_dir, tmp_path):
+    """A legislature zip built at test time from the real record and variations."""
+    real = (samples_dir / "an/opendata_json/QANR5L17QE5268.json").read_bytes()
+    document = json.loads(real)
+    path = tmp_path / "Questions_ecrites.json.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("json/QANR5L17QE5268.json", real)
+        for number in (1, 2, 3):
+            archive.writestr(f"json/QANR5L17QE{number}.json", _variant(document, number))
+        archive.writestr("json/", b"")
+    return path
+
+
+def run(path, archive, **kwargs):
+    with archive.lock():
+        return import_file(path, archive=archive, max_member_bytes=CAP, now=lambda: NOW, **kwargs)
+
+
+def test_import_a_legislature_zip(real_zip, tmp_path):
+    archive = Archive(tmp_path / "a")
+    summary = run(real_zip, archive)
+    assert (summary.read, summary.new, summary.updated, summary.unchanged) == (4, 4, 0, 0)
+    assert summary.problems == []
+    stored = archive.read_version(parse_question_id("17-5268QE"))
+    assert stored.record.status == "answered"
+    assert stored.record.author.ref == "PA721764"
+    assert stored.record.source.url.endswith("Questions_ecrites.json.zip#json/QANR5L17QE5268.json")
+    # The raw JSON behind the version is the member, byte for byte.
+    raw = archive.read_raw(parse_question_id("17-5268QE"), stored.raw[0])
+    assert raw == zipfile.ZipFile(real_zip).read("json/QANR5L17QE5268.json")
+    # Indexed in the same step.
+    with archive.open_index() as db:
+        assert db.execute("SELECT count(*) FROM questions").fetchone()[0] == 4
+
+
+def test_importing_again_writes_nothing(real_zip, tmp_path):
+    archive = Archive(tmp_path / "a")
+    run(real_zip, archive)
+    before = sorted(p for p in archive.root.rglob("v*.json"))
+    again = run(real_zip, archive)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
+    assert sorted(p for p in archive.root.rglob("v*.json")) == before
+
+
+def test_interrupted_import_resumes_without_duplicates(real_zip, tmp_path):
+    archive = Archive(tmp_path / "a")
+
+    def stop_after_two(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(real_zip, archive, on_item=stop_after_two)
+    assert not archive.index_path.exists()  # dropped, to be rebuilt from the files
+    resumed = run(real_zip, archive)
+    assert (resumed.new, resumed.unchanged) == (2, 2)
+    assert all(archive.versions(qid) == [1] for qid in archive.iter_ids())
+    with archive.open_index() as db:
+        assert db.execute("SELECT count(*) FROM questions").fetchone()[0] == 4
+
+
+def test_an_import_after_a_fetch_of_the_same_content_writes_nothing(tmp_path):
+    from qarchive.fetching import save_page
+
+    archive = Archive(tmp_path / "a")
+    with archive.lock():
+        fetched = save_page(
+            SEED_JSON.read_bytes(), url="https://x/QANR5L15QE12526.json", archive=archive
+        )
+    assert fetched.result is not None and fetched.result.version == 1
+    path = tmp_path / "one.json"
+    path.write_bytes(SEED_JSON.read_bytes())
+    summary = run(path, archive)
+    assert (summary.new, summary.updated, summary.unchanged) == (0, 0, 1)
+
+
+def _zip(tmp_path, members, *, compression=zipfile.ZIP_DEFLATED):
+    path = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_hostile_members_are_refused_and_reported(tmp_path):
+    seed = SEED_JSON.read_bytes()
+    path = _zip(
+        tmp_path,
+        {
+            "../../etc/evil.json": seed,
+            "/abs/evil.json": seed,
+            "json/readme.txt": b"hello",
+            "json/bomb.json": b"{" + b" " * 5_000_000 + b"}",
+            "json/huge.json": b"[" + b"1," * 600_000 + b"1]",
+            "json/broken.json": b'{"question": {"uid": ',
+            "json/QANR5L15QE12526.json": seed,
+        },
+    )
+    archive = Archive(tmp_path / "a")
+    summary = run(path, archive)
+    reasons = {problem.member: problem.reason for problem in summary.problems}
+    assert reasons["../../etc/evil.json"].startswith("refused: the name points outside")
+    assert reasons["/abs/evil.json"].startswith("refused: the name points outside")
+    assert reasons["json/readme.txt"] == "skipped: not a JSON file"
+    assert reasons["json/bomb.json"].startswith("refused: 5000002 bytes, over the 1000000-byte cap")
+    assert reasons["json/huge.json"].startswith("refused: 1200003 bytes")
+    assert "unrecognised page layout" in reasons["json/broken.json"]
+    assert summary.new == 1
+    assert not (tmp_path / "etc").exists() and not Path("/abs").exists()
+
+
+def test_compression_ratio_bomb(tmp_path):
+    path = _zip(tmp_path, {"json/bomb.json": b"{" + b" " * 900_000 + b"}"})
+    archive = Archive(tmp_path / "a")
+    summary = run(path, archive)
+    assert summary.problems[0].reason.startswith("refused: compression ratio ")
+    assert "looks like a zip bomb" in summary.problems[0].reason
+
+
+def test_not_a_zip_or_json(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n")
+    with pytest.raises(UsageError, match="neither a zip nor a JSON file"):
+        run(path, Archive(tmp_path / "a"))
+    fake = tmp_path / "fake.zip"
+    fake.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(UsageError, match="not a readable zip file"):
+        run(fake, Archive(tmp_path / "a"))
+
+
+def test_legislature_xiv_single_file_is_streamed(samples_dir, tmp_path):
+    real = json.loads((samples_dir / "an/opendata_json/QANR5L17QE5268.json").read_bytes())
+    questions = [json.loads(_variant(real, n))["question"] for n in (10, 11, 12)]
+    path = tmp_path / "Questions_ecrites_XIV.json"
+    path.write_text(json.dumps({"questionsEcrites": {"question": questions}}))
+    archive = Archive(tmp_path / "a")
+    summary = run(path, archive)
+    assert (summary.read, summary.new, summary.problems) == (3, 3, [])
+    assert [q.canonical for q in archive.iter_ids()] == ["17-10QE", "17-11QE", "17-12QE"]

@@ -165,3 +165,41 @@ def test_legislature_xiv_single_file_is_streamed(samples_dir, tmp_path):
     summary = run(path, archive)
     assert (summary.read, summary.new, summary.problems) == (3, 3, [])
     assert [q.canonical for q in archive.iter_ids()] == ["17-10QE", "17-11QE", "17-12QE"]
+
+
+ZIP_PATH = "/static/openData/repository/15/questions/questions_ecrites/Questions_ecrites.json.zip"
+
+
+def test_local_copy_downloads_from_a_configured_host(sites, tmp_path):
+    from qarchive.importer import local_copy
+    from qarchive.settings import load_settings
+
+    path = _zip(tmp_path, {"json/QANR5L15QE12526.json": SEED_JSON.read_bytes()})
+    data = sites.by_var["QARCHIVE_AN_DATA_URL"]
+    data.pages[ZIP_PATH] = path.read_bytes()
+    url = data.base_url + ZIP_PATH
+    archive = Archive(tmp_path / "a")
+    with local_copy(url, settings=load_settings(), workdir=archive.root) as (local, origin):
+        assert origin == url and local.read_bytes() == path.read_bytes()
+        summary = run(local, archive, source_url=origin)
+    assert not local.exists()  # the download is removed afterwards
+    assert summary.new == 1
+    stored = archive.read_version(parse_question_id("15-12526QE"))
+    assert stored.record.source.url == f"{url}#json/QANR5L15QE12526.json"
+
+
+def test_local_copy_refuses_other_hosts_and_missing_files(sites, tmp_path):
+    from qarchive.errors import HostNotAllowed
+    from qarchive.importer import local_copy
+    from qarchive.settings import load_settings
+
+    with (
+        pytest.raises(HostNotAllowed),
+        local_copy("https://example.org/x.zip", settings=load_settings(), workdir=tmp_path),
+    ):
+        pass
+    with (
+        pytest.raises(UsageError, match="is not a file"),
+        local_copy(str(tmp_path / "nope.zip"), settings=load_settings(), workdir=tmp_path),
+    ):
+        pass

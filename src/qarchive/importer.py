@@ -13,8 +13,10 @@ reported, never extracted to disk.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,16 +26,21 @@ from typing import IO
 from qarchive.archive import Archive, RawCapture, SaveOutcome
 from qarchive.errors import ParseError, QarchiveError, UsageError
 from qarchive.fetching import Clock, carry_known_names, utc_now
+from qarchive.http import Client
 from qarchive.ids import parse_question_id
+from qarchive.settings import Settings
 from qarchive.sources.an import opendata_json
 
 __all__ = [
+    "MAX_BULK_BYTES",
     "MAX_COMPRESSION_RATIO",
     "ImportProblem",
     "ImportSummary",
     "import_file",
+    "local_copy",
 ]
 
+MAX_BULK_BYTES = 4 * 1024**3  # a legislature zip is ~45 MB; XIV's JSON a few hundred
 MAX_COMPRESSION_RATIO = 100  # real question JSON compresses ~5-10x; bombs do 1000x
 _SMALL_MEMBER = 64 * 1024  # below this, the ratio says nothing worth refusing
 
@@ -98,6 +105,35 @@ def import_file(
             if on_item is not None:
                 on_item(done, None)
     return summary
+
+
+@contextlib.contextmanager
+def local_copy(
+    source: str, *, settings: Settings, workdir: Path
+) -> Iterator[tuple[Path, str | None]]:
+    """A local path for ``source``: the file itself, or a download of its URL.
+
+    A download goes to a temporary file in ``workdir`` (the archive, so that it
+    is on the same disk) and is removed afterwards.
+
+    Raises:
+        UsageError: a local file that does not exist.
+        FetchError: the download failed (host not configured, HTTP error, ...).
+    """
+    if "://" not in source:
+        path = Path(source)
+        if not path.is_file():
+            raise UsageError(f"{source} is not a file; give a zip or JSON file, or its URL")
+        yield path, None
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    temp = workdir / f".tmp-import-{os.getpid()}"
+    try:
+        with Client(settings) as client:
+            client.download(source, temp, max_bytes=MAX_BULK_BYTES)
+        yield temp, source
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _import_one(

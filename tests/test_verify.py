@@ -1,0 +1,92 @@
+"""verify names every kind of damage; --repair fixes only what is derived or temporary."""
+
+import gzip
+
+import pytest
+
+from factories import NOW, answered, make_question
+from qarchive.archive import Archive, RawCapture
+from qarchive.ids import parse_question_id
+from qarchive.verify import repair_archive, verify_archive
+
+QID = parse_question_id("15-12526QE")
+OTHER = parse_question_id("15-2QE")
+
+
+@pytest.fixture
+def archive(tmp_path):
+    store = Archive(tmp_path / "a")
+    raw = [RawCapture("u", b"<html>page</html>", "html")]
+    store.save(make_question(), qid=QID, fetched_at=NOW, raw=raw)
+    store.save(answered(make_question()), qid=QID, fetched_at=NOW.replace(hour=3), raw=raw)
+    store.save(make_question(id="15-2QE", number=2), qid=OTHER, fetched_at=NOW)
+    store.reindex()
+    return store
+
+
+def test_a_clean_archive_verifies(archive):
+    report = verify_archive(archive)
+    assert report.ok, report.problems
+    assert (report.questions, report.versions) == (2, 3)
+
+
+def test_truncated_version_is_named(archive):
+    path = archive.question_dir(QID) / "v0002.json"
+    path.write_bytes(path.read_bytes()[:50])
+    report = verify_archive(archive)
+    # The index, built before the damage, still lists the question: repairable.
+    assert [(p.path, p.repairable) for p in report.problems] == [
+        (path, False),
+        (archive.index_path, True),
+    ]
+    assert report.problems[0].message.startswith("damaged: Expecting")
+    remaining = repair_archive(archive, report)
+    assert [p.path for p in remaining] == [path]
+    assert path.read_bytes()  # repair never deletes a version
+
+
+def test_bad_gzip_missing_raw_gap_garbage_state_stray_temp_and_index(archive):
+    directory = archive.question_dir(QID)
+    raw = sorted((directory / "raw").iterdir())[0]
+    raw.write_bytes(b"not gzip at all")
+    (archive.question_dir(OTHER) / "v0001.json").rename(archive.question_dir(OTHER) / "v0003.json")
+    (directory / "state.json").write_text("{garbage")
+    stray = directory / ".tmp-v0003.json.123.abcd"
+    stray.write_text("{half")
+    archive.index_path.unlink()
+    report = verify_archive(archive)
+    found = {(p.path.name, p.repairable): p.message for p in report.problems}
+    assert found[(raw.name, False)].startswith("raw capture does not decompress")
+    assert found[("15-2QE", False)] == "versions are not numbered 1..1: [3]"
+    assert found[("state.json", True)].startswith("unreadable state")
+    assert found[(stray.name, True)] == "temporary file left by an interrupted write"
+    assert found[("index.sqlite", True)].startswith("missing")
+    remaining = repair_archive(archive, report)
+    assert not stray.exists() and archive.index_path.exists()
+    # v0001 renamed v0003 also says "version 1" inside: it is damaged, and kept.
+    assert {p.path.name for p in remaining} == {raw.name, "15-2QE", "v0003.json"}
+    assert {p.path.name for p in verify_archive(archive).problems} == {
+        raw.name,
+        "15-2QE",
+        "v0003.json",
+    }
+
+
+def test_index_out_of_step_is_repaired(archive):
+    archive.save(
+        make_question(id="15-3QE", number=3), qid=parse_question_id("15-3QE"), fetched_at=NOW
+    )
+    archive.index_path.unlink()
+    archive.reindex()
+    (archive.question_dir(QID) / "v0002.json").unlink()  # as if restored from an old backup
+    report = verify_archive(archive)
+    assert [p.message for p in report.problems] == [
+        'index disagrees with the files {"missing": [], "extra": [], "stale": ["15-12526QE"]}'
+    ]
+    assert repair_archive(archive, report) == []
+    assert verify_archive(archive).ok
+
+
+def test_gzip_helper_is_the_real_format(archive):
+    name = archive.read_version(QID).raw[0]
+    assert gzip.decompress((archive.question_dir(QID) / name).read_bytes()) == b"<html>page</html>"

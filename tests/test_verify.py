@@ -39,7 +39,7 @@ def test_truncated_version_is_named(archive):
         (path, False),
         (archive.index_path, True),
     ]
-    assert report.problems[0].message.startswith("damaged: Expecting")
+    assert report.problems[0].message.startswith("damaged: Unterminated string")
     remaining = repair_archive(archive, report)
     assert [p.path for p in remaining] == [path]
     assert path.read_bytes()  # repair never deletes a version

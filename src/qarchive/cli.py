@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 from qarchive._version import __version__
 from qarchive.archive import Archive
 from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
+from qarchive.export import ExportFormat, export_questions
 from qarchive.fetching import fetch_questions, parse_ids, save_page
 from qarchive.ids import Chamber, parse_question_id
 from qarchive.output import (
@@ -35,7 +36,9 @@ from qarchive.output import (
     render_history,
     render_question,
     render_rows_table,
+    render_stats_table,
     reporter,
+    stats_summary,
     write_rows,
 )
 from qarchive.query import (
@@ -47,6 +50,7 @@ from qarchive.query import (
     search_questions,
 )
 from qarchive.settings import Settings, load_settings
+from qarchive.stats import STATS_COLUMNS, StatsGroup, compute_stats
 
 __all__ = ["app", "main"]
 
@@ -420,6 +424,116 @@ def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
     _err().print(f"indexed {result.indexed} question(s) into {store.index_path}", markup=False)
     if result.damaged:
         raise typer.Exit(ArchiveDamaged.exit_code)
+
+
+@app.command()
+def stats(
+    by: Annotated[
+        StatsGroup | None,
+        typer.Option("--by", help="One row per ministry, group or author.", show_default=False),
+    ] = None,
+    unanswered: UnansweredOpt = False,
+    answered: AnsweredOpt = False,
+    overdue: OverdueOpt = False,
+    chamber: ChamberOpt = None,
+    legislature: LegislatureOpt = None,
+    ministry: MinistryOpt = None,
+    author: AuthorOpt = None,
+    group: GroupOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """Answer rate, median and 90th-percentile delay, overdue count: overall or per group.
+
+    Every question counts, lapsed and withdrawn ones included. Delays are days
+    from publication to answer (median and 90th percentile of the answered
+    ones); "≤ 2 months" counts answers published within two months of the
+    question. --format csv or json adds the withdrawn, lapsed and converted counts.
+
+    Example:
+        qarchive stats
+        qarchive stats --by ministry --legislature 16
+        qarchive stats --by author --group lfi --format csv > authors.csv
+    """
+    if fmt is OutputFormat.IDS:
+        raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
+    store = Archive(_settings(archive).archive_dir)
+    filters = _filters(
+        unanswered=unanswered,
+        answered=answered,
+        overdue=overdue,
+        chamber=chamber,
+        legislature=legislature,
+        ministry=ministry,
+        author=author,
+        group=group,
+        since=since,
+        until=until,
+    )
+    found = compute_stats(store, filters, by=by, today=dt.date.today())
+    rows, by_name = [row.as_row() for row in found], by.value if by is not None else None
+    if fmt is OutputFormat.TABLE:
+        out = _out()
+        out.print(render_stats_table(rows, by=by_name, width=out.width))
+    else:
+        write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS)
+    _err().print(stats_summary(rows, by=by_name), markup=False)
+
+
+@app.command()
+def export(
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="File format.", case_sensitive=False),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", dir_okay=False, help="File to write (replaced when done)."),
+    ],
+    unanswered: UnansweredOpt = False,
+    answered: AnsweredOpt = False,
+    overdue: OverdueOpt = False,
+    chamber: ChamberOpt = None,
+    legislature: LegislatureOpt = None,
+    ministry: MinistryOpt = None,
+    author: AuthorOpt = None,
+    group: GroupOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    archive: ArchiveOption = None,
+) -> None:
+    """Export questions to a CSV, JSON Lines or Parquet file, one row per question.
+
+    JSON Lines holds each full record; CSV and Parquet hold flat columns (typed
+    dates and numbers in Parquet). A damaged version file is reported and left
+    out (exit 1), the rest is exported.
+
+    Example:
+        qarchive export --format parquet -o questions.parquet
+        qarchive export --format csv -o pending-16.csv --legislature 16 --unanswered
+    """
+    store = Archive(_settings(archive).archive_dir)
+    filters = _filters(
+        unanswered=unanswered,
+        answered=answered,
+        overdue=overdue,
+        chamber=chamber,
+        legislature=legislature,
+        ministry=ministry,
+        author=author,
+        group=group,
+        since=since,
+        until=until,
+    )
+    result = export_questions(store, filters, fmt=fmt, path=output, today=dt.date.today())
+    for skipped in result.skipped:
+        _err().print(f"Error: {skipped}", markup=False, soft_wrap=True)
+    count = f"{result.exported} question{'s' if result.exported != 1 else ''}"
+    _err().print(f"exported {count} to {output}", markup=False, soft_wrap=True)
+    if result.skipped:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -47,7 +47,9 @@ __all__ = [
     "render_history",
     "render_question",
     "render_rows_table",
+    "render_stats_table",
     "reporter",
+    "stats_summary",
     "write_rows",
 ]
 
@@ -350,3 +352,71 @@ def match_summary(shown: int, total: int) -> str:
     if total < 0 or shown == total:
         return f"{shown} question{'s' if shown != 1 else ''}"
     return f"{shown} of {total} matching questions shown"
+
+
+_STATS_PLURALS = {"ministry": "ministries", "group": "groups", "author": "authors"}
+
+
+def _stats_figure(value: float | None, *, percent: bool = False) -> str:
+    if value is None:
+        return "—"
+    if percent:
+        return f"{value:.0%}"
+    return f"{round(value, 1):g}"
+
+
+# The figures' columns: header (wrapped at spaces) and a fixed width that fits
+# an archive of a million questions, so that the name column takes the rest.
+_STATS_TABLE_COLUMNS = (
+    ("Questions", 9),
+    ("Answered", 8),
+    ("Rate", 4),
+    ("Median days", 6),
+    ("P90 days", 6),
+    ("≤ 2 months", 6),
+    ("Pending", 7),
+    ("Overdue", 7),
+)
+
+
+def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width: int = 80) -> Table:
+    """Stats rows (see ``qarchive.stats.STATS_COLUMNS``) as a rich table ``width`` wide.
+
+    The first column names the group (``by``: ministry, group, author), cut to
+    what the figures leave of ``width``. Rate is answered / questions, every
+    status counted; delays are in days; "≤ 2 months" counts answers published
+    within two months. The withdrawn, lapsed and converted counts are only in
+    the machine formats, to keep the table within 80 columns.
+    """
+    table = Table(
+        show_edge=False, pad_edge=False, box=None, header_style="bold", padding=(0, 0, 0, 1)
+    )
+    fixed = sum(column_width + 1 for _, column_width in _STATS_TABLE_COLUMNS)
+    table.add_column(
+        (by or "").capitalize(), no_wrap=True, overflow="ellipsis", max_width=max(12, width - fixed)
+    )
+    for header, column_width in _STATS_TABLE_COLUMNS:
+        table.add_column(header, justify="right", width=column_width)
+    for row in rows:
+        table.add_row(
+            Text(row["name"] if row["name"] is not None else "—"),
+            str(row["questions"]),
+            str(row["answered"]),
+            _stats_figure(row["answer_rate"], percent=True),
+            _stats_figure(row["median_delay_days"]),
+            _stats_figure(row["p90_delay_days"]),
+            str(row["answered_within_2_months"]),
+            str(row["pending"]),
+            Text(str(row["overdue_now"]), style="bold red" if row["overdue_now"] else ""),
+        )
+    return table
+
+
+def stats_summary(rows: Sequence[dict[str, Any]], *, by: str | None) -> str:
+    """The stderr line after ``stats``: questions counted, and in how many groups."""
+    total = sum(row["questions"] for row in rows)
+    text = f"{total} question{'s' if total != 1 else ''}"
+    if by is None:
+        return text
+    plural = _STATS_PLURALS.get(by, f"{by}s") if len(rows) != 1 else by
+    return f"{text} in {len(rows)} {plural}"

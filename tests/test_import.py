@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ SEED_JSON = FIXTURES / "sites/www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE
 CAP = 1_000_000
 
 
-def _variant(document: dict, number: int) -> bytes:
+def _variant(document: dict[str, Any], number: int) -> bytes:
     question = json.loads(json.dumps(document))["question"]
     question["uid"] = f"QANR5L17QE{number}"
     question["identifiant"]["numero"] = str(number)

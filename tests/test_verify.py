@@ -81,7 +81,8 @@ def test_index_out_of_step_is_repaired(archive):
     (archive.question_dir(QID) / "v0002.json").unlink()  # as if restored from an old backup
     report = verify_archive(archive)
     assert [p.message for p in report.problems] == [
-        'index disagrees with the files {"missing": [], "extra": [], "stale": ["15-12526QE"]}'
+        "raw capture of no version (a write interrupted before its version)",
+        'index disagrees with the files {"missing": [], "extra": [], "stale": ["15-12526QE"]}',
     ]
     assert repair_archive(archive, report) == []
     assert verify_archive(archive).ok
@@ -90,3 +91,14 @@ def test_index_out_of_step_is_repaired(archive):
 def test_gzip_helper_is_the_real_format(archive):
     name = archive.read_version(QID).raw[0]
     assert gzip.decompress((archive.question_dir(QID) / name).read_bytes()) == b"<html>page</html>"
+
+
+def test_leftovers_of_an_interrupted_first_write_are_repaired(archive):
+    orphan_dir = archive.question_dir(parse_question_id("15-7QE"))
+    (orphan_dir / "raw").mkdir(parents=True)
+    (orphan_dir / "raw" / "20261123T020000000000Z.json.gz").write_bytes(gzip.compress(b"{}"))
+    report = verify_archive(archive)
+    assert [(p.path, p.repairable) for p in report.problems] == [(orphan_dir, True)]
+    assert repair_archive(archive, report) == []
+    assert not orphan_dir.exists()
+    assert verify_archive(archive).ok

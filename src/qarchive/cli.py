@@ -22,16 +22,21 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from qarchive._version import __version__
-from qarchive.archive import Archive
+from qarchive.archive import Archive, SaveOutcome
 from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
 from qarchive.export import ExportFormat, export_questions
-from qarchive.fetching import fetch_questions, parse_ids, save_page
+from qarchive.feed import DEFAULT_DAYS, DEFAULT_LIMIT, recent_events, write_feed
+from qarchive.fetching import FetchReport, fetch_questions, parse_ids, save_page
 from qarchive.ids import Chamber, parse_question_id
+from qarchive.importer import import_file, local_copy
 from qarchive.output import (
     OutputFormat,
+    Reporter,
     fetch_line,
     fetch_summary,
+    import_summary,
     match_summary,
+    refresh_summary,
     render_diff,
     render_history,
     render_question,
@@ -39,6 +44,7 @@ from qarchive.output import (
     render_stats_table,
     reporter,
     stats_summary,
+    verify_summary,
     write_rows,
 )
 from qarchive.query import (
@@ -49,8 +55,10 @@ from qarchive.query import (
     list_questions,
     search_questions,
 )
+from qarchive.refresh import DEFAULT_RECENT_DAYS, RefreshOptions, plan_refresh, run_refresh
 from qarchive.settings import Settings, load_settings
 from qarchive.stats import STATS_COLUMNS, StatsGroup, compute_stats
+from qarchive.verify import repair_archive, verify_archive
 
 __all__ = ["app", "main"]
 
@@ -534,6 +542,183 @@ def export(
     _err().print(f"exported {count} to {output}", markup=False, soft_wrap=True)
     if result.skipped:
         raise typer.Exit(1)
+
+
+@app.command()
+def refresh(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Re-fetch every archived question, closed ones too.")
+    ] = False,
+    recent_days: Annotated[
+        int,
+        typer.Option(
+            "--recent-days",
+            min=0,
+            help="Also re-check questions answered or closed in the last N days (errata).",
+        ),
+    ] = DEFAULT_RECENT_DAYS,
+    chamber: ChamberOpt = None,
+    legislature: LegislatureOpt = None,
+    limit: LimitOpt = None,
+    discover: Annotated[
+        bool,
+        typer.Option(
+            "--discover/--no-discover",
+            help="Look for new questions in the AN daily publication lists.",
+        ),
+    ] = True,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the questions that would be re-fetched, fetch nothing."
+        ),
+    ] = False,
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Re-fetch what can still change and discover new questions: the cron job.
+
+    Prints one summary line; exits 1 if any question failed (the rest is saved),
+    3 if another run holds the archive.
+
+    Example:
+        qarchive refresh
+        qarchive refresh --legislature 17 --dry-run
+    """
+    settings = _settings(archive)
+    store = Archive(settings.archive_dir)
+    options = RefreshOptions(
+        everything=everything,
+        recent_days=recent_days,
+        chamber=chamber.value if chamber else None,
+        legislature=legislature,
+        limit=limit,
+        discover=discover,
+    )
+    if dry_run:
+        for qid in plan_refresh(store, options, today=dt.date.today()):
+            typer.echo(qid.canonical)
+        return
+    with store.lock(wait=wait), reporter(2) as out:
+        summary = run_refresh(
+            store, settings, options, on_report=lambda report, total: _report_refresh(out, report)
+        )
+        out.message(refresh_summary(summary))
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _report_refresh(out: Reporter, report: FetchReport) -> None:
+    out.advance(report.qid.canonical)
+    if report.error is not None:
+        out.message(f"Error: {report.qid}: {report.error}")
+    elif report.result is not None and report.result.outcome is not SaveOutcome.UNCHANGED:
+        out.result(fetch_line(report))
+
+
+@app.command("import")
+def import_(
+    source: Annotated[
+        str, typer.Argument(help="A zip or JSON file, or its URL on a configured host.")
+    ],
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Import an AN open-data file: a legislature's zip, XIV's big JSON, one question.
+
+    Example:
+        qarchive import Questions_ecrites.json.zip
+        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/questions/questions_ecrites/Questions_ecrites.json.zip
+    """
+    settings = _settings(archive)
+    store = Archive(settings.archive_dir)
+    with (
+        store.lock(wait=wait),
+        local_copy(source, settings=settings, workdir=store.root) as (path, url),
+        reporter(2) as out,
+    ):
+        summary = import_file(
+            path,
+            archive=store,
+            max_member_bytes=settings.max_bytes,
+            source_url=url,
+            on_item=lambda done, total: out.advance(f"{done}"),
+        )
+        for problem in summary.problems:
+            out.message(f"Error: {problem.member}: {problem.reason}")
+        out.message(import_summary(summary))
+    if summary.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def feed(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", dir_okay=False, help="Where to write the Atom file.")
+    ],
+    ministry: MinistryOpt = None,
+    author: AuthorOpt = None,
+    group: GroupOpt = None,
+    query: Annotated[
+        str | None, typer.Option("--query", help="Only questions matching this search (FTS5).")
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, help="Events of the last N days.")
+    ] = DEFAULT_DAYS,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="At most N entries.")
+    ] = DEFAULT_LIMIT,
+    title: Annotated[
+        str, typer.Option("--title", help="The feed's title.")
+    ] = "qarchive: questions écrites",
+    archive: ArchiveOption = None,
+) -> None:
+    """Write an Atom feed of new questions, new answers and closures.
+
+    Example:
+        qarchive feed -o answers.atom
+        qarchive feed -o interieur.atom --ministry intérieur --days 7
+    """
+    store = Archive(_settings(archive).archive_dir)
+    today = dt.date.today()
+    filters = Filters(ministry=ministry, author=author, group=group)
+    events = recent_events(
+        store, filters, since=today - dt.timedelta(days=days), today=today, query=query, limit=limit
+    )
+    write_feed(output, events, title=title, generated=dt.datetime.now(dt.UTC))
+    _err().print(f"wrote {len(events)} event(s) to {output}", markup=False)
+
+
+@app.command()
+def verify(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Remove temporary leftovers and rebuild the index (never deletes a version).",
+        ),
+    ] = False,
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Check the archive: every version, raw capture and state file, and the index.
+
+    Exits 4 if anything is damaged (after --repair: if anything remains).
+
+    Example:
+        qarchive verify
+        qarchive verify --repair
+    """
+    store = Archive(_settings(archive).archive_dir)
+    with store.lock(wait=wait):
+        report = verify_archive(store)
+        problems = repair_archive(store, report) if repair else report.problems
+    err = _err()
+    for problem in problems:
+        err.print(f"Error: {problem}", markup=False, soft_wrap=True)
+    err.print(verify_summary(report, remaining=len(problems), repaired=repair), markup=False)
+    if problems:
+        raise typer.Exit(ArchiveDamaged.exit_code)
 
 
 def main() -> None:

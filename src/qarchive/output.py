@@ -33,7 +33,10 @@ from rich.text import Text
 
 from qarchive.archive import SaveOutcome, StoredVersion
 from qarchive.fetching import FetchReport
+from qarchive.importer import ImportSummary
 from qarchive.models import Ministry, Publication, Question, Status
+from qarchive.refresh import RefreshSummary
+from qarchive.verify import VerifyReport
 from qarchive.versioning import FieldChange
 
 __all__ = [
@@ -42,7 +45,9 @@ __all__ = [
     "Reporter",
     "fetch_line",
     "fetch_summary",
+    "import_summary",
     "match_summary",
+    "refresh_summary",
     "render_diff",
     "render_history",
     "render_question",
@@ -50,6 +55,7 @@ __all__ = [
     "render_stats_table",
     "reporter",
     "stats_summary",
+    "verify_summary",
     "write_rows",
 ]
 
@@ -420,3 +426,43 @@ def stats_summary(rows: Sequence[dict[str, Any]], *, by: str | None) -> str:
         return text
     plural = _STATS_PLURALS.get(by, f"{by}s") if len(rows) != 1 else by
     return f"{text} in {len(rows)} {plural}"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
+
+
+def refresh_summary(summary: RefreshSummary) -> str:
+    """The one line a refresh prints (what cron mails)."""
+    line = (
+        f"refresh: {summary.checked} checked, {summary.new} new, {summary.changed} changed "
+        f"({summary.new_answers} new answer{'s' if summary.new_answers != 1 else ''}), "
+        f"{summary.unchanged} unchanged, {summary.failed} failed "
+        f"in {_duration(summary.duration_s)}"
+    )
+    if summary.discovered:
+        line += f"; {summary.discovered} discovered"
+    if summary.failing:
+        worst = ", ".join(f"{qid} ({n} runs)" for qid, n in sorted(summary.failing.items()))
+        line += f"; failing run after run: {worst}"
+    for note in summary.notes:
+        line += f"; {note}"
+    return line
+
+
+def import_summary(summary: ImportSummary) -> str:
+    """The line after an import."""
+    return (
+        f"import: {summary.read} read, {summary.new} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged, {len(summary.problems)} refused or failed"
+    )
+
+
+def verify_summary(report: VerifyReport, *, remaining: int, repaired: bool) -> str:
+    """The line after a verification."""
+    checked = f"verify: {report.questions} questions, {report.versions} versions checked"
+    if repaired:
+        fixed = len(report.problems) - remaining
+        return f"{checked}; {fixed} problem(s) repaired, {remaining} remaining"
+    return f"{checked}; {remaining} problem(s)" if remaining else f"{checked}; all good"

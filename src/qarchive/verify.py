@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from qarchive.ids import QuestionId
 __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
 
 _TEMP_PREFIXES = (".tmp-",)
+_NO_VERSION = "no version file (a write interrupted before its first version)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +70,15 @@ def _verify_question(archive: Archive, qid: QuestionId, report: VerifyReport) ->
     numbers = archive.versions(qid)
     report.versions += len(numbers)
     if not numbers:
-        report.problems.append(Problem(directory, "no version file"))
+        # Only a write interrupted before its first version leaves this behind.
+        report.problems.append(Problem(directory, _NO_VERSION, repairable=True))
         return 0
     if numbers != list(range(1, len(numbers) + 1)):
         report.problems.append(
             Problem(directory, f"versions are not numbered 1..{len(numbers)}: {numbers}")
         )
     readable_latest = 0
+    referenced: set[str] = set()
     for number in numbers:
         try:
             stored = archive.read_version(qid, number)
@@ -86,8 +90,10 @@ def _verify_question(archive: Archive, qid: QuestionId, report: VerifyReport) ->
             report.problems.append(
                 Problem(stored.path, f"holds question {stored.record.id}, not {qid}")
             )
+        referenced.update(stored.raw)
         for name in stored.raw:
             report.problems += _check_raw(directory / name)
+    report.problems += _orphan_raws(directory, referenced, readable=readable_latest > 0)
     state = directory / "state.json"
     if state.exists():
         try:
@@ -117,6 +123,17 @@ def _check_raw(path: Path) -> list[Problem]:
     except (OSError, EOFError, zlib.error) as exc:
         return [Problem(path, f"raw capture does not decompress ({exc})")]
     return []
+
+
+def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> list[Problem]:
+    raw_dir = directory / "raw"
+    if not readable or not raw_dir.is_dir():
+        return []  # with a damaged latest version we cannot tell which captures it names
+    return [
+        Problem(path, "raw capture of no version (a write interrupted before its version)", True)
+        for path in sorted(raw_dir.iterdir())
+        if f"raw/{path.name}" not in referenced and not path.name.startswith(_TEMP_PREFIXES)
+    ]
 
 
 def _stray_files(archive: Archive) -> Iterator[Problem]:
@@ -154,9 +171,12 @@ def repair_archive(archive: Archive, report: VerifyReport) -> list[Problem]:
     Returns the problems that remain (the ones repair cannot fix). Hold the lock.
     """
     for problem in report.problems:
-        if (problem.repairable and problem.path.name.startswith(_TEMP_PREFIXES)) or (
-            problem.repairable and problem.path.name == "state.json"
-        ):
+        if not problem.repairable:
+            continue
+        if problem.message == _NO_VERSION:
+            if not any(problem.path.glob("v*.json")):  # checked again: never lose a version
+                shutil.rmtree(problem.path)
+        elif problem.path != archive.index_path:  # leftovers: temp files, state, orphan raws
             problem.path.unlink(missing_ok=True)
     archive.reindex()
     return [problem for problem in report.problems if not problem.repairable]

@@ -13,29 +13,78 @@ Example:
 
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from qarchive._version import __version__
-from qarchive.archive import Archive, SaveOutcome, SaveResult, StoredVersion
-from qarchive.errors import (
-    ArchiveDamaged,
-    ArchiveLocked,
-    ErrorPage,
-    FetchError,
-    HostNotAllowed,
-    HTTPStatusError,
-    InvalidQuestionId,
-    NotArchived,
-    ParseError,
-    QarchiveError,
-    ResponseTooLarge,
-    TransportError,
-    UnknownFormat,
-    UsageError,
-)
-from qarchive.fetching import FetchReport, fetch_question, fetch_questions, parse_ids
-from qarchive.ids import Chamber, QuestionId, parse_question_id
-from qarchive.models import Question, Status
-from qarchive.settings import Settings, load_settings
-from qarchive.sources import parse
+
+if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
+    from qarchive.archive import Archive, SaveOutcome, SaveResult, StoredVersion
+    from qarchive.errors import (
+        ArchiveDamaged,
+        ArchiveLocked,
+        ErrorPage,
+        FetchError,
+        HostNotAllowed,
+        HTTPStatusError,
+        InvalidQuestionId,
+        NotArchived,
+        ParseError,
+        QarchiveError,
+        ResponseTooLarge,
+        TransportError,
+        UnknownFormat,
+        UsageError,
+    )
+    from qarchive.fetching import FetchReport, fetch_question, fetch_questions, parse_ids
+    from qarchive.ids import Chamber, QuestionId, parse_question_id
+    from qarchive.models import Question, Status
+    from qarchive.settings import Settings, load_settings
+    from qarchive.sources import parse
+
+# Where each public name lives. Importing qarchive stays cheap (the CLI's --help
+# must not pay for pydantic and httpx); a name's module loads when it is used.
+_LOCATIONS = {
+    "Archive": "archive",
+    "SaveOutcome": "archive",
+    "SaveResult": "archive",
+    "StoredVersion": "archive",
+    "FetchReport": "fetching",
+    "fetch_question": "fetching",
+    "fetch_questions": "fetching",
+    "parse_ids": "fetching",
+    "Chamber": "ids",
+    "QuestionId": "ids",
+    "parse_question_id": "ids",
+    "Question": "models",
+    "Status": "models",
+    "Settings": "settings",
+    "load_settings": "settings",
+    "parse": "sources",
+} | {
+    name: "errors"
+    for name in (
+        "ArchiveDamaged", "ArchiveLocked", "ErrorPage", "FetchError", "HTTPStatusError",
+        "HostNotAllowed", "InvalidQuestionId", "NotArchived", "ParseError", "QarchiveError",
+        "ResponseTooLarge", "TransportError", "UnknownFormat", "UsageError",
+    )
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qarchive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"qarchive.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "Archive",

@@ -15,50 +15,33 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from qarchive._version import __version__
-from qarchive.archive import Archive, SaveOutcome
-from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
-from qarchive.export import ExportFormat, export_questions
-from qarchive.feed import DEFAULT_DAYS, DEFAULT_LIMIT, recent_events, write_feed
-from qarchive.fetching import FetchReport, fetch_questions, parse_ids, save_page
-from qarchive.ids import Chamber, parse_question_id
-from qarchive.importer import import_file, local_copy
-from qarchive.output import (
+from qarchive.choices import (
+    DEFAULT_FEED_DAYS,
+    DEFAULT_FEED_LIMIT,
+    DEFAULT_RECENT_DAYS,
+    ExportFormat,
     OutputFormat,
-    Reporter,
-    fetch_line,
-    fetch_summary,
-    import_summary,
-    match_summary,
-    refresh_summary,
-    render_diff,
-    render_history,
-    render_question,
-    render_rows_table,
-    render_stats_table,
-    reporter,
-    stats_summary,
-    verify_summary,
-    write_rows,
-)
-from qarchive.query import (
-    LIST_COLUMNS,
-    Filters,
     SortKey,
-    count_questions,
-    list_questions,
-    search_questions,
+    StatsGroup,
 )
-from qarchive.refresh import DEFAULT_RECENT_DAYS, RefreshOptions, plan_refresh, run_refresh
-from qarchive.settings import Settings, load_settings
-from qarchive.stats import STATS_COLUMNS, StatsGroup, compute_stats
-from qarchive.verify import repair_archive, verify_archive
+from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
+from qarchive.ids import Chamber, parse_question_id
+
+# The library is imported inside each command, so that --help and --version do not
+# pay for pydantic, httpx and SQLite (see bench/README.md).
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from qarchive.fetching import FetchReport
+    from qarchive.output import Reporter
+    from qarchive.query import Filters
+    from qarchive.settings import Settings
 
 __all__ = ["app", "main"]
 
@@ -136,15 +119,21 @@ LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At m
 
 
 def _err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _out() -> Console:
+    from rich.console import Console
+
     # Wrapped to the terminal (80 columns in a pipe) so long texts stay readable.
     return Console(highlight=False)
 
 
 def _settings(archive: Path | None) -> Settings:
+    from qarchive.settings import load_settings
+
     return load_settings(archive_dir=archive)
 
 
@@ -213,6 +202,10 @@ def fetch(
         qarchive fetch 15-12526QE https://questions.assemblee-nationale.fr/q14/14-3200QE.htm
         qarchive list --unanswered --format ids | qarchive fetch -
     """
+    from qarchive.archive import Archive
+    from qarchive.fetching import fetch_questions, parse_ids, save_page
+    from qarchive.output import fetch_line, fetch_summary, reporter
+
     settings = _settings(archive)
     store = Archive(settings.archive_dir)
     if from_file is not None:
@@ -256,6 +249,9 @@ def show(
         qarchive show 15-12526QE
         qarchive show 15-12526QE --version 1 --json
     """
+    from qarchive.archive import Archive
+    from qarchive.output import render_question
+
     settings = _settings(archive)
     qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
     stored = Archive(settings.archive_dir).read_version(qid, version)
@@ -272,6 +268,9 @@ def history(question: QuestionArg, archive: ArchiveOption = None) -> None:
     Example:
         qarchive history 15-12526QE
     """
+    from qarchive.archive import Archive
+    from qarchive.output import render_history
+
     settings = _settings(archive)
     qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
     versions = Archive(settings.archive_dir).history(qid)
@@ -301,6 +300,9 @@ def diff(
         qarchive diff 15-12526QE
         qarchive diff 15-12526QE 1 3
     """
+    from qarchive.archive import Archive
+    from qarchive.output import render_diff
+
     settings = _settings(archive)
     qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
     old, new, changes = Archive(settings.archive_dir).diff(qid, left, right)
@@ -308,6 +310,8 @@ def diff(
 
 
 def _filters(**values: Any) -> Filters:
+    from qarchive.query import Filters
+
     for key in ("since", "until"):
         if values[key] is not None:
             values[key] = values[key].date()
@@ -319,6 +323,9 @@ def _filters(**values: Any) -> Filters:
 def _print_rows(
     rows: Iterator[dict[str, Any]], fmt: OutputFormat, *, total: int, snippets: bool = False
 ) -> None:
+    from qarchive.output import match_summary, render_rows_table, write_rows
+    from qarchive.query import LIST_COLUMNS
+
     if fmt is OutputFormat.TABLE:
         shown = list(rows)
         if shown:
@@ -355,6 +362,9 @@ def list_(
         qarchive list --legislature 16 --sort delay --limit 20 --format csv > slow.csv
         qarchive list --unanswered --format ids | qarchive fetch -
     """
+    from qarchive.archive import Archive
+    from qarchive.query import count_questions, list_questions
+
     store = Archive(_settings(archive).archive_dir)
     filters = _filters(
         unanswered=unanswered,
@@ -400,6 +410,9 @@ def search(
         qarchive search "titres sécurisés"
         qarchive search '"centre d'appels" OR ANTS' --unanswered --format json
     """
+    from qarchive.archive import Archive
+    from qarchive.query import search_questions
+
     store = Archive(_settings(archive).archive_dir)
     filters = _filters(
         unanswered=unanswered,
@@ -424,6 +437,8 @@ def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
     Example:
         qarchive reindex
     """
+    from qarchive.archive import Archive
+
     store = Archive(_settings(archive).archive_dir)
     with store.lock(wait=wait):
         result = store.reindex()
@@ -465,6 +480,10 @@ def stats(
         qarchive stats --by ministry --legislature 16
         qarchive stats --by author --group lfi --format csv > authors.csv
     """
+    from qarchive.archive import Archive
+    from qarchive.output import render_stats_table, stats_summary, write_rows
+    from qarchive.stats import STATS_COLUMNS, compute_stats
+
     if fmt is OutputFormat.IDS:
         raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
     store = Archive(_settings(archive).archive_dir)
@@ -522,6 +541,9 @@ def export(
         qarchive export --format parquet -o questions.parquet
         qarchive export --format csv -o pending-16.csv --legislature 16 --unanswered
     """
+    from qarchive.archive import Archive
+    from qarchive.export import export_questions
+
     store = Archive(_settings(archive).archive_dir)
     filters = _filters(
         unanswered=unanswered,
@@ -585,6 +607,10 @@ def refresh(
         qarchive refresh
         qarchive refresh --legislature 17 --dry-run
     """
+    from qarchive.archive import Archive
+    from qarchive.output import refresh_summary, reporter
+    from qarchive.refresh import RefreshOptions, plan_refresh, run_refresh
+
     settings = _settings(archive)
     store = Archive(settings.archive_dir)
     options = RefreshOptions(
@@ -609,6 +635,9 @@ def refresh(
 
 
 def _report_refresh(out: Reporter, report: FetchReport) -> None:
+    from qarchive.archive import SaveOutcome
+    from qarchive.output import fetch_line
+
     out.advance(report.qid.canonical)
     if report.error is not None:
         out.message(f"Error: {report.qid}: {report.error}")
@@ -630,6 +659,10 @@ def import_(
         qarchive import Questions_ecrites.json.zip
         qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/questions/questions_ecrites/Questions_ecrites.json.zip
     """
+    from qarchive.archive import Archive
+    from qarchive.importer import import_file, local_copy
+    from qarchive.output import import_summary, reporter
+
     settings = _settings(archive)
     store = Archive(settings.archive_dir)
     with (
@@ -664,10 +697,10 @@ def feed(
     ] = None,
     days: Annotated[
         int, typer.Option("--days", min=1, help="Events of the last N days.")
-    ] = DEFAULT_DAYS,
+    ] = DEFAULT_FEED_DAYS,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="At most N entries.")
-    ] = DEFAULT_LIMIT,
+    ] = DEFAULT_FEED_LIMIT,
     title: Annotated[
         str, typer.Option("--title", help="The feed's title.")
     ] = "qarchive: questions écrites",
@@ -679,6 +712,10 @@ def feed(
         qarchive feed -o answers.atom
         qarchive feed -o interieur.atom --ministry intérieur --days 7
     """
+    from qarchive.archive import Archive
+    from qarchive.feed import recent_events, write_feed
+    from qarchive.query import Filters
+
     store = Archive(_settings(archive).archive_dir)
     today = dt.date.today()
     filters = Filters(ministry=ministry, author=author, group=group)
@@ -709,6 +746,10 @@ def verify(
         qarchive verify
         qarchive verify --repair
     """
+    from qarchive.archive import Archive
+    from qarchive.output import verify_summary
+    from qarchive.verify import repair_archive, verify_archive
+
     store = Archive(_settings(archive).archive_dir)
     with store.lock(wait=wait):
         report = verify_archive(store)

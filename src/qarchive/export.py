@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from qarchive.archive import Archive, StoredVersion
+from qarchive.choices import ExportFormat
 from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError, UsageError
 from qarchive.ids import parse_question_id
 from qarchive.models import Question
@@ -35,14 +36,6 @@ from qarchive.query import Filters
 __all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportFormat", "ExportResult", "export_questions"]
 
 BATCH_SIZE = 5000  # questions per index query, and rows per Parquet row group
-
-
-class ExportFormat(StrEnum):
-    """The file formats of ``export``; the values are the CLI spellings."""
-
-    CSV = "csv"
-    JSONL = "jsonl"
-    PARQUET = "parquet"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from feedgen.feed import FeedGenerator
-
 from qarchive._version import __version__
 from qarchive.archive import Archive, atomic_write
+from qarchive.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT
 from qarchive.errors import ArchiveDamaged
 from qarchive.ids import parse_question_id
 from qarchive.models import Question
@@ -31,8 +30,8 @@ __all__ = [
     "write_feed",
 ]
 
-DEFAULT_DAYS = 30
-DEFAULT_LIMIT = 100
+DEFAULT_DAYS = DEFAULT_FEED_DAYS
+DEFAULT_LIMIT = DEFAULT_FEED_LIMIT
 
 
 class EventKind(StrEnum):
@@ -138,6 +137,8 @@ def _content(event: Event) -> str:
 
 def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.datetime) -> bytes:
     """Render events as an Atom document (UTF-8 bytes)."""
+    from feedgen.feed import FeedGenerator  # lxml underneath: only when writing a feed
+
     generator = FeedGenerator()
     generator.id(feed_id)
     generator.title(title)

@@ -13,7 +13,6 @@ import json
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
-from enum import StrEnum
 from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
@@ -32,6 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qarchive.archive import SaveOutcome, StoredVersion
+from qarchive.choices import OutputFormat
 from qarchive.fetching import FetchReport
 from qarchive.importer import ImportSummary
 from qarchive.models import Ministry, Publication, Question, Status
@@ -257,16 +257,6 @@ def reporter(total: int) -> Iterator[Reporter]:
     )
     with bar:
         yield Reporter(bar, bar.add_task("fetching", total=total))
-
-
-class OutputFormat(StrEnum):
-    """How listing commands print their rows; the values are the CLI spellings."""
-
-    TABLE = "table"
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
-    IDS = "ids"
 
 
 def write_rows(

@@ -11,10 +11,10 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from qarchive.archive import Archive
+from qarchive.choices import SortKey
 from qarchive.errors import UsageError
 from qarchive.index import fold
 
@@ -45,14 +45,6 @@ LIST_COLUMNS = (
     "title",
     "url",
 )
-
-
-class SortKey(StrEnum):
-    """Orders for ``list`` and ``search``."""
-
-    PUBLISHED = "published"  # newest first
-    DELAY = "delay"  # longest wait (or longest answer delay) first
-    MINISTRY = "ministry"  # alphabetical, then oldest first
 
 
 @dataclass(frozen=True, slots=True)

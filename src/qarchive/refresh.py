@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from qarchive.archive import Archive, SaveOutcome
+from qarchive.choices import DEFAULT_RECENT_DAYS
 from qarchive.errors import FetchError
 from qarchive.fetching import Clock, FetchReport, fetch_questions, utc_now
 from qarchive.http import Client
@@ -36,7 +37,6 @@ __all__ = [
     "run_refresh",
 ]
 
-DEFAULT_RECENT_DAYS = 30
 FAILING_NIGHTS = 3  # report a question that failed this many runs in a row
 MAX_DISCOVERY_DAYS = 14  # never walk back further than this through the daily lists
 LOG_FILE = "refresh.log.jsonl"

@@ -33,23 +33,15 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 from typing import Any
 
 from qarchive.archive import Archive
+from qarchive.choices import StatsGroup
 from qarchive.index import fold
 from qarchive.models import Status
 from qarchive.query import Filters
 
 __all__ = ["STATS_COLUMNS", "StatsGroup", "StatsRow", "compute_stats"]
-
-
-class StatsGroup(StrEnum):
-    """What ``stats --by`` groups on; the values are the CLI spellings."""
-
-    MINISTRY = "ministry"  # the ministry responding (else the one asked)
-    GROUP = "group"  # the author's political group, short name else full
-    AUTHOR = "author"  # the author's PA… reference where known, else the name
 
 
 @dataclass(frozen=True, slots=True)

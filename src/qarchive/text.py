@@ -10,7 +10,6 @@ import html
 import re
 from datetime import date
 
-import ftfy
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 __all__ = [
@@ -53,7 +52,9 @@ def repair_mojibake(text: str) -> str:
     """Undo UTF-8-read-as-Latin-1 damage ("Ã©" → "é"), leaving clean text alone."""
     if _MOJIBAKE.search(text) is None:
         return text
-    return ftfy.fix_encoding(text)
+    import ftfy  # rare, and ~45 ms to import: only when mojibake is suspected
+
+    return str(ftfy.fix_encoding(text))
 
 
 def normalize_space(text: str) -> str:

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 INDEX_FILE = "index.sqlite"
-INDEX_SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 2  # 2: index on (status, published) for list --unanswered
 
 IndexRow = dict[str, Any]
 
@@ -86,6 +86,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE questions ({", ".join(f"{name} {kind}" for name, kind in _COLUMNS)});
 CREATE INDEX questions_published ON questions (published);
 CREATE INDEX questions_status_deadline ON questions (status, deadline);
+CREATE INDEX questions_status_published ON questions (status, published);
 CREATE INDEX questions_ministry ON questions (ministry_responding);
 CREATE VIRTUAL TABLE questions_fts USING fts5 (
     id UNINDEXED, {", ".join(_FTS_COLUMNS)},

@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="qarchive-bench-import-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     bundle = workdir / "Questions_ecrites.json.zip"
     if not bundle.exists():
         started = time.perf_counter()

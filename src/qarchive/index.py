@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 INDEX_FILE = "index.sqlite"
-INDEX_SCHEMA_VERSION = 2  # 2: index on (status, published) for list --unanswered
+INDEX_SCHEMA_VERSION = 3  # 3: FTS rows share the question's rowid
 
 IndexRow = dict[str, Any]
 
@@ -192,20 +192,29 @@ def upsert_question(
 ) -> None:
     """Insert or replace a question's row and its full text, unless a newer version is there."""
     row = index_row(record, version=version, fetched_at=fetched_at)
+    values = [row[name] for name in COLUMN_NAMES]
     current = connection.execute(
-        "SELECT version FROM questions WHERE id = ?", (record.id,)
+        "SELECT rowid, version FROM questions WHERE id = ?", (record.id,)
     ).fetchone()
-    if current is not None and current[0] > version:
-        return
-    placeholders = ", ".join("?" for _ in COLUMN_NAMES)
+    # The full-text row shares the question's rowid: FTS5 finds a row by rowid at
+    # once, whereas a lookup on its UNINDEXED id column scans the whole table.
+    if current is None:
+        placeholders = ", ".join("?" for _ in COLUMN_NAMES)
+        cursor = connection.execute(
+            f"INSERT INTO questions ({', '.join(COLUMN_NAMES)}) VALUES ({placeholders})", values
+        )
+        rowid = cursor.lastrowid
+    else:
+        rowid, indexed_version = current
+        if indexed_version > version:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in COLUMN_NAMES)
+        connection.execute(f"UPDATE questions SET {assignments} WHERE rowid = ?", [*values, rowid])
+        connection.execute("DELETE FROM questions_fts WHERE rowid = ?", (rowid,))
     connection.execute(
-        f"INSERT OR REPLACE INTO questions ({', '.join(COLUMN_NAMES)}) VALUES ({placeholders})",
-        [row[name] for name in COLUMN_NAMES],
-    )
-    connection.execute("DELETE FROM questions_fts WHERE id = ?", (record.id,))
-    connection.execute(
-        f"INSERT INTO questions_fts (id, {', '.join(_FTS_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
-        _fts_row(record),
+        f"INSERT INTO questions_fts (rowid, id, {', '.join(_FTS_COLUMNS)}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (rowid, *_fts_row(record)),
     )
 
 

@@ -189,7 +189,7 @@ def search_questions(
     sql = (
         f"SELECT {select}, snippet(questions_fts, -1, ?, ?, '…', 12) AS snippet, "
         "bm25(questions_fts, 10.0, 4.0, 4.0, 1.0, 1.0) AS rank "
-        "FROM questions_fts JOIN questions q ON q.id = questions_fts.id "
+        "FROM questions_fts JOIN questions q ON q.rowid = questions_fts.rowid "
         f"WHERE questions_fts MATCH ? AND {where} ORDER BY rank, q.published DESC"
     )
     if limit is not None:

@@ -7,7 +7,13 @@ import pytest
 
 from factories import NOW, answered, make_question
 from qarchive.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, atomic_write
-from qarchive.errors import ArchiveDamaged, ArchiveLocked, NotArchived, UsageError
+from qarchive.errors import (
+    ArchiveDamaged,
+    ArchiveLocked,
+    ArchiveWriteError,
+    NotArchived,
+    UsageError,
+)
 from qarchive.http import Validators
 from qarchive.ids import parse_question_id
 
@@ -118,7 +124,7 @@ def test_crash_while_writing_a_version_leaves_the_previous_one(archive, monkeypa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(ArchiveWriteError, match=r"v0002\.json: No space left on device; free"):
         archive.save(answered(make_question()), qid=QID, fetched_at=NOW + dt.timedelta(days=1))
     monkeypatch.undo()
     assert archive.versions(QID) == [1]

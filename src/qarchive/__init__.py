@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
     from qarchive.errors import (
         ArchiveDamaged,
         ArchiveLocked,
+        ArchiveWriteError,
         ErrorPage,
         FetchError,
         HostNotAllowed,
@@ -66,9 +67,9 @@ _LOCATIONS = {
 } | {
     name: "errors"
     for name in (
-        "ArchiveDamaged", "ArchiveLocked", "ErrorPage", "FetchError", "HTTPStatusError",
-        "HostNotAllowed", "InvalidQuestionId", "NotArchived", "ParseError", "QarchiveError",
-        "ResponseTooLarge", "TransportError", "UnknownFormat", "UsageError",
+        "ArchiveDamaged", "ArchiveLocked", "ArchiveWriteError", "ErrorPage", "FetchError",
+        "HTTPStatusError", "HostNotAllowed", "InvalidQuestionId", "NotArchived", "ParseError",
+        "QarchiveError", "ResponseTooLarge", "TransportError", "UnknownFormat", "UsageError",
     )
 }  # fmt: skip
 
@@ -90,6 +91,7 @@ __all__ = [
     "Archive",
     "ArchiveDamaged",
     "ArchiveLocked",
+    "ArchiveWriteError",
     "Chamber",
     "ErrorPage",
     "FetchError",

@@ -33,7 +33,14 @@ import filelock
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from qarchive import index as qindex
-from qarchive.errors import ArchiveDamaged, ArchiveLocked, NotArchived, QarchiveError, UsageError
+from qarchive.errors import (
+    ArchiveDamaged,
+    ArchiveLocked,
+    ArchiveWriteError,
+    NotArchived,
+    QarchiveError,
+    UsageError,
+)
 from qarchive.http import Validators
 from qarchive.ids import Chamber, QuestionId, parse_question_id
 from qarchive.models import Question
@@ -58,7 +65,12 @@ _TEMP_PREFIX = ".tmp-"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file beside it, fsync, rename, fsync dir."""
+    """Write ``data`` to ``path`` atomically: temp file beside it, fsync, rename, fsync dir.
+
+    Raises:
+        OSError: the write failed (disk full, read-only...); ``path`` is as it was
+            and the temp file is removed.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f"{_TEMP_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     try:
@@ -183,6 +195,10 @@ class Archive:
 
         Re-entrant for the same :class:`Archive` object (a refresh that rebuilds
         the index while holding the lock does not wait for itself).
+
+        Raises:
+            ArchiveLocked: another process holds the lock (and ``wait`` is false).
+            ArchiveWriteError: the lock file cannot be created or opened (read-only archive).
         """
         if self._lock_depth:
             self._lock_depth += 1
@@ -191,15 +207,19 @@ class Archive:
             finally:
                 self._lock_depth -= 1
             return
-        self.root.mkdir(parents=True, exist_ok=True)
         lock = filelock.FileLock(self.root / ".lock", timeout=-1 if wait else 0)
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
             lock.acquire()
-        except filelock.Timeout:
+        except filelock.Timeout:  # an OSError too: caught first
             raise ArchiveLocked(
                 f"the archive {self.root} is locked by another qarchive process; "
                 "try again later or pass --wait",
                 path=str(self.root),
+            ) from None
+        except OSError as exc:  # a read-only or unwritable archive
+            raise ArchiveWriteError.from_os_error(
+                lock.lock_file, exc, action="lock", then="try again"
             ) from None
         self._lock_depth = 1
         try:
@@ -425,6 +445,8 @@ class Archive:
 
         Raises:
             ArchiveDamaged: the current latest version cannot be read; nothing is written.
+            ArchiveWriteError: a file cannot be written (disk full...); the version
+                current before is still the latest.
         """
         record_json = record.model_dump(mode="json")
         new_hash = record_hash(record_json)
@@ -447,7 +469,7 @@ class Archive:
         path = directory / f"v{number:04d}.json"
         if path.exists():  # only a damaged numbering can get here; never overwrite
             raise ArchiveDamaged(f"{path} already exists; run: qarchive verify", path=str(path))
-        atomic_write(path, _dump(document))
+        self._write(path, _dump(document))
         self._index_version(record, number, fetched_at)
         outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
         return SaveResult(outcome, number, changed)
@@ -455,7 +477,7 @@ class Archive:
     def _write_raw(self, directory: Path, capture: RawCapture, at: dt.datetime) -> str:
         stamp = at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"raw/{stamp}.{capture.extension}.gz"
-        atomic_write(directory / name, gzip.compress(capture.content, mtime=0))
+        self._write(directory / name, gzip.compress(capture.content, mtime=0))
         return name
 
     def record_check(
@@ -469,6 +491,9 @@ class Archive:
         """Update ``state.json`` after a check; skipped for questions never archived.
 
         A failure keeps the previous validators and counts consecutive failures.
+
+        Raises:
+            ArchiveWriteError: ``state.json`` cannot be written; the old one is kept.
         """
         if not self.versions(qid):
             return None  # a typo or a 404 must not leave an empty directory behind
@@ -483,8 +508,14 @@ class Archive:
         else:
             state.last_error = error
             state.consecutive_failures += 1
-        atomic_write(self.question_dir(qid) / "state.json", _dump(state.model_dump(mode="json")))
+        self._write(self.question_dir(qid) / "state.json", _dump(state.model_dump(mode="json")))
         return state
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            atomic_write(path, data)
+        except OSError as exc:
+            raise ArchiveWriteError.from_os_error(path, exc) from None
 
 
 def _dump(document: Any) -> bytes:

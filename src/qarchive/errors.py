@@ -16,6 +16,7 @@ failure to exit code is written exactly once::
     │   └── UnknownFormat             (1)  a page in no layout we know
     ├── NotArchived                   (1)  asked to show a question the archive lacks
     ├── ArchiveLocked                 (3)  another qarchive process holds the archive
+    ├── ArchiveWriteError             (1)  the archive cannot be written (disk full, read-only)
     └── ArchiveDamaged                (4)  a file in the archive is unreadable or corrupt
 
 Context travels as keyword-only attributes (``url``, ``question_id``, ``path``) so
@@ -24,9 +25,13 @@ callers can act on it without parsing messages.
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 __all__ = [
     "ArchiveDamaged",
     "ArchiveLocked",
+    "ArchiveWriteError",
     "ErrorPage",
     "FetchError",
     "HTTPStatusError",
@@ -119,6 +124,43 @@ class ArchiveLocked(QarchiveError):
     """Another qarchive process is writing to the archive."""
 
     exit_code = 3
+
+
+class ArchiveWriteError(QarchiveError):
+    """A file of the archive cannot be written: disk full, read-only, no permission.
+
+    The write was atomic, so the file is as it was; the run stops, since every
+    next write would fail the same way.
+    """
+
+    @classmethod
+    def from_os_error(
+        cls,
+        path: Path | str,
+        exc: OSError,
+        *,
+        action: str = "write",
+        then: str = "run: qarchive verify",
+    ) -> ArchiveWriteError:
+        """The error for ``exc``, saying what failed and what to do.
+
+        Example:
+            >>> error = OSError(errno.ENOSPC, "No space left on device")
+            >>> str(ArchiveWriteError.from_os_error("/a/v0002.json", error))
+            'cannot write /a/v0002.json: No space left on device; free some space, then run: qarchive verify'
+        """
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        advice = _WRITE_ADVICE.get(exc.errno or 0, "fix the cause")
+        return cls(f"cannot {action} {path}: {reason}; {advice}, then {then}", path=str(path))
+
+
+_WRITE_ADVICE = {
+    errno.ENOSPC: "free some space",
+    errno.EDQUOT: "free some space",
+    errno.EACCES: "make the archive writable",
+    errno.EPERM: "make the archive writable",
+    errno.EROFS: "make the archive writable",
+}
 
 
 class ArchiveDamaged(QarchiveError):

@@ -20,6 +20,7 @@ from qarchive.archive import (
 )
 from qarchive.errors import (
     ArchiveDamaged,
+    ArchiveWriteError,
     FetchError,
     HTTPStatusError,
     ParseError,
@@ -91,8 +92,12 @@ def fetch_questions(
 ) -> Iterator[FetchReport]:
     """Fetch each question and save what changed; yields one report per question.
 
-    Failures are reported, recorded in ``state.json`` and never stop the run;
-    the caller holds the archive lock.
+    Failures are reported, recorded in ``state.json`` and never stop the run,
+    except an archive that cannot be written (disk full, read-only): every next
+    question would fail the same way. The caller holds the archive lock.
+
+    Raises:
+        ArchiveWriteError: a file of the archive cannot be written.
     """
     owned = client is None
     http = client if client is not None else Client(settings)
@@ -100,6 +105,8 @@ def fetch_questions(
         for qid in qids:
             try:
                 yield fetch_question(qid, settings=settings, archive=archive, client=http, now=now)
+            except ArchiveWriteError:
+                raise
             except QarchiveError as exc:
                 if not isinstance(exc, ArchiveDamaged):
                     archive.record_check(
@@ -231,10 +238,12 @@ def _most_telling(qid: QuestionId, errors: list[QarchiveError]) -> QarchiveError
     ]
     if telling:
         return telling[0]
+    # Only 404s and 410s are left: name the statuses actually received.
+    statuses = sorted({e.status_code for e in errors if isinstance(e, HTTPStatusError)}) or [404]
     return HTTPStatusError(
-        f"{qid} was not found at any source (HTTP 404 from each of "
+        f"{qid} was not found at any source (HTTP {'/'.join(map(str, statuses))} from each of "
         f"{', '.join(e.url or '?' for e in errors)})",
-        status_code=404,
+        status_code=statuses[0],
         url=errors[0].url if errors else None,
     )
 

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from qarchive.archive import Archive, RawCapture, SaveOutcome
-from qarchive.errors import ParseError, QarchiveError, UsageError
+from qarchive.errors import ArchiveWriteError, ParseError, QarchiveError, UsageError
 from qarchive.fetching import Clock, carry_known_names, utc_now
 from qarchive.http import Client
 from qarchive.ids import parse_question_id
@@ -95,6 +95,7 @@ def import_file(
 
     Raises:
         UsageError: the file is not a zip or JSON file qarchive can import.
+        ArchiveWriteError: the archive cannot be written (disk full, read-only).
     """
     summary = ImportSummary()
     origin = source_url or path.resolve().as_uri()
@@ -151,6 +152,8 @@ def _import_one(
         result = archive.save(
             record, qid=qid, fetched_at=fetched_at, raw=[RawCapture(url, item.content, "json")]
         )
+    except ArchiveWriteError:
+        raise  # disk full or read-only: every next member would fail the same way
     except (ParseError, QarchiveError) as exc:
         summary.problems.append(ImportProblem(item.name, str(exc)))
         return

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from qarchive.archive import Archive, SaveOutcome
 from qarchive.choices import DEFAULT_RECENT_DAYS
-from qarchive.errors import FetchError
+from qarchive.errors import ArchiveWriteError, FetchError
 from qarchive.fetching import Clock, FetchReport, fetch_questions, utc_now
 from qarchive.http import Client
 from qarchive.ids import QuestionId, parse_question_id
@@ -166,6 +166,10 @@ def run_refresh(
         client: an HTTP client to reuse (one is made and closed otherwise).
         now: the clock.
         on_report: called after each question with its report and the total planned.
+
+    Raises:
+        ArchiveWriteError: the archive cannot be written (disk full, read-only);
+            the run stops there.
     """
     started, started_at = time.monotonic(), now()
     today = started_at.date()
@@ -196,6 +200,9 @@ def run_refresh(
         if owned:
             http.close()
     summary.duration_s = round(time.monotonic() - started, 3)
-    archive.root.mkdir(parents=True, exist_ok=True)
-    _append_log(archive.root / LOG_FILE, summary)
+    try:
+        archive.root.mkdir(parents=True, exist_ok=True)
+        _append_log(archive.root / LOG_FILE, summary)
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(archive.root / LOG_FILE, exc) from None
     return summary

@@ -414,19 +414,22 @@ class Archive:
         if self._batch is not None:
             qindex.upsert_question(self._batch, record, version=version, fetched_at=fetched_at)
             return
-        # A missing or outdated index is rebuilt from the files when next read, so
-        # only a current one is updated; one that fails to update is dropped, never
-        # left silently stale.
-        if not qindex.index_is_current(self.index_path):
-            return
+        # The index always exists beside versions (so a missing one is damage that
+        # verify names): a missing or outdated index is rebuilt from the files, which
+        # already hold this version. One that fails to update is dropped, never left
+        # silently stale, and rebuilt when next read.
         try:
+            if not qindex.index_is_current(self.index_path):
+                self.reindex()
+                return
             with (
                 contextlib.closing(qindex.connect_index(self.index_path)) as connection,
                 connection,
             ):
                 qindex.upsert_question(connection, record, version=version, fetched_at=fetched_at)
-        except sqlite3.Error:
-            self.index_path.unlink(missing_ok=True)
+        except (sqlite3.Error, OSError):  # the version is saved; the index is derived
+            with contextlib.suppress(OSError):
+                self.index_path.unlink(missing_ok=True)
 
     # -- writing (hold the lock) -----------------------------------------------------
 

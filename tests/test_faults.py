@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 from werkzeug import Request, Response
 
-import qarchive.archive
 import qarchive.refresh
+import qarchive.storage
 from conftest import SITES
 from qarchive.ids import parse_question_id
 from qarchive.sources import parse
@@ -521,7 +521,7 @@ def _fail_writes(monkeypatch, code: int, *, when: Callable[[Path], bool], at: st
             raise _os_error(code)
         return _FailingFile(real_open(file, mode, *args, **kwargs), _os_error(code))
 
-    monkeypatch.setattr(qarchive.archive, "open", failing_open, raising=False)
+    monkeypatch.setattr(qarchive.storage, "open", failing_open, raising=False)
 
 
 def test_disk_full_while_writing_a_version(sites, seeded, monkeypatch):
@@ -547,7 +547,7 @@ def test_disk_full_while_writing_a_version(sites, seeded, monkeypatch):
     orphans = sorted(set((directory / "raw").iterdir()) - kept)
     assert len(orphans) == 2  # the captures written before the version file
 
-    monkeypatch.delattr(qarchive.archive, "open")  # space freed; the advice followed
+    monkeypatch.delattr(qarchive.storage, "open")  # space freed; the advice followed
     check = run("verify")
     assert check.exit_code == 4
     for orphan in orphans:

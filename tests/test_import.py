@@ -81,8 +81,11 @@ def test_interrupted_import_resumes_without_duplicates(real_zip, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run(real_zip, archive, on_item=stop_after_two)
     assert not archive.index_path.exists()  # dropped, to be rebuilt from the files
+    # The interrupted batch was never made visible: nothing half-imported remains.
+    assert sum(1 for _ in archive.iter_ids()) == 0
+    assert not list(archive.root.rglob(".tmp-*"))
     resumed = run(real_zip, archive)
-    assert (resumed.new, resumed.unchanged) == (2, 2)
+    assert (resumed.new, resumed.unchanged) == (4, 0)
     assert all(archive.versions(qid) == [1] for qid in archive.iter_ids())
     with archive.open_index() as db:
         assert db.execute("SELECT count(*) FROM questions").fetchone()[0] == 4

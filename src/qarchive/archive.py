@@ -19,9 +19,7 @@ import contextlib
 import datetime as dt
 import gzip
 import json
-import os
 import re
-import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +42,7 @@ from qarchive.errors import (
 from qarchive.http import Validators
 from qarchive.ids import Chamber, QuestionId, parse_question_id
 from qarchive.models import Question
+from qarchive.storage import GroupCommit, atomic_write
 from qarchive.versioning import FieldChange, changed_fields, diff_records, record_hash
 
 __all__ = [
@@ -60,40 +59,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+BATCH_SIZE = 1000  # questions per group commit in a bulk import
 _VERSION_FILE = re.compile(r"v(\d{4,})\.json")
-_TEMP_PREFIX = ".tmp-"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file beside it, fsync, rename, fsync dir.
-
-    Raises:
-        OSError: the write failed (disk full, read-only...); ``path`` is as it was
-            and the temp file is removed.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f"{_TEMP_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename is durable only once the directory entry is on disk.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +153,9 @@ class Archive:
         self.root = Path(root)
         self._lock_depth = 0  # > 0 while this object holds the writer lock
         self._batch: sqlite3.Connection | None = None  # an open index transaction
+        self._group: GroupCommit | None = None  # files staged by a batch, not yet visible
+        self._group_ids: set[QuestionId] = set()
+        self._batch_every = BATCH_SIZE
 
     # -- locking -----------------------------------------------------------------
 
@@ -385,30 +355,44 @@ class Archive:
         return qindex.connect_index(self.index_path)
 
     @contextlib.contextmanager
-    def index_batch(self) -> Iterator[None]:
-        """Keep one index transaction open across many saves (a bulk import).
+    def index_batch(self, *, every: int = BATCH_SIZE) -> Iterator[None]:
+        """Save many questions as one batch (a bulk import); hold the lock.
 
-        Hold the lock. If the batch is interrupted, the index is dropped (it is
-        rebuilt from the files when next read) rather than left missing rows.
+        Files are staged and made durable together every ``every`` questions
+        (:class:`GroupCommit`), then the index rows for them are committed. If the
+        batch is interrupted, staged files are removed and the index is dropped (it
+        is rebuilt from the files when next read) rather than left missing rows.
         """
         if self._batch is not None:
             yield
             return
         if not qindex.index_is_current(self.index_path):
             self.reindex()
-        connection = qindex.connect_index(self.index_path)
-        self._batch = connection
+        self._batch = qindex.connect_index(self.index_path)
+        self._group, self._batch_every = GroupCommit(), every
         try:
             yield
-            connection.commit()
+            self._flush_batch()
         except BaseException:
-            connection.close()
+            self._group.discard()
+            self._batch.close()
             self._batch = None
             self.index_path.unlink(missing_ok=True)
             raise
         finally:
-            self._batch = None
-            connection.close()
+            if self._batch is not None:
+                self._batch.close()
+            self._batch, self._group = None, None
+            self._group_ids.clear()
+
+    def _flush_batch(self) -> None:
+        assert self._group is not None and self._batch is not None
+        try:
+            self._group.commit()
+        except OSError as exc:
+            raise ArchiveWriteError.from_os_error(self.root, exc) from None
+        self._batch.commit()  # index rows only for files now in place
+        self._group_ids.clear()
 
     def _index_version(self, record: Question, version: int, fetched_at: dt.datetime) -> None:
         if self._batch is not None:
@@ -451,6 +435,8 @@ class Archive:
             ArchiveWriteError: a file cannot be written (disk full...); the version
                 current before is still the latest.
         """
+        if qid in self._group_ids:  # its staged version is not on disk yet
+            self._flush_batch()
         record_json = record.model_dump(mode="json")
         new_hash = record_hash(record_json)
         latest = self.latest(qid)
@@ -474,6 +460,10 @@ class Archive:
             raise ArchiveDamaged(f"{path} already exists; run: qarchive verify", path=str(path))
         self._write(path, _dump(document))
         self._index_version(record, number, fetched_at)
+        if self._group is not None:
+            self._group_ids.add(qid)
+            if len(self._group_ids) >= self._batch_every:
+                self._flush_batch()
         outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
         return SaveResult(outcome, number, changed)
 
@@ -516,7 +506,10 @@ class Archive:
 
     def _write(self, path: Path, data: bytes) -> None:
         try:
-            atomic_write(path, data)
+            if self._group is not None:
+                self._group.stage(path, data)
+            else:
+                atomic_write(path, data)
         except OSError as exc:
             raise ArchiveWriteError.from_os_error(path, exc) from None
 

@@ -235,6 +235,10 @@ def write_index(path: Path, entries: Iterable[tuple[Question, int, dt.datetime]]
                 for record, version, fetched_at in entries:
                     upsert_question(connection, record, version=version, fetched_at=fetched_at)
                     count += 1
+        # A journal left by a killed writer belongs to the old file: SQLite would
+        # replay it into the new one. It goes before the new index takes the name.
+        for suffix in ("-journal", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)

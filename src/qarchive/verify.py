@@ -6,6 +6,7 @@ leave behind (temporary files) and rebuilds the index, which is derived.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import shutil
@@ -152,7 +153,8 @@ def _verify_index(archive: Archive, latest: dict[str, int]) -> list[Problem]:
     if not path.exists():
         return [Problem(path, "missing (rebuilt on next use, or by verify --repair)", True)]
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        # Not read-only: a hot journal left by a killed writer must be rolled back.
+        with contextlib.closing(sqlite3.connect(path)) as db:
             indexed = dict(db.execute("SELECT id, version FROM questions").fetchall())
     except sqlite3.Error as exc:
         return [Problem(path, f"unreadable index ({exc})", True)]

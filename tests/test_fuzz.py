@@ -6,18 +6,24 @@ The number of cases is modest for CI; set QARCHIVE_SOAK=1 for a long run.
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qarchive.archive import Archive
 from qarchive.errors import FetchError, InvalidQuestionId, ParseError
 from qarchive.ids import parse_question_id
+from qarchive.settings import Settings
 from qarchive.sources import parse
+from qarchive.sources.an.urls import source_urls
+
+SETTINGS = Settings()
 
 SOAK = bool(os.environ.get("QARCHIVE_SOAK"))
 CASES = 5_000 if SOAK else 150
-ID_CASES = 50_000 if SOAK else 2_000
+ID_CASES = 100_000 if SOAK else 10_000
 TIME_BOUND = 2.0  # seconds for one parse of a mutated page (real pages take a few ms)
 
 SAMPLES = [
@@ -89,6 +95,11 @@ def test_arbitrary_ids_and_urls_never_leak(text: str) -> None:
     except InvalidQuestionId as exc:
         assert "\n" not in str(exc).replace(text, "")
         return
-    # Whatever is accepted makes a safe path component and a safe URL path.
+    # Whatever is accepted makes a safe path component and a safe URL path, and
+    # every URL built from it goes to a configured host.
     for part in (qid.canonical, qid.uid):
         assert part.isalnum() or part.replace("-", "").isalnum()
+    for source in source_urls(qid, SETTINGS):
+        assert urlsplit(source.url).netloc in SETTINGS.allowed_hosts
+    path = Archive(Path("/archive")).question_dir(qid)
+    assert path.resolve().is_relative_to(Path("/archive/questions"))

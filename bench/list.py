@@ -200,9 +200,10 @@ def build_index(path: Path, count: int, seed: int = SEED) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     placeholders = ", ".join("?" for _ in qindex.COLUMN_NAMES)
     insert = f"INSERT INTO questions ({', '.join(qindex.COLUMN_NAMES)}) VALUES ({placeholders})"
+    # Full-text rows share their question's rowid (see qarchive.index.upsert_question).
     insert_fts = (
-        "INSERT INTO questions_fts (id, title, rubrique, analysis, question, answer) "
-        "VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO questions_fts (rowid, id, title, rubrique, analysis, question, answer) "
+        "VALUES ((SELECT rowid FROM questions WHERE id = ?), ?, ?, ?, ?, ?, ?)"
     )
     with contextlib.closing(qindex.connect_index(temp)) as connection:  # the real schema + meta
         connection.execute("PRAGMA journal_mode = OFF")
@@ -213,10 +214,10 @@ def build_index(path: Path, count: int, seed: int = SEED) -> None:
                 batch.append(item)
                 if len(batch) == 10_000:
                     connection.executemany(insert, [row for row, _ in batch])
-                    connection.executemany(insert_fts, [fts for _, fts in batch])
+                    connection.executemany(insert_fts, [(fts[0], *fts) for _, fts in batch])
                     batch.clear()
             connection.executemany(insert, [row for row, _ in batch])
-            connection.executemany(insert_fts, [fts for _, fts in batch])
+            connection.executemany(insert_fts, [(fts[0], *fts) for _, fts in batch])
         connection.execute("ANALYZE")
     os.replace(temp, path)
 

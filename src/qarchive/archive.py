@@ -41,7 +41,7 @@ from qarchive.errors import (
 )
 from qarchive.http import Validators
 from qarchive.ids import Chamber, QuestionId, parse_question_id
-from qarchive.models import Question
+from qarchive.models import Question, carry_known_names
 from qarchive.storage import GroupCommit, atomic_write
 from qarchive.versioning import FieldChange, changed_fields, diff_records, record_hash
 
@@ -427,7 +427,9 @@ class Archive:
     ) -> SaveResult:
         """Write a new version of the question if its content changed.
 
-        Raw captures are written first and the version file last, so a crash
+        An author name and place already archived for the same reference are kept
+        when ``record`` lacks them (:func:`carry_known_names`), whatever the path
+        the record came by (fetch, import, a saved page). Raw captures are written first and the version file last, so a crash
         leaves either the old version current or the new one complete.
 
         Raises:
@@ -437,9 +439,11 @@ class Archive:
         """
         if qid in self._group_ids:  # its staged version is not on disk yet
             self._flush_batch()
+        latest = self.latest(qid)
+        if latest is not None:
+            record = carry_known_names(record, latest.record)
         record_json = record.model_dump(mode="json")
         new_hash = record_hash(record_json)
-        latest = self.latest(qid)
         if latest is not None and latest.content_hash == new_hash:
             return SaveResult(SaveOutcome.UNCHANGED, latest.version)
         number = 1 if latest is None else latest.version + 1

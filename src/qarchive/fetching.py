@@ -16,7 +16,6 @@ from qarchive.archive import (
     RawCapture,
     SaveOutcome,
     SaveResult,
-    StoredVersion,
 )
 from qarchive.errors import (
     ArchiveDamaged,
@@ -28,14 +27,13 @@ from qarchive.errors import (
 )
 from qarchive.http import Client, Fetched
 from qarchive.ids import QuestionId, parse_question_id
-from qarchive.models import Question
+from qarchive.models import AUTHOR_PLACE_FIELDS, Question
 from qarchive.settings import Settings
 from qarchive.sources.an import parse_an
 from qarchive.sources.an.urls import SourceURL, source_urls
 
 __all__ = [
     "FetchReport",
-    "carry_known_names",
     "fetch_question",
     "fetch_questions",
     "parse_ids",
@@ -160,7 +158,6 @@ def fetch_question(
         notes: list[str] = []
         if record.author.name is None:
             record = _fill_names(record, qid, candidates[index + 1 :], client, raw, notes)
-        record = carry_known_names(record, archive.latest(qid))
         result = archive.save(record, qid=qid, fetched_at=now(), raw=raw)
         archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
         return FetchReport(qid, result=result, source_url=fetched.url, notes=notes)
@@ -197,7 +194,7 @@ def _fill_names(
         author = record.author.model_copy(
             update={
                 key: getattr(named.author, key)
-                for key in _PLACE_FIELDS
+                for key in AUTHOR_PLACE_FIELDS
                 if getattr(named.author, key) is not None
             }
         )
@@ -206,30 +203,6 @@ def _fill_names(
         return record.model_copy(update={"author": author, "source": source})
     notes.append("author known only by reference")
     return record
-
-
-_PLACE_FIELDS = ("name", "civility", "constituency", "department", "constituency_number", "region")
-
-
-def carry_known_names(record: Question, previous: StoredVersion | None) -> Question:
-    """Keep the author's name and place from the previous version when a source lacks them.
-
-    The open data names authors only by reference; when the page that gives the
-    name fails one night, or a bulk import brings the bare record, the name
-    already archived is kept rather than replaced by nothing. Only for the same
-    reference: homonyms exist.
-    """
-    if previous is None or record.author.name is not None:
-        return record
-    known = previous.record.author
-    if known.name is None or known.ref != record.author.ref:
-        return record
-    updates = {
-        key: getattr(known, key)
-        for key in _PLACE_FIELDS
-        if getattr(record.author, key) is None and getattr(known, key) is not None
-    }
-    return record.model_copy(update={"author": record.author.model_copy(update=updates)})
 
 
 def _most_telling(qid: QuestionId, errors: list[QarchiveError]) -> QarchiveError:

@@ -25,7 +25,7 @@ from typing import IO
 
 from qarchive.archive import Archive, RawCapture, SaveOutcome
 from qarchive.errors import ArchiveWriteError, ParseError, QarchiveError, UsageError
-from qarchive.fetching import Clock, carry_known_names, utc_now
+from qarchive.fetching import Clock, utc_now
 from qarchive.http import Client
 from qarchive.ids import parse_question_id
 from qarchive.settings import Settings
@@ -148,7 +148,6 @@ def _import_one(
     try:
         record = opendata_json.parse(item.content, url=url)
         qid = parse_question_id(record.id)
-        record = carry_known_names(record, archive.latest(qid))
         result = archive.save(
             record, qid=qid, fetched_at=fetched_at, raw=[RawCapture(url, item.content, "json")]
         )

@@ -18,6 +18,7 @@ from qarchive.ids import Chamber
 
 __all__ = [
     "ANSWER_MONTHS",
+    "AUTHOR_PLACE_FIELDS",
     "SIGNALEMENT_DAYS",
     "Answer",
     "Attribution",
@@ -33,6 +34,7 @@ __all__ = [
     "SourceFormat",
     "Status",
     "add_months",
+    "carry_known_names",
 ]
 
 ANSWER_MONTHS = 2  # AN règlement art. 135, Sénat règlement art. 75
@@ -208,3 +210,35 @@ def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# The author fields a page gives and the open data does not.
+AUTHOR_PLACE_FIELDS = (
+    "name",
+    "civility",
+    "constituency",
+    "department",
+    "constituency_number",
+    "region",
+)
+
+
+def carry_known_names(record: Question, previous: Question | None) -> Question:
+    """Keep the author's name and place from the previous version when a source lacks them.
+
+    The open data names authors only by reference; when the page that gives the
+    name fails one night, or a bulk import brings the bare record, the name
+    already archived is kept rather than replaced by nothing. Only for the same
+    reference: homonyms exist.
+    """
+    if previous is None or record.author.name is not None:
+        return record
+    known = previous.author
+    if known.name is None or known.ref != record.author.ref:
+        return record
+    updates = {
+        key: getattr(known, key)
+        for key in AUTHOR_PLACE_FIELDS
+        if getattr(record.author, key) is None and getattr(known, key) is not None
+    }
+    return record.model_copy(update={"author": record.author.model_copy(update=updates)})

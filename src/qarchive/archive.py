@@ -202,7 +202,7 @@ class Archive:
 
     def question_dir(self, qid: QuestionId) -> Path:
         """The directory holding every version of ``qid``."""
-        return self.root / "questions" / qid.chamber.value / str(qid.legislature) / qid.canonical
+        return self.root / "questions" / qid.chamber.value / qid.partition / qid.canonical
 
     def versions(self, qid: QuestionId) -> list[int]:
         """Version numbers on disk for ``qid``, ascending (empty if never archived)."""
@@ -308,7 +308,7 @@ class Archive:
     def iter_ids(self) -> Iterator[QuestionId]:
         """Every question archived, in path order; directories that are not IDs are skipped."""
         for chamber_dir in sorted((self.root / "questions").glob("*")):
-            if chamber_dir.name != Chamber.AN.value:
+            if chamber_dir.name not in {chamber.value for chamber in Chamber}:
                 continue
             for question_dir in sorted(chamber_dir.glob("*/*")):
                 try:

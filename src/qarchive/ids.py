@@ -10,15 +10,27 @@ Accepted for the Assemblée nationale (case-insensitive)::
     http(s)://questions.assemblee-nationale.fr/q15/15-12526QE.htm
     http(s)://www.assemblee-nationale.fr/dyn/15/questions/QANR5L15QE12526
     http(s)://www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json
+
+Accepted for the Sénat (case-insensitive)::
+
+    SEQ180304125                    canonical: SEQ + yymm of JO publication + number
+    qSEQ180304125, SEQ16030791G     the page name; 4 digits + a letter for oral kinds
+    http(s)://www.senat.fr/questions/base/2018/qSEQ180304125.html   (any *.senat.fr host)
+    http(s)://www.senat.fr/basile/visio.do?id=qSEQ16030791G&idtable=...
+
+A bare Sénat number (``04125``) is ambiguous, numbering restarts each legislature:
+it is refused here and resolved, where it can be, against the archive
+(:func:`qarchive.fetching.parse_ids`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from qarchive.errors import InvalidQuestionId
 
@@ -28,7 +40,10 @@ __all__ = [
     "SENAT_HOSTS",
     "Chamber",
     "QuestionId",
+    "is_bare_number",
+    "legislature_on",
     "parse_question_id",
+    "senat_kind",
 ]
 
 
@@ -53,12 +68,38 @@ AN_HOSTS = frozenset(
 )
 SENAT_HOSTS = frozenset({"www.senat.fr", "senat.fr", "www2.senat.fr", "data.senat.fr"})
 
+# The letter after four digits names the kind of a Sénat oral question; five digits
+# are a QE. G and S are seen on real pages; C (questions cribles) is inferred.
+SENAT_KIND_LETTERS = {"G": "QG", "S": "QOSD", "C": "QC"}
+_SENAT_LETTER_OF_KIND = {kind: letter for letter, kind in SENAT_KIND_LETTERS.items()}
+SENAT_FIRST_YEAR = 1978  # the Sénat's question base starts in April 1978
+
+# First day of each legislature (the Sénat numbers its questions by the AN's
+# legislatures: numbering restarts with each).
+LEGISLATURE_STARTS = (
+    (5, dt.date(1973, 4, 2)),
+    (6, dt.date(1978, 4, 3)),
+    (7, dt.date(1981, 7, 2)),
+    (8, dt.date(1986, 4, 2)),
+    (9, dt.date(1988, 6, 23)),
+    (10, dt.date(1993, 4, 2)),
+    (11, dt.date(1997, 6, 12)),
+    (12, dt.date(2002, 6, 19)),
+    (13, dt.date(2007, 6, 20)),
+    (14, dt.date(2012, 6, 20)),
+    (15, dt.date(2017, 6, 21)),
+    (16, dt.date(2022, 6, 22)),
+    (17, dt.date(2024, 7, 18)),
+)
+
 ACCEPTED_FORMS = (
     "an Assemblée nationale question ID such as 15-12526QE (kinds QE, QG, QOSD) "
     "or QANR5L15QE12526, or its URL "
     "(https://questions.assemblee-nationale.fr/q15/15-12526QE.htm, "
     "https://www.assemblee-nationale.fr/dyn/15/questions/QANR5L15QE12526, "
-    "https://www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json)"
+    "https://www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json); "
+    "or a Sénat reference such as SEQ180304125 or qSEQ16030791G, or its URL "
+    "(https://www.senat.fr/questions/base/2018/qSEQ180304125.html)"
 )
 
 _KIND = r"(?P<kind>QE|QG|QOSD)"
@@ -78,39 +119,115 @@ _OPENDATA_PATH = re.compile(
     rf"/dyn/opendata/QANR5L(?P<leg>\d{{1,3}}){_KIND}(?P<num>\d{{1,7}})\.(?:json|xml)",
     re.IGNORECASE,
 )
-_SENAT_REF = re.compile(r"q?SEQ\d{4}[0-9A-Z]{5}", re.IGNORECASE)
+_SENAT_REF = re.compile(
+    r"q?SEQ(?P<yy>\d{2})(?P<mm>\d{2})(?:(?P<qe>\d{5})|(?P<oral>\d{4})(?P<letter>[A-Z]))(?:\.html?)?",
+    re.IGNORECASE,
+)
+_SENAT_PAGE_PATH = re.compile(r"/questions/base/(?P<year>\d{4})/(?P<ref>[^/]+)", re.IGNORECASE)
+_SENAT_SEARCH_PATH = re.compile(r"/basile/visio\.do", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"\d{1,5}|\d{1,4}[A-Z]", re.IGNORECASE)
+
+
+def legislature_on(day: dt.date) -> int:
+    """The legislature sitting on ``day`` (from the 5th, 1973, onwards)."""
+    current = LEGISLATURE_STARTS[0][0]
+    for number, start in LEGISLATURE_STARTS:
+        if day < start:
+            break
+        current = number
+    return current
+
+
+def senat_kind(letter: str | None) -> str:
+    """The question kind behind a Sénat number's letter (none for a QE)."""
+    if not letter:
+        return "QE"
+    letter = letter.upper()
+    return SENAT_KIND_LETTERS.get(letter, f"Q{letter}")
+
+
+def is_bare_number(text: str) -> bool:
+    """True for a bare question number (``04125``, ``0791G``), which names no chamber or legislature."""
+    return _BARE_NUMBER.fullmatch(text.strip()) is not None
 
 
 @dataclass(frozen=True, order=True, slots=True)
 class QuestionId:
-    """A validated question identity. Build it with :func:`parse_question_id`."""
+    """A validated question identity. Build it with :func:`parse_question_id`.
+
+    An AN question is (legislature, kind, number). A Sénat question is its
+    reference: the year and month of JO publication, kind and number; its
+    ``legislature`` is the one sitting in that month (the record carries the
+    exact one, from the page or the open data).
+    """
 
     chamber: Chamber
     legislature: int
     kind: str
     number: int
+    year: int = 0  # Sénat only: year and month of JO publication
+    month: int = 0
 
     def __post_init__(self) -> None:
         # Guard direct construction too: these values end up in paths and URLs.
-        if self.chamber is not Chamber.AN:
-            raise InvalidQuestionId("only Assemblée nationale IDs are supported")
-        if self.kind not in AN_KINDS:
+        if self.chamber is Chamber.AN:
+            if self.kind not in AN_KINDS:
+                raise InvalidQuestionId(f"unknown question kind {self.kind!r}")
+            if not 1 <= self.legislature <= MAX_LEGISLATURE or not 1 <= self.number <= MAX_NUMBER:
+                raise InvalidQuestionId(f"legislature or number out of range in {self!r}")
+            if self.year or self.month:
+                raise InvalidQuestionId("an Assemblée nationale ID has no year or month")
+            return
+        if self.chamber is not Chamber.SENAT:
+            raise InvalidQuestionId(f"unknown chamber {self.chamber!r}")
+        if not re.fullmatch(r"Q[A-Z]{1,3}", self.kind):
             raise InvalidQuestionId(f"unknown question kind {self.kind!r}")
-        if not 1 <= self.legislature <= MAX_LEGISLATURE or not 1 <= self.number <= MAX_NUMBER:
-            raise InvalidQuestionId(f"legislature or number out of range in {self!r}")
+        limit = 99_999 if self.kind == "QE" else 9_999
+        if not 1 <= self.number <= limit or not 1 <= self.month <= 12:
+            raise InvalidQuestionId(f"number or month out of range in {self!r}")
+        if not SENAT_FIRST_YEAR <= self.year < SENAT_FIRST_YEAR + 100:
+            raise InvalidQuestionId(f"year out of range in {self!r}")
+
+    @classmethod
+    def senat(cls, year: int, month: int, kind: str, number: int) -> QuestionId:
+        """A Sénat question ID from its publication month, kind and number."""
+        return cls(
+            Chamber.SENAT,
+            legislature_on(dt.date(year, month, 1)) if 1 <= month <= 12 else 0,
+            kind,
+            number,
+            year,
+            month,
+        )
 
     def __str__(self) -> str:
         return self.canonical
 
     @property
     def canonical(self) -> str:
-        """The canonical spelling, e.g. ``15-12526QE``."""
+        """The canonical spelling, e.g. ``15-12526QE`` or ``SEQ180304125``."""
+        if self.chamber is Chamber.SENAT:
+            return f"SEQ{self.year % 100:02d}{self.month:02d}{self.senat_number}"
         return f"{self.legislature}-{self.number}{self.kind}"
 
     @property
+    def senat_number(self) -> str:
+        """The Sénat's public number, five characters: ``04125``, ``0791G``."""
+        if self.kind == "QE":
+            return f"{self.number:05d}"
+        return f"{self.number:04d}{_SENAT_LETTER_OF_KIND.get(self.kind, self.kind[1:])}"
+
+    @property
     def uid(self) -> str:
-        """The AN open-data uid, e.g. ``QANR5L15QE12526``."""
+        """The AN open-data uid (``QANR5L15QE12526``); for the Sénat, the reference."""
+        if self.chamber is Chamber.SENAT:
+            return self.canonical
         return f"QANR5L{self.legislature}{self.kind}{self.number}"
+
+    @property
+    def partition(self) -> str:
+        """The archive folder between chamber and ID: the legislature, or the Sénat year."""
+        return str(self.year if self.chamber is Chamber.SENAT else self.legislature)
 
 
 def _build(leg: str, kind: str, num: str, text: str, *, page_leg: str | None = None) -> QuestionId:
@@ -159,10 +276,50 @@ def parse_question_id(text: str, *, extra_hosts: Iterable[str] = ()) -> Question
         if match := pattern.fullmatch(candidate):
             return _build(match["leg"], match["kind"], match["num"], text)
     if "://" not in candidate:
-        if _SENAT_REF.fullmatch(candidate):
-            raise _invalid(text, "Sénat questions are not supported yet")
+        if match := _SENAT_REF.fullmatch(candidate):
+            return _build_senat(match, text)
+        if is_bare_number(candidate):
+            raise InvalidQuestionId(
+                f"{_show(text)} is a bare number, ambiguous because numbering restarts with each "
+                "legislature: type the Sénat reference (SEQ + year and month of "
+                "publication + number, e.g. SEQ180304125) or the AN ID (e.g. 15-12526QE)",
+                question_id=text,
+            )
         raise _invalid(text)
     return _parse_url(candidate, text, frozenset(h.lower() for h in extra_hosts))
+
+
+def _build_senat(match: re.Match[str], text: str, *, path_year: str | None = None) -> QuestionId:
+    yy, month = int(match["yy"]), int(match["mm"])
+    year = 1900 + yy if 1900 + yy >= SENAT_FIRST_YEAR else 2000 + yy
+    if path_year is not None and int(path_year) != year:
+        raise InvalidQuestionId(
+            f"invalid question URL {_show(text)}: the path names year {int(path_year)} "
+            f"but the reference was published in {year}",
+            question_id=text,
+        )
+    if not 1 <= month <= 12:
+        raise _invalid(text, f"month {month:02d} in a Sénat reference")
+    number = match["qe"] or match["oral"]
+    kind = senat_kind(match["letter"])
+    if int(number) == 0:
+        raise _invalid(text, "question number 0")
+    return QuestionId.senat(year, month, kind, int(number))
+
+
+def _is_senat_host(host: str) -> bool:
+    return host in SENAT_HOSTS or host.endswith(".senat.fr")
+
+
+def _parse_senat_url(parts: SplitResult, text: str) -> QuestionId:
+    if match := _SENAT_PAGE_PATH.fullmatch(parts.path):
+        if ref := _SENAT_REF.fullmatch(match["ref"]):
+            return _build_senat(ref, text, path_year=match["year"])
+    if _SENAT_SEARCH_PATH.fullmatch(parts.path):
+        for value in parse_qs(parts.query).get("id", []):
+            if ref := _SENAT_REF.fullmatch(value):
+                return _build_senat(ref, text)
+    raise _invalid(text, "not the address of a question")
 
 
 def _parse_url(candidate: str, text: str, extra_hosts: frozenset[str]) -> QuestionId:
@@ -174,10 +331,12 @@ def _parse_url(candidate: str, text: str, extra_hosts: frozenset[str]) -> Questi
         raise _invalid(text) from None
     if parts.scheme.lower() not in ("http", "https"):
         raise _invalid(text, "only http and https URLs")
-    if host in SENAT_HOSTS:
-        raise _invalid(text, "Sénat questions are not supported yet")
+    if _is_senat_host(host):
+        return _parse_senat_url(parts, text)
     if host not in AN_HOSTS and netloc not in extra_hosts:
-        raise _invalid(text, f"{host or 'no host'} is not an Assemblée nationale site")
+        raise _invalid(text, f"{host or 'no host'} is not an Assemblée nationale or Sénat site")
+    if netloc in extra_hosts and _SENAT_PAGE_PATH.fullmatch(parts.path):
+        return _parse_senat_url(parts, text)
     if match := _LEGACY_PATH.fullmatch(parts.path):
         return _build(match["leg"], match["kind"], match["num"], text, page_leg=match["pleg"])
     if match := _DYN_PATH.fullmatch(parts.path):

@@ -5,6 +5,7 @@ from qarchive.versioning import (
     changed_fields,
     content_hash,
     diff_records,
+    record_hash,
 )
 
 
@@ -53,3 +54,28 @@ def test_added_and_removed_keys():
 def test_no_change():
     record = make_question().model_dump(mode="json")
     assert diff_records(record, record) == []
+
+
+def test_fields_added_later_hash_as_absent_when_empty():
+    # A record archived before `themes`, `reminder_of`... existed must not get a new
+    # version because today's code writes them as empty.
+    before = {
+        "id": "SEQ180304125",
+        "author": {"name": "Philippe Bonnecarrère"},
+        "answer": {"text": "Réponse"},
+        "source": {"url": "x"},
+    }
+    after = {
+        **before,
+        "themes": [],
+        "reminder_of": None,
+        "converted_to": None,
+        "author": {"name": "Philippe Bonnecarrère", "published_name": None},
+        "answer": {"text": "Réponse", "session_date": None},
+    }
+    assert record_hash(after) == record_hash(before)
+    assert changed_fields(before, after) == []
+    assert diff_records(before, after) == []
+    filled = {**after, "reminder_of": "SEQ170900064"}
+    assert record_hash(filled) != record_hash(before)
+    assert changed_fields(before, filled) == ["reminder_of"]

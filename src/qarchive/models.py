@@ -63,6 +63,9 @@ class SourceFormat(StrEnum):
     AN_EZ_HTM = "an_ez_htm"
     AN_FICHE_HTM = "an_fiche_htm"
     AN_QUESTION_XML = "an_question_xml"
+    SENAT_HTML = "senat_html"
+    SENAT_OPENDATA_CSV = "senat_opendata_csv"
+    SENAT_DUMP = "senat_dump"
 
 
 class Publication(_Record):
@@ -86,13 +89,14 @@ class Author(_Record):
 
     name: str | None = None  # display form, "Prénom Nom"
     civility: str | None = None  # "M.", "Mme"
-    ref: str | None = None  # AN acteur reference, PA…
+    ref: str | None = None  # AN acteur reference PA…, or the Sénat matricule (14263U)
     mandate_ref: str | None = None  # AN mandat reference, PM…
     group: Group | None = None
     constituency: str | None = None  # the place as the source shows it
     department: str | None = None
     constituency_number: int | None = None
     region: str | None = None
+    published_name: str | None = None  # as printed where it differs: "BONNECARRÈRE Philippe"
 
 
 class Ministry(_Record):
@@ -117,6 +121,7 @@ class Answer(_Record):
     published: Publication
     ministry: Ministry | None = None
     text: str | None = None
+    session_date: dt.date | None = None  # an oral answer given in séance publique that day
 
 
 class Closure(_Record):
@@ -174,6 +179,9 @@ class Question(_Record):
     signalements: list[Signalement] = Field(default_factory=list)
     renewals: list[dt.date] = Field(default_factory=list)
     errata: list[Erratum] = Field(default_factory=list)
+    themes: list[str] = Field(default_factory=list)  # Sénat "thèmes", as published
+    reminder_of: str | None = None  # ID of the question a Sénat "rappel" asks again
+    converted_to: str | None = None  # ID of the oral question this one became
     source: Source
 
     def deadline(self) -> dt.date:

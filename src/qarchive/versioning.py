@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "LATER_FIELDS",
     "METADATA_FIELDS",
     "FieldChange",
     "canonical_json",
@@ -49,9 +50,35 @@ def content_hash(record_json: Any) -> str:
     return f"sha256:{digest}"
 
 
+# Fields added to the record after its first release. Empty, they hash as if absent,
+# so that a record archived before they existed does not get a new version merely
+# because the new code writes them as null. Add every new field here.
+LATER_FIELDS: dict[str, frozenset[str]] = {
+    "": frozenset({"themes", "reminder_of", "converted_to"}),
+    "author": frozenset({"published_name"}),
+    "answer": frozenset({"session_date"}),
+}
+
+
 def record_content(record_json: dict[str, Any]) -> dict[str, Any]:
-    """The part of a record JSON that is versioned: everything but fetch metadata."""
-    return {key: value for key, value in record_json.items() if key not in METADATA_FIELDS}
+    """The part of a record JSON that is versioned: everything but fetch metadata.
+
+    Later fields (:data:`LATER_FIELDS`) that are empty are left out.
+    """
+    content = {
+        key: value
+        for key, value in record_json.items()
+        if key not in METADATA_FIELDS and not (key in LATER_FIELDS[""] and value in (None, []))
+    }
+    for parent, names in LATER_FIELDS.items():
+        child = content.get(parent) if parent else None
+        if isinstance(child, dict) and any(child.get(name, 0) is None for name in names):
+            content[parent] = {
+                key: value
+                for key, value in child.items()
+                if not (key in names and value is None)
+            }
+    return content
 
 
 def record_hash(record_json: dict[str, Any]) -> str:
@@ -82,6 +109,8 @@ def diff_records(old: Any, new: Any, path: str = "") -> list[FieldChange]:
         return changes
     if old == new:
         return []
+    if (old is _MISSING and new in (None, [])) or (new is _MISSING and old in (None, [])):
+        return []  # a field absent from an older record reads as empty
     # A whole sub-tree appearing or vanishing (answer: null → {...}) is one change.
     return [FieldChange(path, old, new)]
 

@@ -36,3 +36,48 @@ def test_derived_values_are_not_serialised():
     dumped = make_question().model_dump(mode="json")
     assert not {"deadline", "overdue", "answer_delay_days"} & set(dumped)
     assert dumped["published"] == {"date": "2018-10-02", "page": None, "issue": None}
+
+
+def test_carry_keeps_known_values_a_poorer_source_lacks():
+    from qarchive.models import Author, Publication, carry_known_values
+
+    known = answered(
+        make_question(
+            published=Publication(date=dt.date(2018, 10, 2), page=8740),
+            analysis=["ANTS"],
+            author=Author(name="Ugo Bernalicis", ref="PA000001", constituency="Nord"),
+        )
+    )
+    poorer = known.model_copy(
+        update={
+            "text": None,
+            "published": Publication(date=known.published.date),  # no JO page
+            "author": known.author.model_copy(update={"name": None, "constituency": None}),
+            "analysis": [],
+        }
+    )
+    merged = carry_known_values(poorer, known)
+    assert merged.text == known.text
+    assert merged.published == known.published
+    assert merged.author.name == known.author.name
+    assert merged.analysis == known.analysis
+    # What the new source does carry wins, and its source stays its own.
+    retitled = poorer.model_copy(update={"title": "Nouveau titre"})
+    assert carry_known_values(retitled, known).title == "Nouveau titre"
+    assert carry_known_values(retitled, known).source == poorer.source
+    # Another person with the same name: author fields are never mixed.
+    other = poorer.model_copy(update={"author": Author(ref="PA999999")})
+    assert carry_known_values(other, known).author == Author(ref="PA999999")
+
+
+def test_carry_never_downgrades_answered_to_pending():
+    from qarchive.models import Status, carry_known_values
+
+    known = answered(make_question())
+    lagging = make_question()
+    assert lagging.status is Status.PENDING and lagging.answer is None
+    merged = carry_known_values(lagging, known)
+    assert merged.status is Status.ANSWERED
+    assert merged.answer == known.answer
+    assert carry_known_values(known, None) is known
+    assert carry_known_values(known, known) is known

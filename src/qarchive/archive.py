@@ -41,7 +41,7 @@ from qarchive.errors import (
 )
 from qarchive.http import Validators
 from qarchive.ids import Chamber, QuestionId, parse_question_id
-from qarchive.models import Question, carry_known_names
+from qarchive.models import Question, carry_known_values
 from qarchive.storage import GroupCommit, atomic_write
 from qarchive.versioning import FieldChange, changed_fields, diff_records, record_hash
 
@@ -427,10 +427,12 @@ class Archive:
     ) -> SaveResult:
         """Write a new version of the question if its content changed.
 
-        An author name and place already archived for the same reference are kept
-        when ``record`` lacks them (:func:`carry_known_names`), whatever the path
-        the record came by (fetch, import, a saved page). Raw captures are written first and the version file last, so a crash
-        leaves either the old version current or the new one complete.
+        What the latest version knew and ``record``'s source lacks is kept
+        (:func:`carry_known_values`: no known value replaced by null, no answered
+        question turned pending by a lagging source), whatever the path the record
+        came by (fetch, import, a saved page). Raw captures are written first and the
+        version file last, so a crash leaves either the old version current or the
+        new one complete.
 
         Raises:
             ArchiveDamaged: the current latest version cannot be read; nothing is written.
@@ -441,7 +443,7 @@ class Archive:
             self._flush_batch()
         latest = self.latest(qid)
         if latest is not None:
-            record = carry_known_names(record, latest.record)
+            record = carry_known_values(record, latest.record)
         record_json = record.model_dump(mode="json")
         new_hash = record_hash(record_json)
         if latest is not None and latest.content_hash == new_hash:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,7 @@ __all__ = [
     "Status",
     "add_months",
     "carry_known_names",
+    "carry_known_values",
 ]
 
 ANSWER_MONTHS = 2  # AN règlement art. 135, Sénat règlement art. 75
@@ -234,19 +236,52 @@ AUTHOR_PLACE_FIELDS = (
 def carry_known_names(record: Question, previous: Question | None) -> Question:
     """Keep the author's name and place from the previous version when a source lacks them.
 
-    The open data names authors only by reference; when the page that gives the
-    name fails one night, or a bulk import brings the bare record, the name
-    already archived is kept rather than replaced by nothing. Only for the same
-    reference: homonyms exist.
+    Kept for callers of earlier releases; :func:`carry_known_values` does this and more.
     """
-    if previous is None or record.author.name is not None:
+    return carry_known_values(record, previous)
+
+
+def carry_known_values(record: Question, previous: Question | None) -> Question:
+    """Merge what the previous version knew into a record from a poorer or lagging source.
+
+    Rules from the field, for every source and every way of saving:
+
+    - never replace a known value with null or an empty list (the open data names
+      authors only by reference, the Sénat CSV has no texts or JO pages, a page
+      that fails one night must not erase a name);
+    - never downgrade answered to pending because a source lags: the known answer
+      and status are kept;
+    - author fields are carried only for the same person: two records whose
+      author references differ are never mixed (homonyms exist).
+
+    The record's ``source`` is its own.
+    """
+    if previous is None:
         return record
-    known = previous.author
-    if known.name is None or known.ref != record.author.ref:
+    new = record.model_dump(mode="json")
+    old = previous.model_dump(mode="json")
+    merged = dict(new)
+    if (
+        old["status"] == Status.ANSWERED
+        and new["status"] == Status.PENDING
+        and new["answer"] is None
+    ):
+        for key in ("status", "answer", "closed"):
+            merged[key] = old[key]
+    old_ref, new_ref = old["author"].get("ref"), new["author"].get("ref")
+    same_person = old_ref is None or new_ref is None or old_ref == new_ref
+    for key, value in merged.items():
+        if key == "source" or (key == "author" and not same_person):
+            continue
+        merged[key] = _merge_known(value, old.get(key))
+    if merged == new:
         return record
-    updates = {
-        key: getattr(known, key)
-        for key in AUTHOR_PLACE_FIELDS
-        if getattr(record.author, key) is None and getattr(known, key) is not None
-    }
-    return record.model_copy(update={"author": record.author.model_copy(update=updates)})
+    return Question.model_validate(merged)
+
+
+def _merge_known(new: Any, old: Any) -> Any:
+    if new is None or new == []:
+        return old if old not in (None, []) else new
+    if isinstance(new, dict) and isinstance(old, dict):
+        return {key: _merge_known(value, old.get(key)) for key, value in new.items()}
+    return new

@@ -1,0 +1,1 @@
+"""Sénat sources: the question page, ``questions-depuis-un-an.csv`` and the SQL dump."""

@@ -31,13 +31,14 @@ from qarchive.choices import (
     StatsGroup,
 )
 from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
-from qarchive.ids import Chamber, parse_question_id
+from qarchive.ids import Chamber, QuestionId
 
 # The library is imported inside each command, so that --help and --version do not
 # pay for pydantic, httpx and SQLite (see bench/README.md).
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from qarchive.archive import Archive
     from qarchive.fetching import FetchReport
     from qarchive.output import Reporter
     from qarchive.query import Filters
@@ -215,7 +216,7 @@ def fetch(
             report = save_page(from_file.read_bytes(), url=url or from_file.as_uri(), archive=store)
         typer.echo(fetch_line(report))
         return
-    qids = parse_ids(_read_ids(ids or []), settings=settings)
+    qids = parse_ids(_read_ids(ids or []), settings=settings, archive=store)
     if not qids:
         raise UsageError("no question given: pass IDs or URLs, or '-' to read them from stdin")
     started, reports = time.monotonic(), []
@@ -231,6 +232,12 @@ def fetch(
     codes = [report.error.exit_code for report in reports if report.error is not None]
     if codes:
         raise typer.Exit(max(codes))
+
+
+def _question_id(text: str, settings: Settings, store: Archive) -> QuestionId:
+    from qarchive.resolve import resolve_question_id
+
+    return resolve_question_id(text, archive=store, extra_hosts=settings.allowed_hosts)
 
 
 @app.command()
@@ -253,8 +260,9 @@ def show(
     from qarchive.output import render_question
 
     settings = _settings(archive)
-    qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
-    stored = Archive(settings.archive_dir).read_version(qid, version)
+    store = Archive(settings.archive_dir)
+    qid = _question_id(question, settings, store)
+    stored = store.read_version(qid, version)
     if as_json:
         typer.echo(stored.record.model_dump_json(indent=2))
     else:
@@ -272,10 +280,11 @@ def history(question: QuestionArg, archive: ArchiveOption = None) -> None:
     from qarchive.output import render_history
 
     settings = _settings(archive)
-    qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
-    versions = Archive(settings.archive_dir).history(qid)
+    store = Archive(settings.archive_dir)
+    qid = _question_id(question, settings, store)
+    versions = store.history(qid)
     if not versions:
-        Archive(settings.archive_dir).read_version(qid)  # raises NotArchived with advice
+        store.read_version(qid)  # raises NotArchived with advice
     _out().print(render_history(versions))
 
 
@@ -304,8 +313,8 @@ def diff(
     from qarchive.output import render_diff
 
     settings = _settings(archive)
-    qid = parse_question_id(question, extra_hosts=settings.allowed_hosts)
-    old, new, changes = Archive(settings.archive_dir).diff(qid, left, right)
+    store = Archive(settings.archive_dir)
+    old, new, changes = store.diff(_question_id(question, settings, store), left, right)
     _out().print(render_diff(changes, old, new))
 
 

@@ -26,11 +26,14 @@ from qarchive.errors import (
     QarchiveError,
 )
 from qarchive.http import Client, Fetched
-from qarchive.ids import QuestionId, parse_question_id
+from qarchive.ids import Chamber, QuestionId, parse_question_id
 from qarchive.models import AUTHOR_PLACE_FIELDS, Question
+from qarchive.resolve import resolve_question_id
 from qarchive.settings import Settings
-from qarchive.sources.an import parse_an
-from qarchive.sources.an.urls import SourceURL, source_urls
+from qarchive.sources import parse
+from qarchive.sources.an import urls as an_urls
+from qarchive.sources.an.urls import SourceURL
+from qarchive.sources.senat import urls as senat_urls
 
 __all__ = [
     "FetchReport",
@@ -66,18 +69,30 @@ class FetchReport:
         return self.error is None
 
 
-def parse_ids(texts: Iterable[str], *, settings: Settings) -> list[QuestionId]:
+def parse_ids(
+    texts: Iterable[str], *, settings: Settings, archive: Archive | None = None
+) -> list[QuestionId]:
     """Parse every ID or URL first, so a typo stops the run before any request.
 
-    Duplicates (the same question in two spellings) are fetched once.
+    Duplicates (the same question in two spellings) are fetched once. With an
+    ``archive``, a bare Sénat number it holds once is accepted
+    (:func:`resolve_question_id`).
 
     Raises:
         InvalidQuestionId: for the first text in no accepted form.
     """
     seen: dict[QuestionId, None] = {}
     for text in texts:
-        seen.setdefault(parse_question_id(text, extra_hosts=settings.allowed_hosts), None)
+        qid = resolve_question_id(text, archive=archive, extra_hosts=settings.allowed_hosts)
+        seen.setdefault(qid, None)
     return list(seen)
+
+
+def source_urls(qid: QuestionId, settings: Settings) -> list[SourceURL]:
+    """The places to fetch a question from, richest first, for either chamber."""
+    if qid.chamber is Chamber.SENAT:
+        return senat_urls.source_urls(qid, settings)
+    return an_urls.source_urls(qid, settings)
 
 
 def fetch_questions(
@@ -126,8 +141,8 @@ def fetch_question(
 ) -> FetchReport:
     """Fetch one question from the first source that answers and parses, and save it.
 
-    Sources are tried richest first (open-data JSON, ``/dyn`` page, legacy
-    ``.htm``). When the chosen source names the author only by reference, the
+    Sources are tried richest first (AN: open-data JSON, ``/dyn`` page, legacy
+    ``.htm``; Sénat: the question page). When the chosen source names the author only by reference, the
     name is filled from a page that shows it (``source.names_from``).
 
     Raises:
@@ -165,7 +180,7 @@ def fetch_question(
 
 
 def _parse_checked(fetched: Fetched, qid: QuestionId) -> Question:
-    record = parse_an(fetched.content, url=fetched.url)
+    record = parse(fetched.content, url=fetched.url)
     if record.id != qid.canonical:
         raise ParseError(f"{fetched.url} holds question {record.id}, not {qid}", url=fetched.url)
     return record
@@ -234,7 +249,7 @@ def save_page(
     Raises:
         ParseError: the content is not a question in a known layout.
     """
-    record = parse_an(content, url=url)
+    record = parse(content, url=url)
     qid = parse_question_id(record.id)
     result = archive.save(
         record, qid=qid, fetched_at=now(), raw=[RawCapture(url, content, extension)]

@@ -111,6 +111,29 @@ def _timing(question: Question, today: dt.date) -> str:
     return question.status.value
 
 
+def _session(question: Question) -> str | None:
+    answer = question.answer
+    return answer.session_date.isoformat() if answer and answer.session_date else None
+
+
+def _closure(question: Question) -> str | None:
+    closed = question.closed
+    if closed is None or question.status in (Status.PENDING, Status.ANSWERED):
+        return None
+    when = f" ({closed.date.isoformat()})" if closed.date else ""
+    return f"{closed.reason or closed.code or question.status.value}{when}"
+
+
+def _transmissions(question: Question) -> str | None:
+    history = question.attribution_history
+    if len(history) < 2:
+        return None
+    return " → ".join(
+        entry.ministry.name + (f" ({entry.date.isoformat()})" if entry.date else "")
+        for entry in history
+    )
+
+
 def render_question(question: Question, *, today: dt.date) -> RenderableType:
     """A readable view of one record: facts table, then question and answer texts."""
     author = question.author
@@ -124,6 +147,7 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
         ("ID", f"{question.id} ({question.kind}, {question.legislature}e législature)"),
         ("URL", question.url),
         ("Author", ", ".join(p for p in (who, group, place) if p)),
+        ("As published", author.published_name),
         ("Rubrique", question.rubrique),
         ("Ministry asked", _ministry(question.ministry_asked)),
         ("Ministry responding", _ministry(question.ministry_responding)),
@@ -131,6 +155,12 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
         ("Status", question.status.value),
         ("Timing", _timing(question, today)),
         ("Answer", _publication(question.answer.published) if question.answer else None),
+        ("Answered in séance", _session(question)),
+        ("Closure", _closure(question)),
+        ("Re-asks", question.reminder_of),
+        ("Became", question.converted_to),
+        ("Transmitted", _transmissions(question)),
+        ("Themes", ", ".join(question.themes) or None),
         ("Signalements", ", ".join(str(s.published) for s in question.signalements) or None),
         ("Renewals", ", ".join(d.isoformat() for d in question.renewals) or None),
         ("Source", f"{question.source.format.value} {question.source.url}"),

@@ -154,6 +154,8 @@ class Sites:
         self.by_var = {var: Site(host) for var, host in SITE_HOSTS.items()}
         self.an = self.by_var["QARCHIVE_AN_URL"]
         self.an_questions = self.by_var["QARCHIVE_AN_QUESTIONS_URL"]
+        self.senat = self.by_var["QARCHIVE_SENAT_URL"]
+        self.senat_data = self.by_var["QARCHIVE_SENAT_DATA_URL"]
 
     def reset(self) -> None:
         for site in self.by_var.values():

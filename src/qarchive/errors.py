@@ -13,7 +13,8 @@ failure to exit code is written exactly once::
     │   ├── ResponseTooLarge          (1)  a body over the size cap
     │   └── ErrorPage                 (1)  an error or maintenance page served with HTTP 200
     ├── ParseError                    (1)  content that does not give a valid record
-    │   └── UnknownFormat             (1)  a page in no layout we know
+    │   ├── UnknownFormat             (1)  a page in no layout we know
+    │   └── NotYetPublished           (1)  a placeholder page: the question's text is not out yet
     ├── NotArchived                   (1)  asked to show a question the archive lacks
     ├── ArchiveLocked                 (3)  another qarchive process holds the archive
     ├── ArchiveWriteError             (1)  the archive cannot be written (disk full, read-only)
@@ -38,6 +39,7 @@ __all__ = [
     "HostNotAllowed",
     "InvalidQuestionId",
     "NotArchived",
+    "NotYetPublished",
     "ParseError",
     "QarchiveError",
     "ResponseTooLarge",
@@ -114,6 +116,14 @@ class ParseError(QarchiveError):
 
 class UnknownFormat(ParseError):
     """The content is in none of the layouts qarchive knows."""
+
+
+class NotYetPublished(ParseError):
+    """A page that stands for a question not published yet, so not a version of it.
+
+    The Sénat serves "Le texte de cette question sera publié dès sa parution…"
+    before the JO prints a question; a later fetch will find the text.
+    """
 
 
 class NotArchived(QarchiveError):

@@ -312,9 +312,9 @@ def _is_senat_host(host: str) -> bool:
 
 
 def _parse_senat_url(parts: SplitResult, text: str) -> QuestionId:
-    if match := _SENAT_PAGE_PATH.fullmatch(parts.path):
-        if ref := _SENAT_REF.fullmatch(match["ref"]):
-            return _build_senat(ref, text, path_year=match["year"])
+    match = _SENAT_PAGE_PATH.fullmatch(parts.path)
+    if match is not None and (ref := _SENAT_REF.fullmatch(match["ref"])):
+        return _build_senat(ref, text, path_year=match["year"])
     if _SENAT_SEARCH_PATH.fullmatch(parts.path):
         for value in parse_qs(parts.query).get("id", []):
             if ref := _SENAT_REF.fullmatch(value):

@@ -74,9 +74,7 @@ def record_content(record_json: dict[str, Any]) -> dict[str, Any]:
         child = content.get(parent) if parent else None
         if isinstance(child, dict) and any(child.get(name, 0) is None for name in names):
             content[parent] = {
-                key: value
-                for key, value in child.items()
-                if not (key in names and value is None)
+                key: value for key, value in child.items() if not (key in names and value is None)
             }
     return content
 

@@ -5,10 +5,32 @@ Nothing in this package touches the network, the filesystem or the clock.
 
 from __future__ import annotations
 
-from qarchive.models import Question
-from qarchive.sources.an import detect_format, parse_an
+from qarchive.models import Question, SourceFormat
+from qarchive.sources.an import PARSERS as AN_PARSERS
+from qarchive.sources.an import Parser
+from qarchive.sources.an import detect_format as detect_an_format
+from qarchive.sources.errorpage import check_error_page
+from qarchive.sources.senat import page as senat_page
+from qarchive.sources.senat.detect import looks_like_senat_page
 
-__all__ = ["detect_format", "parse"]
+__all__ = ["PARSERS", "detect_format", "parse"]
+
+# Every format qarchive parses from a fetched page or file, to its parser.
+PARSERS: dict[SourceFormat, Parser] = {
+    **AN_PARSERS,
+    SourceFormat.SENAT_HTML: senat_page.parse,
+}
+
+
+def detect_format(content: bytes, *, url: str = "<content>") -> SourceFormat:
+    """Return the format of ``content``, from the content alone (never the URL).
+
+    Raises:
+        UnknownFormat: the content is in no format qarchive knows.
+    """
+    if looks_like_senat_page(content):
+        return SourceFormat.SENAT_HTML
+    return detect_an_format(content, url=url)
 
 
 def parse(content: bytes, *, url: str) -> Question:
@@ -21,5 +43,8 @@ def parse(content: bytes, *, url: str) -> Question:
     Raises:
         ErrorPage: an error page served with status 200.
         UnknownFormat: a page in no known layout.
+        NotYetPublished: a Sénat placeholder for a question not published yet.
+        ParseError: a known layout whose content does not make a valid record.
     """
-    return parse_an(content, url=url)
+    check_error_page(content, url=url)
+    return PARSERS[detect_format(content, url=url)](content, url=url)

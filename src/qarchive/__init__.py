@@ -22,6 +22,7 @@ from qarchive._version import __version__
 
 if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
     from qarchive.archive import Archive, SaveOutcome, SaveResult, StoredVersion
+    from qarchive.digest import Digest, make_digest, render_digest
     from qarchive.errors import (
         ArchiveDamaged,
         ArchiveLocked,
@@ -39,11 +40,13 @@ if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
         UnknownFormat,
         UsageError,
     )
+    from qarchive.events import EventType, QuestionEvent, read_events
     from qarchive.fetching import FetchReport, fetch_question, fetch_questions, parse_ids
     from qarchive.ids import Chamber, QuestionId, parse_question_id
     from qarchive.models import Question, Status
     from qarchive.settings import Settings, load_settings
     from qarchive.sources import parse
+    from qarchive.watch import SavedSearch, Watchlist, add_watches, load_watchlist, remove_watches
 
 # Where each public name lives. Importing qarchive stays cheap (the CLI's --help
 # must not pay for pydantic and httpx); a name's module loads when it is used.
@@ -52,6 +55,12 @@ _LOCATIONS = {
     "SaveOutcome": "archive",
     "SaveResult": "archive",
     "StoredVersion": "archive",
+    "Digest": "digest",
+    "make_digest": "digest",
+    "render_digest": "digest",
+    "EventType": "events",
+    "QuestionEvent": "events",
+    "read_events": "events",
     "FetchReport": "fetching",
     "fetch_question": "fetching",
     "fetch_questions": "fetching",
@@ -64,6 +73,11 @@ _LOCATIONS = {
     "Settings": "settings",
     "load_settings": "settings",
     "parse": "sources",
+    "SavedSearch": "watch",
+    "Watchlist": "watch",
+    "add_watches": "watch",
+    "load_watchlist": "watch",
+    "remove_watches": "watch",
 } | {
     name: "errors"
     for name in (
@@ -93,7 +107,9 @@ __all__ = [
     "ArchiveLocked",
     "ArchiveWriteError",
     "Chamber",
+    "Digest",
     "ErrorPage",
+    "EventType",
     "FetchError",
     "FetchReport",
     "HTTPStatusError",
@@ -103,21 +119,30 @@ __all__ = [
     "ParseError",
     "QarchiveError",
     "Question",
+    "QuestionEvent",
     "QuestionId",
     "ResponseTooLarge",
     "SaveOutcome",
     "SaveResult",
+    "SavedSearch",
     "Settings",
     "Status",
     "StoredVersion",
     "TransportError",
     "UnknownFormat",
     "UsageError",
+    "Watchlist",
     "__version__",
+    "add_watches",
     "fetch_question",
     "fetch_questions",
     "load_settings",
+    "load_watchlist",
+    "make_digest",
     "parse",
     "parse_ids",
     "parse_question_id",
+    "read_events",
+    "remove_watches",
+    "render_digest",
 ]

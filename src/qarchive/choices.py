@@ -11,7 +11,9 @@ from enum import StrEnum
 __all__ = [
     "DEFAULT_FEED_DAYS",
     "DEFAULT_FEED_LIMIT",
+    "DEFAULT_NOTIFY_TIMEOUT",
     "DEFAULT_RECENT_DAYS",
+    "DigestFormat",
     "ExportFormat",
     "OutputFormat",
     "SortKey",
@@ -21,6 +23,7 @@ __all__ = [
 DEFAULT_RECENT_DAYS = 30  # refresh re-checks answers and closures this recent (errata)
 DEFAULT_FEED_DAYS = 30
 DEFAULT_FEED_LIMIT = 100
+DEFAULT_NOTIFY_TIMEOUT = 30.0  # seconds for one run of refresh --notify's command
 
 
 class OutputFormat(StrEnum):
@@ -55,3 +58,11 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     JSONL = "jsonl"
     PARQUET = "parquet"
+
+
+class DigestFormat(StrEnum):
+    """The formats of ``digest``; the values are the CLI spellings."""
+
+    TEXT = "text"  # a terminal, a plain-text e-mail
+    MARKDOWN = "markdown"  # a newsroom chat, a Markdown e-mail
+    HTML = "html"  # an HTML e-mail

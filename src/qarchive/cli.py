@@ -24,7 +24,9 @@ from qarchive._version import __version__
 from qarchive.choices import (
     DEFAULT_FEED_DAYS,
     DEFAULT_FEED_LIMIT,
+    DEFAULT_NOTIFY_TIMEOUT,
     DEFAULT_RECENT_DAYS,
+    DigestFormat,
     ExportFormat,
     OutputFormat,
     SortKey,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from qarchive.output import Reporter
     from qarchive.query import Filters
     from qarchive.settings import Settings
+    from qarchive.watch import SavedSearch
 
 __all__ = ["app", "main"]
 
@@ -441,19 +444,23 @@ def search(
 
 @app.command()
 def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
-    """Rebuild index.sqlite from the version files (the files are the truth).
+    """Rebuild index.sqlite (and references.sqlite) from the version files (the files are the truth).
 
     Example:
         qarchive reindex
     """
     from qarchive.archive import Archive
+    from qarchive.references import rebuild_reference_index
 
     store = Archive(_settings(archive).archive_dir)
     with store.lock(wait=wait):
         result = store.reindex()
+        references = rebuild_reference_index(store.root)
     for damaged in result.damaged:
         _err().print(f"Error: {damaged}", markup=False, soft_wrap=True)
     _err().print(f"indexed {result.indexed} question(s) into {store.index_path}", markup=False)
+    if references is not None:
+        _err().print(f"indexed {references[0]} actor(s), {references[1]} organ(s)", markup=False)
     if result.damaged:
         raise typer.Exit(ArchiveDamaged.exit_code)
 
@@ -604,20 +611,37 @@ def refresh(
             "--dry-run", help="Print the questions that would be re-fetched, fetch nothing."
         ),
     ] = False,
+    notify: Annotated[
+        str | None,
+        typer.Option(
+            "--notify",
+            metavar="CMD",
+            help="Run this shell command once per event of a watched question, "
+            "the event as JSON on stdin; failures stay in the outbox for the next run.",
+        ),
+    ] = None,
+    notify_timeout: Annotated[
+        float,
+        typer.Option(
+            "--notify-timeout", min=0.1, help="Seconds before one notify command is killed."
+        ),
+    ] = DEFAULT_NOTIFY_TIMEOUT,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Re-fetch what can still change and discover new questions: the cron job.
 
-    Prints one summary line; exits 1 if any question failed (the rest is saved),
-    3 if another run holds the archive.
+    Watched questions are re-fetched first, whatever their age; their events are
+    printed before the summary line. Exits 1 if any question (or notification)
+    failed (the rest is saved), 3 if another run holds the archive.
 
     Example:
         qarchive refresh
         qarchive refresh --legislature 17 --dry-run
+        qarchive refresh --notify 'jq -r .summary | mail -s "qarchive" desk@example.org'
     """
     from qarchive.archive import Archive
-    from qarchive.output import refresh_summary, reporter
+    from qarchive.output import refresh_lines, refresh_summary, reporter
     from qarchive.refresh import RefreshOptions, plan_refresh, run_refresh
 
     settings = _settings(archive)
@@ -629,6 +653,8 @@ def refresh(
         legislature=legislature,
         limit=limit,
         discover=discover,
+        notify=notify,
+        notify_timeout=notify_timeout,
     )
     if dry_run:
         for qid in plan_refresh(store, options, today=dt.date.today()):
@@ -638,8 +664,12 @@ def refresh(
         summary = run_refresh(
             store, settings, options, on_report=lambda report, total: _report_refresh(out, report)
         )
+        for line in refresh_lines(summary):
+            out.message(line)
         out.message(refresh_summary(summary))
-    if summary.failed:
+    if summary.damaged:
+        raise ArchiveDamaged(summary.damaged[0])
+    if summary.failed or summary.notify_failed:
         raise typer.Exit(1)
 
 
@@ -664,9 +694,14 @@ def import_(
 ) -> None:
     """Import an AN open-data file: a legislature's zip, XIV's big JSON, one question.
 
+    Also the AN "acteurs, mandats, organes" zip (AMO30): the reference data that
+    names the authors and groups the open data gives only by reference
+    (PA…, PO…); archived questions that lacked those names get a new version.
+
     Example:
         qarchive import Questions_ecrites.json.zip
         qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/questions/questions_ecrites/Questions_ecrites.json.zip
+        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/amo/tous_acteurs_mandats_organes_xi_legislature/AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip
     """
     from qarchive.archive import Archive
     from qarchive.importer import import_file, local_copy
@@ -713,6 +748,10 @@ def feed(
     title: Annotated[
         str, typer.Option("--title", help="The feed's title.")
     ] = "qarchive: questions écrites",
+    watched: Annotated[
+        bool,
+        typer.Option("--watched", help="Events of watched questions and saved searches instead."),
+    ] = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Write an Atom feed of new questions, new answers and closures.
@@ -720,12 +759,21 @@ def feed(
     Example:
         qarchive feed -o answers.atom
         qarchive feed -o interieur.atom --ministry intérieur --days 7
+        qarchive feed --watched -o watched.atom
     """
     from qarchive.archive import Archive
     from qarchive.feed import recent_events, write_feed
     from qarchive.query import Filters
 
     store = Archive(_settings(archive).archive_dir)
+    if watched:
+        if any((ministry, author, group, query)):
+            raise UsageError(
+                "--watched takes no --ministry, --author, --group or --query: "
+                "the watchlist is the filter (see: qarchive watch add --help)"
+            )
+        _watched_feed(store, output, days=days, limit=limit, title=title)
+        return
     today = dt.date.today()
     filters = Filters(ministry=ministry, author=author, group=group)
     events = recent_events(
@@ -733,6 +781,15 @@ def feed(
     )
     write_feed(output, events, title=title, generated=dt.datetime.now(dt.UTC))
     _err().print(f"wrote {len(events)} event(s) to {output}", markup=False)
+
+
+def _watched_feed(store: Archive, output: Path, *, days: int, limit: int, title: str) -> None:
+    from qarchive.feed import watched_events, write_watched_feed
+
+    now = dt.datetime.now(dt.UTC)
+    events = watched_events(store, since=now - dt.timedelta(days=days), limit=limit)
+    write_watched_feed(output, events, title=title, generated=now)
+    _err().print(f"wrote {len(events)} watched event(s) to {output}", markup=False)
 
 
 @app.command()
@@ -744,22 +801,41 @@ def verify(
             help="Remove temporary leftovers and rebuild the index (never deletes a version).",
         ),
     ] = False,
+    fields: Annotated[
+        bool,
+        typer.Option(
+            "--fields",
+            help="Report instead how many questions have each field, per chamber and "
+            "legislature; exit 1 if a mandatory field is under 100 %.",
+        ),
+    ] = False,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="With --fields: output format.", case_sensitive=False),
+    ] = OutputFormat.TABLE,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Check the archive: every version, raw capture and state file, and the index.
 
-    Exits 4 if anything is damaged (after --repair: if anything remains).
+    Exits 4 if anything is damaged (after --repair: if anything remains). With
+    --fields, reports how complete the records are instead, and exits 1 if a
+    mandatory field (ID, number, dates, author's name, ministry asked, text of a
+    written question) is missing anywhere.
 
     Example:
         qarchive verify
         qarchive verify --repair
+        qarchive verify --fields --format json
     """
     from qarchive.archive import Archive
     from qarchive.output import verify_summary
     from qarchive.verify import repair_archive, verify_archive
 
     store = Archive(_settings(archive).archive_dir)
+    if fields:
+        _verify_fields(store, fmt)
+        return
     with store.lock(wait=wait):
         report = verify_archive(store)
         problems = repair_archive(store, report) if repair else report.problems
@@ -769,6 +845,194 @@ def verify(
     err.print(verify_summary(report, remaining=len(problems), repaired=repair), markup=False)
     if problems:
         raise typer.Exit(ArchiveDamaged.exit_code)
+
+
+def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
+    from qarchive.fields import FIELD_COLUMNS, field_report
+    from qarchive.output import field_summary, render_field_report, write_rows
+
+    if fmt is OutputFormat.IDS:
+        raise UsageError("field report rows have no IDs; use --format table, json, jsonl or csv")
+    report = field_report(store)  # reads only: no lock, a refresh may run meanwhile
+    if fmt is OutputFormat.TABLE:
+        _out().print(render_field_report(report))
+    else:
+        rows = (count.as_row(flat=fmt is OutputFormat.CSV) for count in report.counts)
+        write_rows(rows, fmt, sys.stdout, columns=FIELD_COLUMNS)
+    _err().print(field_summary(report), markup=False, soft_wrap=True)
+    if not report.complete:
+        raise typer.Exit(1)
+
+
+# -- following questions: watch, digest ------------------------------------------------
+
+watch_app = typer.Typer(
+    name="watch",
+    help="""Follow questions: by ID, or saved searches for new ones.
+
+    Watched questions are re-fetched by every refresh, whatever their age; their
+    events (answer, withdrawal, erratum...) and new questions matching a saved
+    search go to refresh --notify, feed --watched and digest.
+
+    Example:
+        qarchive watch add 15-12526QE
+        qarchive watch add --query "titres sécurisés"
+        qarchive watch list
+    """,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(watch_app)
+
+WatchIdsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="IDs or URLs; '-' reads them from stdin, one per line.", show_default=False
+    ),
+]
+QueryOpt = Annotated[
+    str | None,
+    typer.Option("--query", help="Saved search: full-text query, as for qarchive search (FTS5)."),
+]
+
+
+def _watch_targets(
+    ids: list[str] | None,
+    query: str | None,
+    author: str | None,
+    ministry: str | None,
+    archive: Path | None,
+) -> tuple[Archive, list[QuestionId], SavedSearch | None]:
+    from qarchive.archive import Archive
+    from qarchive.fetching import parse_ids
+    from qarchive.watch import SavedSearch
+
+    settings = _settings(archive)
+    store = Archive(settings.archive_dir)
+    qids = parse_ids(_read_ids(ids or []), settings=settings, archive=store)
+    search: SavedSearch | None = SavedSearch(query=query, author=author, ministry=ministry)
+    if search is not None and search.key == (None, None, None):
+        if not qids:
+            raise UsageError("nothing given: pass IDs or URLs, or --query, --author or --ministry")
+        search = None
+    return store, qids, search
+
+
+@watch_app.command("add")
+def watch_add(
+    ids: WatchIdsArg = None,
+    query: QueryOpt = None,
+    author: AuthorOpt = None,
+    ministry: MinistryOpt = None,
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Watch questions by ID or URL, or save a search for new questions.
+
+    A question need not be archived yet: the next refresh fetches it. A saved
+    search matches new questions by text (--query), author and ministry.
+
+    Example:
+        qarchive watch add 15-12526QE https://www.assemblee-nationale.fr/dyn/17/questions/QANR5L17QE5268
+        qarchive watch add --query '"titres sécurisés"' --ministry intérieur
+    """
+    from qarchive.watch import add_watches
+
+    store, qids, search = _watch_targets(ids, query, author, ministry, archive)
+    with store.lock(wait=wait):
+        update = add_watches(store, qids, search=search)
+    err = _err()
+    for name in update.changed:
+        err.print(f"watching {name}", markup=False)
+    for name in update.unchanged:
+        err.print(f"already watched: {name}", markup=False)
+
+
+@watch_app.command("remove")
+def watch_remove(
+    ids: WatchIdsArg = None,
+    query: QueryOpt = None,
+    author: AuthorOpt = None,
+    ministry: MinistryOpt = None,
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Stop watching questions, or remove a saved search (same options as when added).
+
+    Example:
+        qarchive watch remove 15-12526QE
+        qarchive watch remove --query '"titres sécurisés"' --ministry intérieur
+    """
+    from qarchive.watch import remove_watches
+
+    store, qids, search = _watch_targets(ids, query, author, ministry, archive)
+    with store.lock(wait=wait):
+        update = remove_watches(store, qids, search=search)
+    for name in update.changed:
+        _err().print(f"stopped watching {name}", markup=False)
+
+
+@watch_app.command("list")
+def watch_list(fmt: FormatOpt = OutputFormat.TABLE, archive: ArchiveOption = None) -> None:
+    """List watched questions (status, days waiting or answer delay) and saved searches.
+
+    Example:
+        qarchive watch list
+        qarchive watch list --format ids | qarchive fetch -
+    """
+    from qarchive.archive import Archive
+    from qarchive.output import render_watch_table, watch_summary, write_rows
+    from qarchive.watch import WATCH_COLUMNS, watch_status
+
+    status = watch_status(Archive(_settings(archive).archive_dir), today=dt.date.today())
+    if fmt is OutputFormat.TABLE:
+        if status.rows:
+            _out().print(render_watch_table(status.rows))
+    else:
+        rows = [row for row in status.rows if fmt is not OutputFormat.IDS or row["id"]]
+        write_rows(rows, fmt, sys.stdout, columns=WATCH_COLUMNS)
+    _err().print(watch_summary(status.rows, waiting=status.waiting), markup=False)
+
+
+@app.command()
+def digest(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="From this long ago (1d, 12h, 2w) or this date (YYYY-MM-DD) instead of "
+            "the last digest; the last digest's time is then left as it was.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        DigestFormat,
+        typer.Option("--format", "-f", help="text, markdown or html.", case_sensitive=False),
+    ] = DigestFormat.TEXT,
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """What happened since the last digest: watched events, new answers, new overdue questions.
+
+    Prints the digest on stdout, ready for a terminal, an e-mail or a chat, and
+    remembers when it ran (one day back the first time).
+
+    Example:
+        qarchive digest
+        qarchive digest --since 7d --format markdown
+        qarchive digest --format html | mail -M text/html -s "qarchive digest" desk@example.org
+    """
+    from qarchive.archive import Archive
+    from qarchive.digest import make_digest, parse_since, render_digest
+    from qarchive.output import digest_summary
+
+    now = dt.datetime.now(dt.UTC)
+    start = parse_since(since, now=now) if since is not None else None
+    store = Archive(_settings(archive).archive_dir)
+    result = make_digest(store, since=start, now=lambda: now, wait=wait)
+    sys.stdout.write(render_digest(result, fmt))
+    _err().print(digest_summary(result), markup=False)
 
 
 def main() -> None:

@@ -3,6 +3,10 @@
 Events come from the latest version of each question (its publication, answer
 and closure dates), selected through the index, so a feed of a large archive
 reads only the files of the entries it shows.
+
+The feed of followed questions (``feed --watched``) comes from the events journal
+instead (:mod:`qarchive.events`): one entry per event, with the event's stable
+ID, so a reader shows each event once.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from pathlib import Path
 from qarchive._version import __version__
 from qarchive.archive import Archive, atomic_write
 from qarchive.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT
-from qarchive.errors import ArchiveDamaged
+from qarchive.errors import ArchiveDamaged, QarchiveError
+from qarchive.events import QuestionEvent, read_events
 from qarchive.ids import parse_question_id
 from qarchive.models import Question
 from qarchive.query import Filters, search_questions
@@ -26,8 +31,11 @@ __all__ = [
     "Event",
     "EventKind",
     "build_feed",
+    "build_watched_feed",
     "recent_events",
+    "watched_events",
     "write_feed",
+    "write_watched_feed",
 ]
 
 DEFAULT_DAYS = DEFAULT_FEED_DAYS
@@ -166,3 +174,72 @@ def write_feed(path: Path, events: list[Event], *, title: str, generated: dt.dat
     """Write the feed atomically, so a reader polling it never sees half a file."""
     content = build_feed(events, title=title, feed_id=path.resolve().as_uri(), generated=generated)
     atomic_write(path, content)
+
+
+def watched_events(
+    archive: Archive, *, since: dt.datetime, limit: int = DEFAULT_LIMIT
+) -> list[QuestionEvent]:
+    """The events of followed questions noticed since ``since``, newest first, at most ``limit``.
+
+    Raises:
+        ArchiveDamaged: a journal file cannot be read.
+    """
+    events = read_events(archive, since=since, watched=True)
+    return list(reversed(events))[:limit]
+
+
+def _watched_content(event: QuestionEvent) -> str:
+    lines = [event.summary]
+    facts = [event.author, event.ministry, f"status: {event.status}"]
+    lines.append(" — ".join(fact for fact in facts if fact))
+    lines.append(f"followed by: {', '.join(event.watched_by)}")
+    lines.append(f"event {event.id}, version archived {event.archived_at.isoformat()}")
+    return "\n\n".join(lines)
+
+
+def build_watched_feed(
+    events: list[QuestionEvent], *, title: str, feed_id: str, generated: dt.datetime
+) -> bytes:
+    """Render events of followed questions as an Atom document (UTF-8 bytes).
+
+    Each entry's ID is ``urn:qarchive:event:<event id>``, stable across runs.
+    """
+    from feedgen.feed import FeedGenerator
+
+    generator = FeedGenerator()
+    generator.id(feed_id)
+    generator.title(title)
+    generator.author({"name": "qarchive"})
+    generator.generator("qarchive", version=__version__)
+    generator.link(href=feed_id, rel="self")
+    generator.updated(generated)
+    for event in reversed(events):  # feedgen prepends: add oldest first
+        entry = generator.add_entry()
+        entry.id(f"urn:qarchive:event:{event.id}")
+        entry.title(event.summary)
+        entry.link(href=event.url)
+        entry.updated(event.noticed_at)
+        entry.published(event.noticed_at)
+        if event.author:
+            entry.author({"name": event.author})
+        entry.category(term=event.type.value)
+        entry.content(_watched_content(event), type="text")
+    return bytes(generator.atom_str(pretty=True))
+
+
+def write_watched_feed(
+    path: Path, events: list[QuestionEvent], *, title: str, generated: dt.datetime
+) -> None:
+    """Write the feed of followed questions atomically.
+
+    Raises:
+        QarchiveError: the file cannot be written (it is left as it was).
+    """
+    content = build_watched_feed(
+        events, title=title, feed_id=path.resolve().as_uri(), generated=generated
+    )
+    try:
+        atomic_write(path, content)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise QarchiveError(f"cannot write {path}: {reason}", path=str(path)) from None

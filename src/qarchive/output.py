@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
@@ -32,7 +32,9 @@ from rich.text import Text
 
 from qarchive.archive import SaveOutcome, StoredVersion
 from qarchive.choices import OutputFormat
+from qarchive.digest import Digest
 from qarchive.fetching import FetchReport
+from qarchive.fields import FieldReport
 from qarchive.importer import ImportSummary
 from qarchive.models import Ministry, Publication, Question, Status
 from qarchive.refresh import RefreshSummary
@@ -43,19 +45,25 @@ __all__ = [
     "LONG_TEXT",
     "OutputFormat",
     "Reporter",
+    "digest_summary",
     "fetch_line",
     "fetch_summary",
+    "field_summary",
     "import_summary",
     "match_summary",
+    "refresh_lines",
     "refresh_summary",
     "render_diff",
+    "render_field_report",
     "render_history",
     "render_question",
     "render_rows_table",
     "render_stats_table",
+    "render_watch_table",
     "reporter",
     "stats_summary",
     "verify_summary",
+    "watch_summary",
     "write_rows",
 ]
 
@@ -463,6 +471,13 @@ def refresh_summary(summary: RefreshSummary) -> str:
     )
     if summary.discovered:
         line += f"; {summary.discovered} discovered"
+    if summary.watched:
+        line += f"; {_plural(len(summary.watched), 'watched event')}"
+    if summary.outbox is not None:
+        line += (
+            f"; notify: {summary.notified} delivered, {len(summary.notify_failed)} failed, "
+            f"{summary.outbox} waiting in the outbox"
+        )
     if summary.failing:
         worst = ", ".join(f"{qid} ({n} runs)" for qid, n in sorted(summary.failing.items()))
         line += f"; failing run after run: {worst}"
@@ -471,12 +486,85 @@ def refresh_summary(summary: RefreshSummary) -> str:
     return line
 
 
+def refresh_lines(summary: RefreshSummary) -> list[str]:
+    """The lines a refresh prints before its summary: followed events first, then failed notifications."""
+    lines = [f"watched: {text}" for text in summary.watched]
+    lines += [f"Error: notify {failure} (kept in the outbox)" for failure in summary.notify_failed]
+    return lines
+
+
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def render_watch_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
+    """``watch list``: the watched questions (status, days waiting), then the saved searches.
+
+    "Days" is as in ``list``: days waiting (red when overdue) or ``✓ N``, the days
+    the answer took.
+    """
+    questions = [row for row in rows if row["kind"] == "question"]
+    searches = [row for row in rows if row["kind"] == "search"]
+    parts: list[RenderableType] = []
+    if questions:
+        table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+        table.add_column("ID", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Days", justify="right", no_wrap=True)
+        table.add_column("Ministry", no_wrap=True, overflow="ellipsis", max_width=18)
+        table.add_column("Title", ratio=1, overflow="fold")
+        for row in questions:
+            table.add_row(
+                row["id"],
+                row["status"],
+                _days(row),
+                Text(row.get("ministry") or ""),
+                Text(row.get("title") or ""),
+            )
+        parts.append(table)
+    if searches:
+        table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+        for column in ("Saved search", "Author", "Ministry", "Added"):
+            table.add_column(column, overflow="fold")
+        for row in searches:
+            table.add_row(
+                Text(f'"{row["query"]}"' if row.get("query") else "—"),
+                Text(row.get("author") or "—"),
+                Text(row.get("ministry") or "—"),
+                (row.get("added_at") or "")[:10],
+            )
+        parts.append(Padding(table, (1 if questions else 0, 0, 0, 0)))
+    return Group(*parts)
+
+
+def watch_summary(rows: Sequence[dict[str, Any]], *, waiting: int) -> str:
+    """The line after ``watch list``: what is watched, what waits in the outbox."""
+    questions = sum(1 for row in rows if row["kind"] == "question")
+    searches = len(rows) - questions
+    saved = _plural(searches, "saved search", "saved searches")
+    text = f"{_plural(questions, 'question')} and {saved} watched"
+    return f"{text}; {_plural(waiting, 'event')} waiting in the outbox"
+
+
+def digest_summary(digest: Digest) -> str:
+    """The stderr line after ``digest``: counts and period."""
+    since = digest.since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"digest since {since} UTC: {_plural(len(digest.watched), 'watched event')}, "
+        f"{_plural(len(digest.answers), 'new answer')}, "
+        f"{len(digest.overdue)} newly overdue"
+    )
+
+
 def import_summary(summary: ImportSummary) -> str:
     """The line after an import."""
-    return (
+    line = (
         f"import: {summary.read} read, {summary.new} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged, {len(summary.problems)} refused or failed"
     )
+    if summary.named:  # reference data: archived questions that got names from it
+        line += f"; {summary.named} archived question(s) named"
+    return line
 
 
 def verify_summary(report: VerifyReport, *, remaining: int, repaired: bool) -> str:
@@ -486,3 +574,44 @@ def verify_summary(report: VerifyReport, *, remaining: int, repaired: bool) -> s
         fixed = len(report.problems) - remaining
         return f"{checked}; {fixed} problem(s) repaired, {remaining} remaining"
     return f"{checked}; {remaining} problem(s)" if remaining else f"{checked}; all good"
+
+
+def render_field_report(report: FieldReport) -> Table:
+    """``verify --fields`` as a table: a mandatory field under 100 % in bold red."""
+    table = Table(title=f"Fields of {report.questions} question(s)", title_justify="left")
+    for header, justify in _FIELD_TABLE_COLUMNS:
+        table.add_column(header, justify=justify)
+    for count in report.counts:
+        style = "bold red" if count.short else ("dim" if count.present == count.total else "")
+        table.add_row(
+            count.chamber,
+            str(count.legislature),
+            count.field + (" *" if count.mandatory else ""),
+            str(count.present),
+            str(count.total),
+            Text(f"{count.percent:g} %", style=style),
+            " ".join(count.missing_examples),
+        )
+    return table
+
+
+_FIELD_TABLE_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
+    ("Chamber", "left"),
+    ("Leg.", "right"),
+    ("Field (* mandatory)", "left"),
+    ("Have", "right"),
+    ("Of", "right"),
+    ("%", "right"),
+    ("Missing in (examples)", "left"),
+)
+
+
+def field_summary(report: FieldReport) -> str:
+    """The stderr line after ``verify --fields``."""
+    short = sorted({f"{c.chamber} {c.legislature} {c.field}" for c in report.counts if c.short})
+    line = f"fields: {report.questions} question(s) read"
+    if report.unreadable:
+        line += f", {len(report.unreadable)} unreadable ({', '.join(report.unreadable[:5])})"
+    if short:
+        return f"{line}; mandatory fields under 100 %: {', '.join(short)}"
+    return f"{line}; every mandatory field at 100 %" if report.questions else line

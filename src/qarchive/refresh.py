@@ -4,6 +4,8 @@ A refresh selects from the index every question that is not closed, plus those
 answered or closed recently (errata follow answers), adds the questions the AN's
 daily publication lists name since the last run, and fetches them all through
 the same pipeline as ``qarchive fetch`` (conditional GET, polite rate, retries).
+Questions on the watchlist come first, whatever their age; the events of what was
+saved are recorded and notified by :class:`qarchive.alerts.Alerts`.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from qarchive.alerts import Alerts
 from qarchive.archive import Archive, SaveOutcome
-from qarchive.choices import DEFAULT_RECENT_DAYS
-from qarchive.errors import ArchiveWriteError, FetchError
+from qarchive.choices import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
+from qarchive.errors import ArchiveWriteError, FetchError, UsageError
 from qarchive.fetching import Clock, FetchReport, fetch_questions, utc_now
 from qarchive.http import Client
 from qarchive.ids import QuestionId, parse_question_id
 from qarchive.query import Filters
+from qarchive.reference_import import refresh_references
 from qarchive.settings import Settings
 
 __all__ = [
@@ -53,6 +57,14 @@ class RefreshOptions:
     legislature: int | None = None
     limit: int | None = None
     discover: bool = True
+    notify: str | None = None  # a shell command run once per followed event (stdin: JSON)
+    notify_timeout: float = DEFAULT_NOTIFY_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if self.notify is not None and not self.notify.strip():
+            raise UsageError(
+                "--notify needs a command, e.g. --notify 'mail -s qarchive me@example.org'"
+            )
 
 
 @dataclass(slots=True)
@@ -70,6 +82,12 @@ class RefreshSummary:
     duration_s: float = 0.0
     failing: dict[str, int] = field(default_factory=dict)  # id -> runs failed in a row
     notes: list[str] = field(default_factory=list)
+    events: int = 0  # events recorded in the journal
+    watched: list[str] = field(default_factory=list)  # followed events' summaries, in order
+    notified: int = 0  # events the notify command took
+    notify_failed: list[str] = field(default_factory=list)  # "<event id>: <error>"
+    outbox: int | None = None  # events left undelivered (None: no --notify)
+    damaged: list[str] = field(default_factory=list)  # watch files that could not be read
 
     def count(self, report: FetchReport) -> None:
         """Add one question's outcome."""
@@ -85,8 +103,29 @@ class RefreshSummary:
             self.unchanged += 1
 
 
-def plan_refresh(archive: Archive, options: RefreshOptions, *, today: dt.date) -> list[QuestionId]:
-    """The archived questions a refresh re-fetches, oldest publication first."""
+def plan_refresh(
+    archive: Archive,
+    options: RefreshOptions,
+    *,
+    today: dt.date,
+    watched: Iterable[QuestionId] | None = None,
+) -> list[QuestionId]:
+    """The questions a refresh re-fetches: watched ones first, then by oldest publication.
+
+    ``watched`` (read from the watchlist when None) are re-fetched whatever their
+    age, within ``--chamber`` and ``--legislature``; ``--limit`` counts the others.
+
+    Raises:
+        ArchiveDamaged: ``watched`` is None and ``watchlist.json`` is damaged.
+    """
+    if watched is None:
+        watched = Alerts.read_watched(archive)
+    first = [
+        qid
+        for qid in watched
+        if options.chamber in (None, qid.chamber.value)
+        and options.legislature in (None, qid.legislature)
+    ]
     filters = Filters(chamber=options.chamber, legislature=options.legislature)
     where, params = filters.where(today)
     sql = f"SELECT q.id FROM questions q WHERE {where}"
@@ -99,9 +138,10 @@ def plan_refresh(archive: Archive, options: RefreshOptions, *, today: dt.date) -
         sql += f" LIMIT {int(options.limit)}"
     connection = archive.open_index()
     try:
-        return [parse_question_id(row[0]) for row in connection.execute(sql, params)]
+        rest = [parse_question_id(row[0]) for row in connection.execute(sql, params)]
     finally:
         connection.close()
+    return list(dict.fromkeys([*first, *rest]))
 
 
 def discover_questions(
@@ -176,8 +216,12 @@ def run_refresh(
     summary = RefreshSummary(started_at=started_at.isoformat())
     owned = client is None
     http = client if client is not None else Client(settings)
+    alerts = Alerts(archive, now=now)
     try:
-        planned = dict.fromkeys(plan_refresh(archive, options, today=today))
+        watched = alerts.watched_ids()
+        planned = dict.fromkeys(plan_refresh(archive, options, today=today, watched=watched))
+        if options.chamber in (None, "an"):  # AN reference data, if imported: a conditional GET
+            summary.notes += refresh_references(archive, settings, now=now)
         if options.discover and options.chamber in (None, "an"):
             since = _last_run(archive) or today - dt.timedelta(days=1)
             found = discover_questions(
@@ -190,15 +234,18 @@ def run_refresh(
             planned, settings=settings, archive=archive, client=http, now=now
         ):
             summary.count(report)
+            alerts.on_report(report)
             if report.error is not None:
                 failures = archive.read_state(report.qid).consecutive_failures
                 if failures >= FAILING_NIGHTS:
                     summary.failing[report.qid.canonical] = failures
             if on_report is not None:
                 on_report(report, len(planned))
+        alerts.finish()
     finally:
         if owned:
             http.close()
+    _notify(alerts, options, summary)
     summary.duration_s = round(time.monotonic() - started, 3)
     try:
         archive.root.mkdir(parents=True, exist_ok=True)
@@ -206,3 +253,15 @@ def run_refresh(
     except OSError as exc:
         raise ArchiveWriteError.from_os_error(archive.root / LOG_FILE, exc) from None
     return summary
+
+
+def _notify(alerts: Alerts, options: RefreshOptions, summary: RefreshSummary) -> None:
+    summary.events = len(alerts.events)
+    summary.watched = [event.summary for event in alerts.watched_events]
+    summary.damaged = [str(error) for error in alerts.damaged]
+    summary.notes += alerts.notes
+    if options.notify is not None:
+        delivery = alerts.deliver(options.notify, timeout=options.notify_timeout)
+        if delivery is not None:
+            summary.notified, summary.notify_failed = len(delivery.delivered), delivery.failed
+            summary.outbox = delivery.waiting

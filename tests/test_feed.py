@@ -87,3 +87,17 @@ def test_valid_atom_parsed_back(archive, tmp_path):
     assert first.author == "Ugo Bernalicis"
     assert "Réponse du ministre." in first.content[0].value
     assert len({entry.id for entry in parsed.entries}) == 5
+
+
+def test_an_unwritable_feed_file_is_one_line_exit_1(archive, tmp_path):
+    from typer.testing import CliRunner
+
+    from qarchive.cli import app
+
+    (tmp_path / "a-file").write_text("not a directory")
+    target = tmp_path / "a-file" / "feed.atom"
+    result = CliRunner().invoke(app, ["feed", "--archive", str(archive.root), "-o", str(target)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot write {target}")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr

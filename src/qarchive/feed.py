@@ -171,9 +171,13 @@ def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.d
 
 
 def write_feed(path: Path, events: list[Event], *, title: str, generated: dt.datetime) -> None:
-    """Write the feed atomically, so a reader polling it never sees half a file."""
+    """Write the feed atomically, so a reader polling it never sees half a file.
+
+    Raises:
+        QarchiveError: the file cannot be written (it is left as it was).
+    """
     content = build_feed(events, title=title, feed_id=path.resolve().as_uri(), generated=generated)
-    atomic_write(path, content)
+    _write_output(path, content)
 
 
 def watched_events(
@@ -238,6 +242,10 @@ def write_watched_feed(
     content = build_watched_feed(
         events, title=title, feed_id=path.resolve().as_uri(), generated=generated
     )
+    _write_output(path, content)
+
+
+def _write_output(path: Path, content: bytes) -> None:
     try:
         atomic_write(path, content)
     except OSError as exc:

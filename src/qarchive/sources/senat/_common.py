@@ -43,7 +43,7 @@ _MINISTRY_COLON = re.compile(r"^minist[èe]re\s*:\s*", re.IGNORECASE)
 
 # Most specific first; matched on the lower-cased status words of any source.
 _STATUS_WORDS: tuple[tuple[str, Status], ...] = (
-    ("caduc", Status.LAPSED),
+    ("cadu", Status.LAPSED),  # caduc, caduque, caducité
     ("transform", Status.CONVERTED),
     ("retir", Status.WITHDRAWN),
     ("réponse reçue", Status.ANSWERED),

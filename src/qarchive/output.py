@@ -471,6 +471,8 @@ def refresh_summary(summary: RefreshSummary) -> str:
     )
     if summary.discovered:
         line += f"; {summary.discovered} discovered"
+    if summary.skipped_unchanged:
+        line += f"; {summary.skipped_unchanged} unchanged per the Sénat open data, not re-fetched"
     if summary.watched:
         line += f"; {_plural(len(summary.watched), 'watched event')}"
     if summary.outbox is not None:

@@ -43,6 +43,7 @@ __all__ = [
 
 FAILING_NIGHTS = 3  # report a question that failed this many runs in a row
 MAX_DISCOVERY_DAYS = 14  # never walk back further than this through the daily lists
+SENAT_RECHECK_DAYS = 7  # re-fetch a Sénat question the CSV shows unchanged at least weekly
 LOG_FILE = "refresh.log.jsonl"
 _UID = re.compile(r"QANR5L\d{1,3}(?:QE|QG|QOSD)\d{1,7}")
 
@@ -79,6 +80,7 @@ class RefreshSummary:
     unchanged: int = 0
     failed: int = 0
     discovered: int = 0
+    skipped_unchanged: int = 0  # Sénat questions the open data shows unchanged, not re-fetched
     duration_s: float = 0.0
     failing: dict[str, int] = field(default_factory=dict)  # id -> runs failed in a row
     notes: list[str] = field(default_factory=list)
@@ -169,6 +171,38 @@ def discover_questions(
     return list(found)
 
 
+def _discover_senat(
+    archive: Archive,
+    settings: Settings,
+    options: RefreshOptions,
+    client: Client,
+    planned: dict[QuestionId, None],
+    summary: RefreshSummary,
+    today: dt.date,
+    watched: Iterable[QuestionId],
+) -> None:
+    """Add what the Sénat's open data shows new or changed; drop what it shows unchanged.
+
+    A pending question the CSV shows unchanged is skipped only if it was checked
+    in the last :data:`SENAT_RECHECK_DAYS` days, so that a text correction with no
+    change of status is still seen within a week. Watched questions are always fetched.
+    """
+    from qarchive.senat_discovery import discover_senat
+
+    found = discover_senat(client, settings, archive, today=today, notes=summary.notes)
+    new = [q for q in found.found if options.legislature in (None, q.legislature)]
+    summary.discovered += sum(1 for qid in new if qid not in planned)
+    keep = set(watched)
+    recheck_after = dt.timedelta(days=SENAT_RECHECK_DAYS)
+    for qid in found.unchanged:
+        if qid in planned and qid not in keep:
+            checked = archive.read_state(qid).checked_at
+            if checked is not None and today - checked.date() < recheck_after:
+                del planned[qid]
+                summary.skipped_unchanged += 1
+    planned.update(dict.fromkeys(new))
+
+
 def _last_run(archive: Archive) -> dt.date | None:
     path = archive.root / LOG_FILE
     try:
@@ -230,6 +264,8 @@ def run_refresh(
             found = [q for q in found if options.legislature in (None, q.legislature)]
             summary.discovered = sum(1 for qid in found if qid not in planned)
             planned.update(dict.fromkeys(found))
+        if options.discover and options.chamber in (None, "senat"):
+            _discover_senat(archive, settings, options, http, planned, summary, today, watched)
         for report in fetch_questions(
             planned, settings=settings, archive=archive, client=http, now=now
         ):

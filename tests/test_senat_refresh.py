@@ -1,0 +1,152 @@
+"""The nightly refresh on Sénat questions: discovery from the open data, few requests.
+
+The local data.senat.fr serves the rolling-year CSV fixture (six questions: the seed,
+answered, and five invented ones); pages for the invented ones are built here.
+"""
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from qarchive.archive import Archive
+from qarchive.cli import app
+from qarchive.ids import parse_question_id
+from qarchive.models import Status
+
+SEED = parse_question_id("SEQ180304125")
+PENDING = parse_question_id("SEQ250605001")
+CSV_PATH = "/data/questions/questions-depuis-un-an.csv"
+CSV_FILE = Path(__file__).parents[1] / "fixtures/sites/data.senat.fr" / CSV_PATH.lstrip("/")
+CSV_REFERENCES = [
+    "SEQ180304125",
+    "SEQ250605001",
+    "SEQ250605002",
+    "SEQ250905861",
+    "SEQ25100512G",
+    "SEQ25100771S",
+]
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def archive() -> Archive:
+    return Archive(Path(os.environ["QARCHIVE_ARCHIVE"]))
+
+
+def page_path(reference: str) -> str:
+    qid = parse_question_id(reference)
+    return f"/questions/base/{qid.year}/q{qid.canonical}.html"
+
+
+def pending_page(answer: str | None = None) -> bytes:
+    """SEQ250605001 in the current template, pending or answered."""
+    tail = (
+        "<h2>En attente de réponse du Ministère de la santé et de l'accès aux soins</h2>"
+        if answer is None
+        else f"<h2>Réponse du Ministère de la santé et de l'accès aux soins publiée le {answer}"
+        "</h2><p>Le Gouvernement a renforcé l'offre de soins dans les zones rurales.</p>"
+        "<p>- page 5120</p>"
+    )
+    return (
+        "<html><head><meta charset='utf-8'><title>Accès aux soins - Sénat</title>"
+        "<link rel='canonical' href='https://www.senat.fr/questions/base/2025/qSEQ250605001.html'>"
+        "</head><body><h1>Mise en œuvre de l’accès aux soins dans les zones rurales</h1>"
+        "<h2>Question de Mme LEFÈVRE Hélène (Côtes-d'Armor - Les Républicains) "
+        "publiée le 12/06/2025</h2><p>Mme Hélène Lefèvre attire l'attention de Mme la ministre "
+        "sur l'accès aux soins dans les zones rurales.</p><p>- page 3012</p>"
+        f"{tail}<p>Page mise à jour le</p></body></html>"
+    ).encode()
+
+
+def requests_to(site, pattern: str) -> list[str]:
+    return [request.path for request, _ in site.server.log if re.fullmatch(pattern, request.path)]
+
+
+def seed_archive(sites) -> None:
+    """The seed (answered) and SEQ250605001 (pending), fetched from their pages."""
+    sites.senat.pages[page_path("SEQ250605001")] = pending_page()
+    result = run("fetch", "SEQ180304125", "SEQ250605001")
+    assert result.exit_code == 0, result.stderr
+    sites.senat.server.clear_log()
+
+
+def test_discovery_fetches_what_the_csv_shows_new_or_changed_and_skips_the_rest(sites):
+    seed_archive(sites)
+    # Upstream, the pending question got its answer; the CSV says so too.
+    sites.senat.pages[page_path("SEQ250605001")] = pending_page(answer="02/10/2025")
+    csv = CSV_FILE.read_bytes().decode("cp1252")
+    csv = csv.replace(
+        "En attente de réponse;QE;05001;SEQ250605001",
+        "Réponse reçue;QE;05001;SEQ250605001",
+    ).replace(
+        "2025-06-12;Santé et accès aux soins;;;;;;Santé",
+        "2025-06-12;Santé et accès aux soins;;;Santé et accès aux soins;2025-10-02;;Santé",
+    )
+    assert csv.count("Réponse reçue") == 5
+    sites.senat_data.pages[CSV_PATH] = csv.encode("cp1252")
+
+    result = run("refresh", "--chamber", "senat")
+    assert result.exit_code == 1, result.stderr  # the four invented questions have no page
+
+    assert archive().versions(PENDING) == [1, 2]
+    record = archive().read_version(PENDING).record
+    assert record.status is Status.ANSWERED
+    assert record.answer is not None and record.answer.published.date == dt.date(2025, 10, 2)
+    assert archive().versions(SEED) == [1]
+    # The seed is answered and unchanged per the CSV: its page was not requested.
+    fetched = requests_to(sites.senat, r"/questions/base/\d{4}/qSEQ\w+\.html")
+    assert sorted(fetched) == sorted(page_path(ref) for ref in CSV_REFERENCES[1:])
+    assert requests_to(sites.senat_data, CSV_PATH) == [CSV_PATH]
+    summary = result.stderr.strip().splitlines()[-1]
+    assert "4 discovered" in summary
+    assert "1 new answer" in summary
+    assert f"the {dt.date.today().year} index page was skipped" in summary
+
+
+def test_a_pending_question_the_csv_shows_unchanged_is_not_refetched_for_a_week(sites):
+    seed_archive(sites)
+    sites.senat.server.clear_log()
+    result = run("refresh", "--chamber", "senat", "--no-discover")
+    assert result.exit_code == 0, result.stderr
+    # Without discovery, the pending question is re-fetched as on any night.
+    assert requests_to(sites.senat, page_path("SEQ250605001")) == [page_path("SEQ250605001")]
+
+    sites.senat.server.clear_log()
+    result = run("refresh", "--chamber", "senat")
+    fetched = requests_to(sites.senat, r"/questions/base/\d{4}/qSEQ\w+\.html")
+    # With it, the CSV vouches for SEQ250605001, checked minutes ago: not re-fetched.
+    assert page_path("SEQ250605001") not in fetched
+    assert "1 unchanged per the Sénat open data, not re-fetched" in result.stderr
+    assert archive().versions(PENDING) == [1]
+
+
+def test_the_yearly_index_page_adds_questions_the_csv_does_not_have_yet(sites):
+    seed_archive(sites)
+    year = dt.date.today().year
+    yy = year % 100
+    new_ref = f"SEQ{yy:02d}0100001"
+    sites.senat.pages[f"/questions/base/{year}/"] = (
+        f"<html><body><ul><li><a href='/questions/base/{year}/q{new_ref}.html'>Nouvelle</a></li>"
+        f"<li><a href='/questions/base/2025/qSEQ250605001.html'>rappel</a></li></ul></body></html>"
+    ).encode()
+    result = run("refresh", "--chamber", "senat")
+    assert result.exit_code == 1, result.stderr  # no page yet for the invented questions
+    fetched = requests_to(sites.senat, r"/questions/base/\d{4}/qSEQ\w+\.html")
+    assert page_path(new_ref) in fetched
+    assert fetched.count(page_path("SEQ250605001")) == 0  # in the CSV, unchanged, recent
+
+
+def test_an_unreadable_csv_is_noted_and_the_refresh_goes_on(sites):
+    seed_archive(sites)
+    sites.senat_data.pages[CSV_PATH] = b"<html><title>Maintenance</title></html>"
+    result = run("refresh", "--chamber", "senat")
+    assert result.exit_code == 0, result.stderr
+    assert "the rolling-year CSV was skipped" in result.stderr
+    assert "Traceback" not in result.stderr
+    # The pending question is re-fetched as it would be without the open data.
+    assert requests_to(sites.senat, page_path("SEQ250605001")) == [page_path("SEQ250605001")]

@@ -687,12 +687,18 @@ def _report_refresh(out: Reporter, report: FetchReport) -> None:
 @app.command("import")
 def import_(
     source: Annotated[
-        str, typer.Argument(help="A zip or JSON file, or its URL on a configured host.")
+        str,
+        typer.Argument(
+            help="An open-data file (zip, JSON, CSV or SQL), or its URL on a configured host."
+        ),
     ],
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
-    """Import an AN open-data file: a legislature's zip, XIV's big JSON, one question.
+    """Import open data: AN legislature zips, XIV's big JSON, the Sénat's CSV and dump.
+
+    The Sénat files are the rolling-year questions-depuis-un-an.csv (no texts) and
+    the full dump questions.zip (or the questions.sql inside it), streamed.
 
     Also the AN "acteurs, mandats, organes" zip (AMO30): the reference data that
     names the authors and groups the open data gives only by reference
@@ -701,6 +707,8 @@ def import_(
     Example:
         qarchive import Questions_ecrites.json.zip
         qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/questions/questions_ecrites/Questions_ecrites.json.zip
+        qarchive import https://data.senat.fr/data/questions/questions-depuis-un-an.csv
+        qarchive import questions.zip
         qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/amo/tous_acteurs_mandats_organes_xi_legislature/AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip
     """
     from qarchive.archive import Archive
@@ -833,6 +841,8 @@ def verify(
     from qarchive.verify import repair_archive, verify_archive
 
     store = Archive(_settings(archive).archive_dir)
+    if (fields and repair) or (not fields and fmt is not OutputFormat.TABLE):
+        raise UsageError("--format goes with --fields, and --fields repairs nothing")
     if fields:
         _verify_fields(store, fmt)
         return

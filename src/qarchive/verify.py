@@ -19,6 +19,7 @@ from pathlib import Path
 from qarchive.archive import Archive, QuestionState
 from qarchive.errors import ArchiveDamaged
 from qarchive.ids import QuestionId
+from qarchive.references import verify_references
 
 __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
 
@@ -53,7 +54,7 @@ class VerifyReport:
 
 
 def verify_archive(archive: Archive) -> VerifyReport:
-    """Check every question directory and the index against the files."""
+    """Check every question directory, the reference data and the index against the files."""
     report = VerifyReport()
     latest: dict[str, int] = {}
     for qid in archive.iter_ids():
@@ -62,6 +63,7 @@ def verify_archive(archive: Archive) -> VerifyReport:
         if number:
             latest[qid.canonical] = number
     report.problems += _stray_files(archive)
+    report.problems += [Problem(*found) for found in verify_references(archive.root)]
     report.problems += _verify_index(archive, latest)
     return report
 

@@ -93,14 +93,14 @@ def _build(root: ET.Element, qid: QuestionId, published: Publication, *, url: st
     responding = attributions[-1].ministry if attributions else None
     closed = _closure(root.find("CLOTURE"))
     answer = _answer(root, responding, closed)
+    analysis = [text for text in (_value(ana) for ana in root.iterfind(".//ANALYSE/ANA")) if text]
     return Question(
         **identity(qid),
-        title=None,  # the export has keywords (ANA) but no title
+        # As in the open data: one ANA is the title the site shows (XV on), several are keywords.
+        title=analysis[0] if len(analysis) == 1 else None,
         rubrique=clean_field(indexation.get("RUBRIQUE")) if indexation is not None else None,
         heading=_text(indexation, "TETE_ANALYSE"),
-        analysis=[
-            text for text in (_value(ana) for ana in root.iterfind(".//ANALYSE/ANA")) if text
-        ],
+        analysis=analysis,
         author=_author(root),
         ministry_asked=_ministry(root.find("MINI"), "ID_MINI"),
         ministry_responding=responding,

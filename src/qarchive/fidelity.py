@@ -1,4 +1,4 @@
-"""One record whatever the source: what each AN format does not carry, declared once.
+"""One record whatever the source: what each format does not carry, declared once.
 
 The same question parsed from the open-data JSON, the ``/dyn`` page, a legacy
 page or the XML export must give the same record, except for the fields a format
@@ -93,6 +93,38 @@ FORMAT_GAPS: dict[SourceFormat, frozenset[str]] = {
             # The JO issue number within the year ("19"), not the open data's "20140019".
             "published.issue",
             "answer.published.issue",
+        }
+    ),
+    # The Sénat page names the ministry that answers, not always the one asked; the
+    # senator's matricule only where it links the senator's page.
+    SourceFormat.SENAT_HTML: frozenset({"ministry_asked", "author.ref"}),
+    # The rolling-year CSV: no texts, no JO pages, short ministry labels only.
+    SourceFormat.SENAT_OPENDATA_CSV: frozenset(
+        {
+            "text",
+            "published.page",
+            "answer.text",
+            "answer.published.page",
+            "answer.session_date",
+            "author.published_name",  # separate Nom and Prénom columns
+            "author.ref",
+            "ministry_asked.full_name",
+            "ministry_responding.full_name",
+            "answer.ministry.full_name",
+            "rubrique",
+            "errata",
+            "converted_to",
+            "closed.reason",  # the sort label, not the page's sentence
+        }
+    ),
+    # The SQL dump has it all but the page's typography.
+    SourceFormat.SENAT_DUMP: frozenset(
+        {
+            "author.published_name",
+            "ministry_asked.full_name",
+            "ministry_responding.full_name",
+            "answer.ministry.full_name",
+            "closed.reason",  # the sort label ("Caduque"), not the page's sentence
         }
     ),
 }

@@ -43,8 +43,10 @@ def page_path(reference: str) -> str:
     return f"/questions/base/{qid.year}/q{qid.canonical}.html"
 
 
-def pending_page(answer: str | None = None) -> bytes:
-    """SEQ250605001 in the current template, pending or answered."""
+def pending_page(
+    answer: str | None = None, reference: str = "SEQ250605001", published: str = "12/06/2025"
+) -> bytes:
+    """A question of Mme Lefèvre in the current template, pending or answered."""
     tail = (
         "<h2>En attente de réponse du Ministère de la santé et de l'accès aux soins</h2>"
         if answer is None
@@ -54,10 +56,10 @@ def pending_page(answer: str | None = None) -> bytes:
     )
     return (
         "<html><head><meta charset='utf-8'><title>Accès aux soins - Sénat</title>"
-        "<link rel='canonical' href='https://www.senat.fr/questions/base/2025/qSEQ250605001.html'>"
+        f"<link rel='canonical' href='https://www.senat.fr{page_path(reference)}'>"
         "</head><body><h1>Mise en œuvre de l’accès aux soins dans les zones rurales</h1>"
         "<h2>Question de Mme LEFÈVRE Hélène (Côtes-d'Armor - Les Républicains) "
-        "publiée le 12/06/2025</h2><p>Mme Hélène Lefèvre attire l'attention de Mme la ministre "
+        f"publiée le {published}</h2><p>Mme Hélène Lefèvre attire l'attention de Mme la ministre "
         "sur l'accès aux soins dans les zones rurales.</p><p>- page 3012</p>"
         f"{tail}<p>Page mise à jour le</p></body></html>"
     ).encode()
@@ -77,8 +79,15 @@ def seed_archive(sites) -> None:
 
 def test_discovery_fetches_what_the_csv_shows_new_or_changed_and_skips_the_rest(sites):
     seed_archive(sites)
-    # Upstream, the pending question got its answer; the CSV says so too.
+    # Upstream, the pending question got its answer; the CSV says so too. A question
+    # published today appears in the CSV; the four invented 2025 ones, never archived
+    # and older than the discovery window, are left alone (no crawl of the whole year).
+    today = dt.date.today()
+    new_ref = f"SEQ{today:%y%m}09999"
     sites.senat.pages[page_path("SEQ250605001")] = pending_page(answer="02/10/2025")
+    sites.senat.pages[page_path(new_ref)] = pending_page(
+        reference=new_ref, published=f"{today:%d/%m/%Y}"
+    )
     csv = CSV_FILE.read_bytes().decode("cp1252")
     csv = csv.replace(
         "En attente de réponse;QE;05001;SEQ250605001",
@@ -87,25 +96,30 @@ def test_discovery_fetches_what_the_csv_shows_new_or_changed_and_skips_the_rest(
         "2025-06-12;Santé et accès aux soins;;;;;;Santé",
         "2025-06-12;Santé et accès aux soins;;;Santé et accès aux soins;2025-10-02;;Santé",
     )
-    assert csv.count("Réponse reçue") == 5
+    csv += (
+        f"En attente de réponse;QE;09999;{new_ref};Accès aux soins (suite);Lefèvre;Hélène;Mme;"
+        f"Côtes-d'Armor;Les Républicains;;{today.isoformat()};Santé et accès aux soins;;;;;;"
+        f"Santé;;http://www.senat.fr{page_path(new_ref)}\r\n"
+    )
     sites.senat_data.pages[CSV_PATH] = csv.encode("cp1252")
 
     result = run("refresh", "--chamber", "senat")
-    assert result.exit_code == 1, result.stderr  # the four invented questions have no page
+    assert result.exit_code == 0, result.stderr
 
     assert archive().versions(PENDING) == [1, 2]
     record = archive().read_version(PENDING).record
     assert record.status is Status.ANSWERED
     assert record.answer is not None and record.answer.published.date == dt.date(2025, 10, 2)
+    assert archive().versions(parse_question_id(new_ref)) == [1]
     assert archive().versions(SEED) == [1]
     # The seed is answered and unchanged per the CSV: its page was not requested.
     fetched = requests_to(sites.senat, r"/questions/base/\d{4}/qSEQ\w+\.html")
-    assert sorted(fetched) == sorted(page_path(ref) for ref in CSV_REFERENCES[1:])
+    assert sorted(fetched) == sorted([page_path("SEQ250605001"), page_path(new_ref)])
     assert requests_to(sites.senat_data, CSV_PATH) == [CSV_PATH]
     summary = result.stderr.strip().splitlines()[-1]
-    assert "4 discovered" in summary
-    assert "1 new answer" in summary
-    assert f"the {dt.date.today().year} index page was skipped" in summary
+    assert "1 new, 1 changed (1 new answer)" in summary
+    assert "1 discovered" in summary
+    assert f"the {today.year} index page was skipped" in summary
 
 
 def test_a_pending_question_the_csv_shows_unchanged_is_not_refetched_for_a_week(sites):
@@ -129,7 +143,7 @@ def test_the_yearly_index_page_adds_questions_the_csv_does_not_have_yet(sites):
     seed_archive(sites)
     year = dt.date.today().year
     yy = year % 100
-    new_ref = f"SEQ{yy:02d}0100001"
+    new_ref = f"SEQ{yy:02d}{dt.date.today().month:02d}00001"
     sites.senat.pages[f"/questions/base/{year}/"] = (
         f"<html><body><ul><li><a href='/questions/base/{year}/q{new_ref}.html'>Nouvelle</a></li>"
         f"<li><a href='/questions/base/2025/qSEQ250605001.html'>rappel</a></li></ul></body></html>"
@@ -150,3 +164,14 @@ def test_an_unreadable_csv_is_noted_and_the_refresh_goes_on(sites):
     assert "Traceback" not in result.stderr
     # The pending question is re-fetched as it would be without the open data.
     assert requests_to(sites.senat, page_path("SEQ250605001")) == [page_path("SEQ250605001")]
+
+
+def test_an_archive_for_the_an_asks_nothing_of_the_senat(sites):
+    assert run("fetch", "15-12526QE").exit_code == 0
+    result = run("refresh")
+    assert result.exit_code == 0, result.stderr
+    assert sites.senat_data.server.log == []
+    assert sites.senat.server.log == []
+    # Named, the Sénat is discovered even in an archive that holds none of it yet.
+    assert run("refresh", "--chamber", "senat").exit_code == 0
+    assert requests_to(sites.senat_data, CSV_PATH) == [CSV_PATH]

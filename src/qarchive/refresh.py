@@ -171,6 +171,28 @@ def discover_questions(
     return list(found)
 
 
+def _follows(archive: Archive, options: RefreshOptions, chamber: str) -> bool:
+    """Whether to discover new questions of ``chamber``.
+
+    When ``--chamber`` names it; otherwise when the archive holds questions of
+    that chamber, or none at all (a new archive follows both): an archive kept for
+    the AN does not fill up with Sénat questions because a refresh ran.
+    """
+    if options.chamber is not None:
+        return options.chamber == chamber
+    connection = archive.open_index()
+    try:
+        held = {
+            row[0]
+            for row in connection.execute(
+                "SELECT DISTINCT chamber FROM questions WHERE chamber IN ('an', 'senat')"
+            )
+        }
+    finally:
+        connection.close()
+    return not held or chamber in held
+
+
 def _discover_senat(
     archive: Archive,
     settings: Settings,
@@ -189,7 +211,9 @@ def _discover_senat(
     """
     from qarchive.senat_discovery import discover_senat
 
-    found = discover_senat(client, settings, archive, today=today, notes=summary.notes)
+    since = _last_run(archive) or today - dt.timedelta(days=1)
+    since = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
+    found = discover_senat(client, settings, archive, since=since, today=today, notes=summary.notes)
     new = [q for q in found.found if options.legislature in (None, q.legislature)]
     summary.discovered += sum(1 for qid in new if qid not in planned)
     keep = set(watched)
@@ -256,7 +280,7 @@ def run_refresh(
         planned = dict.fromkeys(plan_refresh(archive, options, today=today, watched=watched))
         if options.chamber in (None, "an"):  # AN reference data, if imported: a conditional GET
             summary.notes += refresh_references(archive, settings, now=now)
-        if options.discover and options.chamber in (None, "an"):
+        if options.discover and _follows(archive, options, "an"):
             since = _last_run(archive) or today - dt.timedelta(days=1)
             found = discover_questions(
                 http, settings, since=since, today=today, notes=summary.notes
@@ -264,7 +288,7 @@ def run_refresh(
             found = [q for q in found if options.legislature in (None, q.legislature)]
             summary.discovered = sum(1 for qid in found if qid not in planned)
             planned.update(dict.fromkeys(found))
-        if options.discover and options.chamber in (None, "senat"):
+        if options.discover and _follows(archive, options, "senat"):
             _discover_senat(archive, settings, options, http, planned, summary, today, watched)
         for report in fetch_questions(
             planned, settings=settings, archive=archive, client=http, now=now

@@ -38,16 +38,25 @@ class SenatDiscovery:
 
 
 def discover_senat(
-    client: Client, settings: Settings, archive: Archive, *, today: dt.date, notes: list[str]
+    client: Client,
+    settings: Settings,
+    archive: Archive,
+    *,
+    since: dt.date,
+    today: dt.date,
+    notes: list[str],
 ) -> SenatDiscovery:
     """Compare the Sénat's rolling-year CSV and this year's index page with the archive.
 
-    A question is *found* when the archive lacks it or when the CSV's status or
-    answer date differ from the index; it is *unchanged* when both agree. A source
-    that fails is noted and skipped: discovery never fails a refresh.
+    A question is *found* when the archive lacks it and it was published or
+    answered from ``since`` to ``today`` (the AN's daily lists give the same
+    window), or when the CSV's status or answer date differ from the index; it is
+    *unchanged* when both agree. A source that fails is noted and skipped:
+    discovery never fails a refresh.
     """
     result = SenatDiscovery()
     states: dict[QuestionId, tuple[str, str | None]] = {}
+    recent: set[QuestionId] = set()
     url = csv_url(settings)
     try:
         content = client.get(url).content
@@ -55,14 +64,21 @@ def discover_senat(
             if isinstance(item, opendata_csv.ParsedRow):
                 record = item.record
                 answered = record.answer.published.date.isoformat() if record.answer else None
-                states[parse_question_id(record.id)] = (record.status.value, answered)
+                qid = parse_question_id(record.id)
+                states[qid] = (record.status.value, answered)
+                dates = [record.published.date] + (
+                    [record.answer.published.date] if record.answer else []
+                )
+                if any(since <= day <= today for day in dates):
+                    recent.add(qid)
     except (FetchError, ParseError, ValueError) as exc:
         notes.append(f"Sénat discovery: the rolling-year CSV was skipped ({exc})")
     known = _index_states(archive, list(states))
     for qid, state in states.items():
-        if known.get(qid.canonical) == state:
+        archived = known.get(qid.canonical)
+        if archived == state:
             result.unchanged.add(qid)
-        else:
+        elif archived is not None or qid in recent:
             result.found.append(qid)
     index_url = year_index_url(today.year, settings)
     try:
@@ -72,8 +88,14 @@ def discover_senat(
     except FetchError as exc:
         notes.append(f"Sénat discovery: the {today.year} index page was skipped ({exc})")
         linked = []
-    archived = _index_states(archive, linked)
-    result.found += [qid for qid in linked if qid.canonical not in archived and qid not in states]
+    in_index = _index_states(archive, linked)
+    # The page lists the whole year: only months from the discovery window are new.
+    window = (since.year, since.month)
+    result.found += [
+        qid
+        for qid in linked
+        if qid.canonical not in in_index and qid not in states and (qid.year, qid.month) >= window
+    ]
     return result
 
 

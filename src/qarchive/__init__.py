@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
         HTTPStatusError,
         InvalidQuestionId,
         NotArchived,
+        NotYetPublished,
         ParseError,
         QarchiveError,
         ResponseTooLarge,
@@ -82,7 +83,7 @@ _LOCATIONS = {
     name: "errors"
     for name in (
         "ArchiveDamaged", "ArchiveLocked", "ArchiveWriteError", "ErrorPage", "FetchError",
-        "HTTPStatusError", "HostNotAllowed", "InvalidQuestionId", "NotArchived", "ParseError",
+        "HTTPStatusError", "HostNotAllowed", "InvalidQuestionId", "NotArchived", "NotYetPublished", "ParseError",
         "QarchiveError", "ResponseTooLarge", "TransportError", "UnknownFormat", "UsageError",
     )
 }  # fmt: skip
@@ -116,6 +117,7 @@ __all__ = [
     "HostNotAllowed",
     "InvalidQuestionId",
     "NotArchived",
+    "NotYetPublished",
     "ParseError",
     "QarchiveError",
     "Question",

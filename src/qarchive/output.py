@@ -168,7 +168,7 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
         ("Re-asks", question.reminder_of),
         ("Became", question.converted_to),
         ("Transmitted", _transmissions(question)),
-        ("Themes", ", ".join(question.themes) or None),
+        ("Themes", "; ".join(question.themes) or None),  # a label may hold ", "
         ("Signalements", ", ".join(str(s.published) for s in question.signalements) or None),
         ("Renewals", ", ".join(d.isoformat() for d in question.renewals) or None),
         ("Source", f"{question.source.format.value} {question.source.url}"),

@@ -233,12 +233,15 @@ def _zip_items(path: Path, max_bytes: int) -> Iterator[_Item]:
                 yield from _json_items(member, info.filename, max_bytes)
 
 
-def _member_problem(info: zipfile.ZipInfo, max_bytes: int) -> str | None:
+def _member_problem(
+    info: zipfile.ZipInfo, max_bytes: int, *, suffix: str = ".json", kind: str = "JSON"
+) -> str | None:
+    """Why a zip member is refused or skipped (names, type, size, ratio), or None."""
     name = PurePosixPath(info.filename.replace("\\", "/"))
     if name.is_absolute() or ".." in name.parts or ":" in info.filename:
         return "refused: the name points outside the archive (path traversal)"
-    if not info.filename.lower().endswith(".json"):
-        return "skipped: not a JSON file"
+    if not info.filename.lower().endswith(suffix):
+        return f"skipped: not a {kind} file"
     if info.file_size > max_bytes:
         return f"refused: {info.file_size} bytes, over the {max_bytes}-byte cap"
     ratio = info.file_size / max(info.compress_size, 1)
@@ -353,27 +356,13 @@ def _import_dump_zip(path: Path, run: _SenatRun) -> None:
         for info in bundle.infolist():
             if info.is_dir():
                 continue
-            problem = _dump_member_problem(info)
+            problem = _member_problem(info, MAX_DUMP_BYTES, suffix=".sql", kind="SQL")
             if problem is not None:
                 run.summary.read += 1
                 run.summary.problems.append(ImportProblem(info.filename, problem))
                 continue
             with bundle.open(info) as member:
                 _import_dump(_Capped(member, MAX_DUMP_BYTES), info.filename, run)
-
-
-def _dump_member_problem(info: zipfile.ZipInfo) -> str | None:
-    name = PurePosixPath(info.filename.replace("\\", "/"))
-    if name.is_absolute() or ".." in name.parts or ":" in info.filename:
-        return "refused: the name points outside the archive (path traversal)"
-    if not info.filename.lower().endswith(".sql"):
-        return "skipped: not a SQL file"
-    if info.file_size > MAX_DUMP_BYTES:
-        return f"refused: {info.file_size} bytes, over the {MAX_DUMP_BYTES}-byte cap"
-    ratio = info.file_size / max(info.compress_size, 1)
-    if info.file_size > _SMALL_MEMBER and ratio > MAX_COMPRESSION_RATIO:
-        return f"refused: compression ratio {ratio:.0f}:1 looks like a zip bomb"
-    return None
 
 
 def _import_dump(stream: senat_csv.LineReader, name: str, run: _SenatRun) -> None:

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qarchive._version import __version__
 from qarchive.archive import Archive, atomic_write
@@ -24,6 +25,9 @@ from qarchive.events import QuestionEvent, read_events
 from qarchive.ids import parse_question_id
 from qarchive.models import Question
 from qarchive.query import Filters, search_questions
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -143,8 +147,8 @@ def _content(event: Event) -> str:
     return "\n\n".join(lines)
 
 
-def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.datetime) -> bytes:
-    """Render events as an Atom document (UTF-8 bytes)."""
+def _generator(*, title: str, feed_id: str, generated: dt.datetime) -> FeedGenerator:
+    """A feed with qarchive's header fields; entries are added by the caller."""
     from feedgen.feed import FeedGenerator  # lxml underneath: only when writing a feed
 
     generator = FeedGenerator()
@@ -154,6 +158,12 @@ def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.d
     generator.generator("qarchive", version=__version__)
     generator.link(href=feed_id, rel="self")
     generator.updated(generated)
+    return generator
+
+
+def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.datetime) -> bytes:
+    """Render events as an Atom document (UTF-8 bytes)."""
+    generator = _generator(title=title, feed_id=feed_id, generated=generated)
     for event in reversed(events):  # feedgen prepends: add oldest first
         record = event.record
         entry = generator.add_entry()
@@ -208,15 +218,7 @@ def build_watched_feed(
 
     Each entry's ID is ``urn:qarchive:event:<event id>``, stable across runs.
     """
-    from feedgen.feed import FeedGenerator
-
-    generator = FeedGenerator()
-    generator.id(feed_id)
-    generator.title(title)
-    generator.author({"name": "qarchive"})
-    generator.generator("qarchive", version=__version__)
-    generator.link(href=feed_id, rel="self")
-    generator.updated(generated)
+    generator = _generator(title=title, feed_id=feed_id, generated=generated)
     for event in reversed(events):  # feedgen prepends: add oldest first
         entry = generator.add_entry()
         entry.id(f"urn:qarchive:event:{event.id}")

@@ -27,13 +27,14 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from qarchive.archive import Archive
 from qarchive.choices import DEFAULT_NOTIFY_TIMEOUT
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, UsageError
 from qarchive.events import QuestionEvent, event_json
 from qarchive.fetching import Clock, utc_now
+from qarchive.statefile import read_state_file
 from qarchive.storage import atomic_write
 
 __all__ = [
@@ -92,21 +93,8 @@ def load_outbox(archive: Archive) -> Outbox:
         ArchiveDamaged: the file exists but is not a valid outbox; it is left as is.
     """
     path = archive.root / OUTBOX_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return Outbox()
-    except OSError as exc:
-        raise _damaged(path, str(exc)) from None
-    try:
-        outbox = Outbox.model_validate_json(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "file"
-        raise _damaged(path, f"{where}: {first['msg']}") from None
-    if outbox.schema_ != OUTBOX_SCHEMA:
-        raise _damaged(path, f"schema {outbox.schema_}, expected {OUTBOX_SCHEMA}")
-    return outbox
+    outbox = read_state_file(path, Outbox, schema=OUTBOX_SCHEMA, damaged=_damaged)
+    return outbox if outbox is not None else Outbox()
 
 
 def _damaged(path: object, reason: str) -> ArchiveDamaged:

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qarchive.archive import Archive
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, QarchiveError, UsageError
@@ -39,6 +39,7 @@ from qarchive.fetching import Clock, utc_now
 from qarchive.ids import QuestionId, parse_question_id
 from qarchive.notify import load_outbox
 from qarchive.query import Filters, search_questions
+from qarchive.statefile import read_state_file
 from qarchive.storage import atomic_write
 
 __all__ = [
@@ -181,21 +182,8 @@ def load_watchlist(archive: Archive) -> Watchlist:
         ArchiveDamaged: the file exists but is not a valid watchlist.
     """
     path = archive.root / WATCHLIST_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return Watchlist()
-    except OSError as exc:
-        raise _damaged(path, str(exc)) from None
-    try:
-        watchlist = Watchlist.model_validate_json(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "file"
-        raise _damaged(path, f"{where}: {first['msg']}") from None
-    if watchlist.schema_ != WATCHLIST_SCHEMA:
-        raise _damaged(path, f"schema {watchlist.schema_}, expected {WATCHLIST_SCHEMA}")
-    return watchlist
+    watchlist = read_state_file(path, Watchlist, schema=WATCHLIST_SCHEMA, damaged=_damaged)
+    return watchlist if watchlist is not None else Watchlist()
 
 
 def _damaged(path: Any, reason: str) -> ArchiveDamaged:

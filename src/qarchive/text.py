@@ -7,6 +7,7 @@ mojibake) and never rewrites what was published: quotes, dashes and spelling sta
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from datetime import date
 
@@ -23,9 +24,18 @@ __all__ = [
 ]
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u202f\u2007\u2009\u200b]+")
-_BLANK_LINES = re.compile(r"\n{3,}")
+# The same set without the plain space. Every one of them but U+200B is whitespace
+# to str.split(), which is what makes the fast paths below give the same results.
+_ODD_SPACES = ("\t", "\r", "\f", "\v", "\u00a0", "\u202f", "\u2007", "\u2009", "\u200b")
+# Spelled with literal prefixes, which the regex engine scans for quickly: "\n{3,}"
+# and " {2,}" would be tried at every character of the text.
+_BLANK_LINES = re.compile(r"\n\n\n+")
+_SPACE_RUNS = re.compile(r"  +")
 # Telltales of UTF-8 bytes decoded as Latin-1/cp1252 ("Ã©", "â€™", "Â ").
-_MOJIBAKE = re.compile("[ÃÂâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+_MOJIBAKE_LEADS = "ÃÂâ"
+_MOJIBAKE_TRAILS = "\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MOJIBAKE = re.compile(f"[{_MOJIBAKE_LEADS}][{_MOJIBAKE_TRAILS}]")
+_TRAIL_CHARS = frozenset(map(chr, range(0x80, 0xC0))) | frozenset(_MOJIBAKE_TRAILS[3:])
 
 _BLOCK_TAGS = frozenset(
     {
@@ -50,16 +60,42 @@ _CIVILITY = re.compile(r"(M\.|Mme|Mlle|MM\.|Mmes)\s+(.+)", re.DOTALL)
 
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8-read-as-Latin-1 damage ("Ã©" → "é"), leaving clean text alone."""
-    if _MOJIBAKE.search(text) is None:
+    if not _has_mojibake(text):
         return text
     import ftfy  # rare, and ~45 ms to import: only when mojibake is suspected
 
     return str(ftfy.fix_encoding(text))
 
 
+def _has_mojibake(text: str) -> bool:
+    # What _MOJIBAKE.search finds, without running the regex over every character
+    # of long texts: French has "â" but seldom follows it with a C1 or cp1252 sign.
+    for lead in _MOJIBAKE_LEADS:
+        pos = text.find(lead)
+        while pos != -1:
+            if text[pos + 1 : pos + 2] in _TRAIL_CHARS:
+                return True
+            pos = text.find(lead, pos + 1)
+    return False
+
+
+def _collapse_spaces(text: str) -> str:
+    """What ``_SPACES.sub(" ", text)`` returns, by plain string replacement.
+
+    ``_SPACES.sub`` pays for every single space of a long text; this replaces the
+    odd spaces, which are rare, then only the runs of two spaces or more.
+    """
+    for char in _ODD_SPACES:
+        if char in text:
+            text = text.replace(char, " ")
+    return _SPACE_RUNS.sub(" ", text) if "  " in text else text
+
+
 def normalize_space(text: str) -> str:
     """Collapse every kind of space (NBSP included) and newline to one space; strip."""
-    return " ".join(_SPACES.sub(" ", text).split())
+    if "\u200b" in text:  # the only one of _SPACES that str.split() keeps
+        text = text.replace("\u200b", " ")
+    return " ".join(text.split())
 
 
 def normalize_text(text: str) -> str:
@@ -73,9 +109,10 @@ def normalize_text(text: str) -> str:
     text = repair_mojibake(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _collapse_spaces(text)  # no space in _SPACES is a newline: lines stay apart
     if "\n" not in text:  # the common case for names, labels and codes
-        return _SPACES.sub(" ", text).strip()
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        return text.strip()
+    lines = [line.strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -88,6 +125,9 @@ def html_to_text(fragment: str | LexborNode) -> str:
     if isinstance(fragment, str):
         if "<" not in fragment:
             return normalize_text(fragment)
+        simple = _simple_fragment_parts(fragment)
+        if simple is not None:
+            return normalize_text("".join(simple))
         root = LexborHTMLParser(fragment).body
         if root is None:
             return ""
@@ -98,32 +138,157 @@ def html_to_text(fragment: str | LexborNode) -> str:
     return normalize_text("".join(parts))
 
 
+def _tag_ids(*tags: str) -> frozenset[int]:
+    """Lexbor's ids for these tags: cheaper to read from a node than its tag name."""
+    probe = LexborHTMLParser("<p>x<!--c--></p>")
+    special = {node.tag: node.tag_id for p in probe.css("p") for node in p.iter(include_text=True)}
+    return frozenset(
+        special[tag] if tag.startswith("-") else probe.create_node(tag).tag_id for tag in tags
+    )
+
+
+(_TEXT_ID,) = _tag_ids("-text")
+(_TABLE_ID,) = _tag_ids("table")
+(_BR_ID,) = _tag_ids("br")
+(_ROW_ID,) = _tag_ids("tr")
+_CELL_IDS = _tag_ids("td", "th")
+_SKIP_IDS = _tag_ids(*_SKIP_TAGS)
+_PARAGRAPH_IDS = _tag_ids("p", "div", "blockquote")
+_LINE_IDS = _tag_ids(*(_BLOCK_TAGS - {"p", "div", "blockquote", "table", "br"}))
+
+
 def _walk(node: LexborNode, out: list[str]) -> None:
-    for child in node.iter(include_text=True):
-        tag = child.tag
-        if tag == "-text":
+    child = node.first_child
+    while child is not None:
+        tag_id = child.tag_id
+        if tag_id == _TEXT_ID:
             out.append((child.text_content or "").replace("\n", " "))
-        elif tag in _SKIP_TAGS:
-            continue
-        elif tag == "table":
+        elif tag_id in _SKIP_IDS:
+            pass
+        elif tag_id == _TABLE_ID:
             out.append("\n\n" + _table_to_text(child) + "\n\n")
-        elif tag == "br":
+        elif tag_id == _BR_ID:
             out.append("\n")
-        elif tag in _BLOCK_TAGS:
-            out.append("\n\n" if tag in ("p", "div", "table", "blockquote") else "\n")
+        elif tag_id in _PARAGRAPH_IDS:
+            out.append("\n\n")
             _walk(child, out)
-            out.append("\n\n" if tag in ("p", "div", "table", "blockquote") else "\n")
+            out.append("\n\n")
+        elif tag_id in _LINE_IDS:
+            out.append("\n")
+            _walk(child, out)
+            out.append("\n")
         else:
             _walk(child, out)
+        child = child.next
 
 
 def _table_to_text(table: LexborNode) -> str:
+    # What table.css("tr") and row.css("td, th") find, in the same order, without
+    # compiling a selector for every row (5 µs each).
     rows = []
-    for row in table.css("tr"):
-        cells = [normalize_space(cell.text(separator=" ")) for cell in row.css("td, th")]
+    for row in table.traverse():
+        if row.tag_id != _ROW_ID:
+            continue
+        cells = [
+            " ".join(cell.text(separator=" ").replace("\u200b", " ").split())  # normalize_space
+            for cell in row.traverse()
+            if cell.tag_id in _CELL_IDS
+        ]
         if any(cells):
             rows.append(" | ".join(cells))
     return "\n".join(rows)
+
+
+# Question and answer texts are mostly paragraphs, line breaks and inline markup.
+# For such fragments the HTML tree builder keeps the text in source order, and
+# the breaks _walk would write come out of the tags in source order too, give or
+# take blank lines that normalize_text merges anyway: so they are read with one
+# regex instead of building a lexbor document (about 25 µs of set-up alone).
+# Anything else (tables, lists, comments, stray "<" or "&", NUL, lone surrogates)
+# goes to lexbor.
+_SIMPLE_TAG = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9]*)"
+    r"""(?:[ \t\n\f\r]+[a-zA-Z_:][-a-zA-Z0-9_:.]*"""
+    r"""(?:[ \t\n\f\r]*=[ \t\n\f\r]*(?:"[^"]*"|'[^']*'|[^ \t\n\f\r"'<>=`]+))?)*"""
+    r"[ \t\n\f\r]*/?>"
+)
+_INLINE_TAGS = frozenset(
+    {
+        "a", "b", "big", "code", "em", "font", "i", "s", "small", "span", "strike",
+        "strong", "sub", "sup", "tt", "u", "html", "body",
+    }
+)  # fmt: skip
+# Character references that lexbor and html.unescape decode alike; others go to lexbor.
+_CHAR_REF = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{0,31}));")
+
+
+def _simple_fragment_parts(fragment: str) -> list[str] | None:
+    """What _walk would write for the fragment's body, or None when lexbor is needed."""
+    if "\r" in fragment:  # as the HTML parser's input stream does
+        fragment = fragment.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in fragment or not _plain_refs(fragment):
+        return None
+    parts: list[str] = []
+    open_divs = pos = tags = 0
+    for tag in _SIMPLE_TAG.finditer(fragment):
+        name, closing = tag[2].lower(), tag[1] == "/"
+        if name not in _INLINE_TAGS and name not in ("br", "p", "div"):
+            return None  # a table, a list, a heading...: lexbor decides
+        tags += 1
+        if tag.start() > pos:
+            parts.append(_decoded(fragment[pos : tag.start()]))
+        pos = tag.end()
+        if name == "br":  # </br> is read as <br>
+            parts.append("\n")
+        elif name == "p":  # </p> without <p> makes an empty paragraph
+            parts.append("\n\n")
+        elif name == "div" and (not closing or open_divs):  # </div> without <div> is ignored
+            open_divs += -1 if closing else 1
+            parts.append("\n\n")
+    if tags != fragment.count("<"):  # a "<" that is not one of these tags
+        return None
+    if not fragment.isascii():
+        try:
+            fragment.encode("utf-8")  # lexbor drops lone surrogates
+        except UnicodeEncodeError:
+            return None
+    if pos < len(fragment):
+        parts.append(_decoded(fragment[pos:]))
+    return parts
+
+
+def _plain_refs(fragment: str) -> bool:
+    count = fragment.count("&")
+    if not count:
+        return True
+    refs = _CHAR_REF.findall(fragment)
+    if len(refs) != count:
+        return False
+    for decimal, hexadecimal, name in refs:
+        if name:
+            if name + ";" not in html.entities.html5:
+                return False
+        elif not _plain_code_point(int(decimal) if decimal else int(hexadecimal, 16)):
+            return False
+    return True
+
+
+def _plain_code_point(value: int) -> bool:
+    # No controls, C1 (remapped to cp1252 by both, but keep it simple), surrogates
+    # or non-characters: the two decoders differ on some of them.
+    return (
+        0x20 <= value < 0x7F
+        or 0xA0 <= value < 0xD800
+        or 0xE000 <= value < 0xFDD0
+        or 0xFDF0 <= value < 0xFFFE
+        or (0x10000 <= value <= 0x10FFFF and value & 0xFFFE != 0xFFFE)
+    )
+
+
+def _decoded(text: str) -> str:
+    if "&" in text:
+        text = html.unescape(text)
+    return text.replace("\n", " ")
 
 
 def parse_french_date(text: str) -> date | None:

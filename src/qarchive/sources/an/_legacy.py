@@ -29,6 +29,7 @@ from qarchive.sources.an._common import closure_status, identity, question_id, u
 from qarchive.text import normalize_space, parse_french_date, parse_int
 
 __all__ = [
+    "ODD_CASE",
     "LegacyFields",
     "build_question",
     "find_lapse",
@@ -47,6 +48,10 @@ _ANY_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 # "Fin de mandat" and "caduque" are the words the AN shows for a question that
 # lapsed with the legislature or the member's term; no code for them is attested.
 _LAPSE = re.compile(r"fin\s+de\s+mandat|caduque|caducit[ée]", re.IGNORECASE)
+# The only letters that a case-insensitive regex matches with "i" or "s" and that
+# str.lower() does not turn into them: texts without them can be searched for a
+# label, lower-cased, before any case-insensitive regex is run over them.
+ODD_CASE = ("\u0130", "\u0131", "\u017f")  # İ, ı, ſ
 
 
 @dataclass(slots=True)
@@ -189,6 +194,9 @@ def find_lapse(text: str) -> Closure | None:
     Only pass metadata: the question and answer texts may well use these words.
     The closure date is the first date on the line that names the lapse.
     """
+    lowered = text.lower()  # every match holds one of these (no letter of them folds oddly)
+    if "mandat" not in lowered and "cadu" not in lowered:
+        return None
     for line in text.splitlines():
         if match := _LAPSE.search(line):
             dates = parse_dates(line)

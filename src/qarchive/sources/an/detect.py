@@ -14,16 +14,19 @@ __all__ = ["detect_format"]
 
 _HEAD = 200_000  # every marker sits well within the first part of a page
 
-_MARKERS: tuple[tuple[SourceFormat, re.Pattern[bytes]], ...] = (
-    (SourceFormat.AN_QUESTION_XML, re.compile(rb"<QUESTION\s+TYPE=")),
-    (SourceFormat.AN_DYN_HTML, re.compile(rb"_style-question|data-id=\"QANR5L")),
+# Each format's markers, as literal bytes: ``in`` scans a page many times faster
+# than a regex of alternatives, which is tried at every byte.
+_XML_ROOT = re.compile(rb"<QUESTION\s+TYPE=")
+_MARKERS: tuple[tuple[SourceFormat, tuple[bytes, ...]], ...] = (
+    (SourceFormat.AN_DYN_HTML, (b"_style-question", b'data-id="QANR5L')),
     # question_*: 2016-2024; contenutexte/span.contenu: the 2012-2016 markup.
     (
         SourceFormat.AN_EZ_HTM,
-        re.compile(rb"question_legislature|question_big_content|class=\"contenutexte\""),
+        (b"question_legislature", b"question_big_content", b'class="contenutexte"'),
     ),
-    (SourceFormat.AN_FICHE_HTM, re.compile(rb"<dpq>|<num>|FICHE QUESTION", re.IGNORECASE)),
 )
+# Pseudo-tags in any case (<NUM>, <num>): looked for in the lower-cased head.
+_FICHE_MARKERS = (b"<dpq>", b"<num>", b"fiche question")
 
 
 def detect_format(content: bytes, *, url: str = "<content>") -> SourceFormat:
@@ -36,7 +39,12 @@ def detect_format(content: bytes, *, url: str = "<content>") -> SourceFormat:
     if start.startswith(b"{") and b'"question"' in content[:4096]:
         return SourceFormat.AN_OPENDATA_JSON
     head = content[:_HEAD]
-    for fmt, marker in _MARKERS:
-        if marker.search(head):
+    if b"<QUESTION" in head and _XML_ROOT.search(head):
+        return SourceFormat.AN_QUESTION_XML
+    for fmt, markers in _MARKERS:
+        if any(marker in head for marker in markers):
             return fmt
+    lowered = head.lower()
+    if any(marker in lowered for marker in _FICHE_MARKERS):
+        return SourceFormat.AN_FICHE_HTM
     raise unrecognised(url, "not a question in any known Assemblée nationale format")

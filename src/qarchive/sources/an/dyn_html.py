@@ -33,8 +33,8 @@ from qarchive.models import (
 )
 from qarchive.sources.an._common import (
     closure_status,
-    decode_page,
     identity,
+    page_tree,
     question_id,
     unrecognised,
 )
@@ -101,7 +101,7 @@ def parse(content: bytes, *, url: str) -> Question:
     Example:
         ``parse(page, url=".../dyn/16/questions/QANR5L16QE200").id == "16-200QE"``
     """
-    tree = LexborHTMLParser(decode_page(content))
+    tree = page_tree(content)
     block = _question_block(tree, url=url)
     question_text, answer_text = _take_texts(block)
     lines = [line.strip() for line in html_to_text(block).splitlines() if line.strip()]
@@ -205,14 +205,19 @@ def _labels(lines: list[str]) -> dict[str, str]:
     """Map each ``Label : value`` line to its value (the next line when empty)."""
     values: dict[str, str] = {}
     for index, line in enumerate(lines):
-        if (match := _LABEL.fullmatch(line)) is None:
+        if (match := _label(line)) is None:
             continue
         value = match["value"]
-        if not value and index + 1 < len(lines) and not _LABEL.fullmatch(lines[index + 1]):
+        if not value and index + 1 < len(lines) and not _label(lines[index + 1]):
             value = lines[index + 1]
         label = normalize_space(match["label"]).casefold().replace("attributaire", "répondant")
         values.setdefault(label, normalize_space(value))
     return values
+
+
+def _label(line: str) -> _Match:
+    """``_LABEL.fullmatch(line)``, skipping the regex for lines without a colon."""
+    return _LABEL.fullmatch(line) if ":" in line else None
 
 
 def _identity(
@@ -221,7 +226,9 @@ def _identity(
     holders = tree.css('div._style-question[data-id], meta[property="og:url"]')
     ids = [n.attributes.get("data-id") or n.attributes.get("content") or "" for n in holders]
     uid = next((match for text in ids if (match := _UID.search(text))), None)
-    shown = next((match for line in lines if (match := _LEGISLATURE.search(line))), None)
+    shown = next(
+        (m for line in lines if "lég" in line.lower() and (m := _LEGISLATURE.search(line))), None
+    )
     kind_label = labels.get("type de question") or (heading["kind"] if heading else "")
     kind = _KINDS.get(normalize_space(kind_label).casefold())
     legislature = _agree("legislature", shown[1] if shown else None, uid and uid["leg"], url=url)
@@ -247,7 +254,9 @@ def _publications(lines: list[str]) -> tuple[Publication | None, Publication | N
     """
     found: dict[str, Publication] = {}
     for pattern in (_JO, _PUBLISHED_ON):
-        for match in (match for line in lines for match in pattern.finditer(line)):
+        # Both patterns need "publ" (no letter of it folds oddly): a cheap test per line.
+        hits = (m for line in lines if "publ" in line.lower() for m in pattern.finditer(line))
+        for match in hits:
             day, page = parse_french_date(match["date"]), match.groupdict().get("page")
             if day is not None:
                 key = match["what"][0].casefold()  # "q" or "r"
@@ -283,10 +292,10 @@ def _author_parts(lines: list[str]) -> tuple[str | None, str | None]:
     """
     for label in ("question de", "auteur"):
         for index, line in enumerate(lines):
-            found = _LABEL.fullmatch(line)
+            found = _label(line)
             if found is None or normalize_space(found["label"]).casefold() != label:
                 continue
-            after = takewhile(lambda part: not _LABEL.fullmatch(part), lines[index + 1 : index + 3])
+            after = takewhile(lambda part: not _label(part), lines[index + 1 : index + 3])
             rest = [part for part in (found["value"], *after) if part]
             if match := _AUTHOR.fullmatch(rest[0] if rest else ""):
                 return match["who"], match["where"]
@@ -304,7 +313,7 @@ def _closure(lines: list[str]) -> Closure | None:
     "transformée" is the closure.
     """
     for index, line in enumerate(lines):
-        if match := _CLOSURE.fullmatch(line):
+        if line[:4].lower() == "date" and (match := _CLOSURE.fullmatch(line)):
             text = match["rest"]
             for following in lines[index + 1 : index + 3]:
                 if all(_date_and_reason(text)) or any(
@@ -316,7 +325,12 @@ def _closure(lines: list[str]) -> Closure | None:
             return Closure(date=day, reason=reason)
     for line in lines:
         # Label lines hold the title, names and ministries, which may use these words.
-        if not _LABEL.fullmatch(line) and _OTHER_CLOSURE.search(line):
+        lowered = line.lower()  # both words hold "ret" or "tran", which fold plainly
+        if (
+            ("ret" in lowered or "tran" in lowered)
+            and not _label(line)
+            and _OTHER_CLOSURE.search(line)
+        ):
             return Closure(date=parse_french_date(line), reason=line)
     return None
 

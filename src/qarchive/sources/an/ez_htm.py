@@ -26,8 +26,9 @@ from qarchive.models import (
     Signalement,
     SourceFormat,
 )
-from qarchive.sources.an._common import decode_page, unrecognised
+from qarchive.sources.an._common import page_tree, unrecognised
 from qarchive.sources.an._legacy import (
+    ODD_CASE,
     LegacyFields,
     build_question,
     find_lapse,
@@ -53,18 +54,22 @@ _EVENT_TAIL = (
     r"(?:\s*page\s*:?\s*(?P<page>\d+))?"
     r"(?:\s*\(\s*(?P<motif>[^)]*?)\s*\))?"
 )
+_EVENT_LABELS = {
+    "published": r"Question publiée au JO le",
+    "answered": r"Réponse publiée au JO le",
+    "withdrawn": r"Question retirée le",
+    "attribution": r"Date de changement d['’]attribution",
+    "signalement": r"Date de signalement",
+    "renewal": r"Date de renouvellement",
+    "erratum_answer": r"Erratum de la réponse publiée? au JO le",
+    "erratum_question": r"Erratum de la question publiée? au JO le",
+}
 _EVENTS = {
-    key: re.compile(label + _EVENT_TAIL, re.IGNORECASE)
-    for key, label in {
-        "published": r"Question publiée au JO le",
-        "answered": r"Réponse publiée au JO le",
-        "withdrawn": r"Question retirée le",
-        "attribution": r"Date de changement d['’]attribution",
-        "signalement": r"Date de signalement",
-        "renewal": r"Date de renouvellement",
-        "erratum_answer": r"Erratum de la réponse publiée? au JO le",
-        "erratum_question": r"Erratum de la question publiée? au JO le",
-    }.items()
+    key: re.compile(label + _EVENT_TAIL, re.IGNORECASE) for key, label in _EVENT_LABELS.items()
+}
+# What each label starts with, lower-cased: the text before its first regex operator.
+_EVENT_PREFIXES = {
+    key: re.split(r"\[|.\?", label, maxsplit=1)[0].lower() for key, label in _EVENT_LABELS.items()
 }
 _NUMBER = re.compile(r"Question\s+N\s*[°º]\s*:?\s*(\d+)", re.IGNORECASE)
 _LEGISLATURE = re.compile(r"(\d+)\s*(?:ème|e|è)\s+législature", re.IGNORECASE)
@@ -93,7 +98,7 @@ def parse(content: bytes, *, url: str) -> Question:
             publication date.
 
     """
-    root = _content_root(LexborHTMLParser(decode_page(content)), url=url)
+    root = _content_root(page_tree(content), url=url)
     fields = LegacyFields()
     fields.text = _take_text(root, _QUESTION_HEADING)
     answer_text = _take_text(root, _ANSWER_HEADING)
@@ -107,7 +112,9 @@ def parse(content: bytes, *, url: str) -> Question:
     _read_events(meta, fields, answer_text)
     # Titles, rubriques and keywords are free text too: only the other lines may
     # announce a lapse.
-    fields.lapse = find_lapse("\n".join(line for line in lines if not _LABELLED.search(line)))
+    fields.lapse = find_lapse(
+        "\n".join(line for line in lines if ">" not in line or not _LABELLED.search(line))
+    )
     return build_question(fields, fmt=SourceFormat.AN_EZ_HTM, url=url)
 
 
@@ -143,9 +150,13 @@ def _take_text(root: LexborNode, heading: str) -> str | None:
 
 
 def _find_heading(root: LexborNode, heading: str) -> LexborNode | None:
+    # Both headings start with "texte", which no other letters casefold into:
+    # a text node without it in ASCII letters cannot be the heading.
     for node in root.traverse(include_text=True):
-        if node.is_text_node and normalize_space(node.text_content or "").casefold() == heading:
-            return node.parent
+        if node.is_text_node:
+            text = node.text_content or ""
+            if "texte" in text.lower() and normalize_space(text).casefold() == heading:
+                return node.parent
     return None
 
 
@@ -207,7 +218,7 @@ def _actor_ref(root: LexborNode) -> str | None:
 def _read_labels(lines: list[str], fields: LegacyFields) -> None:
     values: dict[str, str] = {}
     for line in lines:
-        for match in _LABELLED.finditer(line):
+        for match in _LABELLED.finditer(line) if ">" in line else ():
             label = match["label"].replace("’", "'")
             values.setdefault(label, normalize_space(match["value"]))
     if asked := values.get("Ministère interrogé"):
@@ -222,7 +233,13 @@ def _read_labels(lines: list[str], fields: LegacyFields) -> None:
 
 
 def _read_events(meta: str, fields: LegacyFields, answer_text: str | None) -> None:
-    found = {key: list(pattern.finditer(meta)) for key, pattern in _EVENTS.items()}
+    # Eight case-insensitive searches cost more than the rest of the page: each is
+    # run only where its label's first words appear.
+    lowered, odd = meta.lower(), any(char in meta for char in ODD_CASE)
+    found = {
+        key: list(pattern.finditer(meta)) if odd or _EVENT_PREFIXES[key] in lowered else []
+        for key, pattern in _EVENTS.items()
+    }
     if found["published"]:
         fields.published = make_publication(
             found["published"][0]["date"], found["published"][0]["page"]

@@ -22,7 +22,7 @@ from qarchive.models import (
     Signalement,
     SourceFormat,
 )
-from qarchive.sources.an._common import decode_page
+from qarchive.sources.an._common import clean_field, decode_page
 from qarchive.sources.an._legacy import (
     LegacyFields,
     build_question,
@@ -119,7 +119,11 @@ def _without_free_text(page: str) -> str:
 def _field(values: dict[str, str | None], name: str) -> str | None:
     """The one-line text of a pseudo-tag, or None when it is absent or empty."""
     raw = values[name]
-    return (normalize_space(html_to_text(raw)) or None) if raw else None
+    if not raw:
+        return None
+    if "<" not in raw:  # html_to_text would only normalise it: the same as clean_field
+        return clean_field(raw)
+    return normalize_space(html_to_text(raw)) or None
 
 
 def _author(values: dict[str, str | None]) -> Author:

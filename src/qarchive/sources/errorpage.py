@@ -11,18 +11,24 @@ from qarchive.errors import ErrorPage
 
 __all__ = ["check_error_page"]
 
-# Signatures seen on the AN and Sénat sites and in the scrapers that came before.
-# Matched against the lower-cased head of the page: faster than IGNORECASE.
-_SIGNATURES = re.compile(
+# Signatures seen on the AN and Sénat sites and in the scrapers that came before,
+# matched against the lower-cased head of the page (faster than IGNORECASE). The
+# title signatures are searched in the title alone, the others only when a plain
+# substring test says they might be there: a regex of many alternatives, tried at
+# every byte of every page, cost more than some parsers.
+_TITLE_SIGNATURES = re.compile(
+    rb"<title>\s*(?:50\d|40[34])\b"
+    rb"|<title>[^<]*(?:page introuvable|page non trouv)"
+    rb"|<title>[^<]*maintenance"
+)
+_BODY_SIGNATURES = re.compile(
     rb"the page cannot be found"
-    rb"|<title>\s*(?:50\d|40[34])\b"
     rb"|error 50\d service unavailable"
     rb"|service unavailable"
     rb"|aucun r(?:\xc3\xa9|\xe9|&eacute;)sultat ne correspond (?:\xc3\xa0|\xe0|&agrave;) votre recherche"
     rb"|site (?:est )?(?:actuellement )?en (?:cours de )?maintenance"
-    rb"|<title>[^<]*(?:page introuvable|page non trouv)"
-    rb"|<title>[^<]*maintenance"
 )
+_BODY_HINTS = (b"cannot be found", b"unavailable", b"aucun r", b"maintenance")
 
 
 def check_error_page(content: bytes, *, url: str) -> None:
@@ -30,7 +36,16 @@ def check_error_page(content: bytes, *, url: str) -> None:
 
     Only the head of the page is searched: real questions quote all sorts of text.
     """
-    match = _SIGNATURES.search(content[:8192].lower())
+    head = content[:8192].lower()
+    match = None
+    title = head.find(b"<title>")
+    while title != -1 and match is None:  # an SVG or a quoted page may hold more than one
+        match = _TITLE_SIGNATURES.match(head, title)
+        title = head.find(b"<title>", title + 1)
+    if any(hint in head for hint in _BODY_HINTS):
+        body = _BODY_SIGNATURES.search(head)
+        if body is not None and (match is None or body.start() < match.start()):
+            match = body  # the first signature in the page names it
     if match is not None:
         shown = match.group().decode("utf-8", errors="replace").strip()
         raise ErrorPage(f"{url} returned an error page ({shown!r}) with status 200", url=url)

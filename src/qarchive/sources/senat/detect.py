@@ -27,10 +27,15 @@ _SENAT_MARKERS = re.compile(
 )
 # Structural markers of the Assemblée nationale formats (sources/an/detect.py):
 # a page with one of these is the AN's, even if its text quotes "JO Sénat du".
-_AN_MARKERS = re.compile(
-    rb"qanr5l|question_legislature|question_big_content|_style-question"
-    rb"|class=\"contenutexte\"|<question\s+type=|<dpq>"
+_AN_MARKERS = (
+    b"qanr5l",
+    b"question_legislature",
+    b"question_big_content",
+    b"_style-question",
+    b'class="contenutexte"',
+    b"<dpq>",
 )
+_AN_XML = re.compile(rb"<question\s+type=")
 
 
 def looks_like_senat_page(content: bytes) -> bool:
@@ -43,4 +48,10 @@ def looks_like_senat_page(content: bytes) -> bool:
         False
     """
     head = content[:_HEAD].lower()
-    return _SENAT_MARKERS.search(head) is not None and _AN_MARKERS.search(head) is None
+    if any(marker in head for marker in _AN_MARKERS) or _AN_XML.search(head):
+        return False
+    if b"qseq" in head or b"/questions/base/" in head:
+        return _SENAT_MARKERS.search(head) is not None
+    if b"jo" not in head and b"question" not in head:
+        return False
+    return _SENAT_MARKERS.search(head) is not None

@@ -9,10 +9,11 @@ from qarchive.text import html_to_text
 TAGS = ["p", "/p", "br", "br/", "/br", "b", "/b", "i", "/i", "em", "/em", "span", "/span",
         "a href='x'", "/a", "div", "/div", "strong", "/strong", "sup", "/sup", "table", "/table",
         "tr", "td", "li", "h1", "/h1"]  # fmt: skip
+ODDITIES = ["&amp;", "&eacute;", "&#233;", "&#x2019;", "&nbsp;", "&bogus;", "&", "<", " ",
+            "\n", "\r\n", "\t", "\u00a0", "é", "’", "Ã©"]  # fmt: skip
 PIECES = st.one_of(
     st.sampled_from([f"<{tag}>" for tag in TAGS]),
-    st.sampled_from(["&amp;", "&eacute;", "&#233;", "&#x2019;", "&nbsp;", "&bogus;", "&", "<", " ",
-                     "\n", "\r\n", "\t", "\u00a0", "é", "’", "Ã©"]),  # fmt: skip
+    st.sampled_from(ODDITIES),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
 )
 

@@ -13,33 +13,32 @@ import json
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
-from qarchive.archive import SaveOutcome, StoredVersion
 from qarchive.choices import OutputFormat
-from qarchive.digest import Digest
-from qarchive.fetching import FetchReport
-from qarchive.fields import FieldReport
-from qarchive.importer import ImportSummary
-from qarchive.models import Ministry, Publication, Question, Status
-from qarchive.refresh import RefreshSummary
-from qarchive.verify import VerifyReport
-from qarchive.versioning import FieldChange
+
+# What this module prints comes from all over the library; it is imported only
+# for types here, and where needed at run time inside the function, so that a
+# listing does not import the HTTP client, the importer and the refresh to start.
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from qarchive.archive import StoredVersion
+    from qarchive.digest import Digest
+    from qarchive.fetching import FetchReport
+    from qarchive.fields import FieldReport
+    from qarchive.importer import ImportSummary
+    from qarchive.models import Ministry, Publication, Question
+    from qarchive.refresh import RefreshSummary
+    from qarchive.verify import VerifyReport
+    from qarchive.versioning import FieldChange
 
 __all__ = [
     "LONG_TEXT",
@@ -72,6 +71,8 @@ LONG_TEXT = 120  # strings longer than this get a line diff instead of old → n
 
 def fetch_line(report: FetchReport) -> str:
     """One stdout line per fetched question: ``15-12526QE  new      v1``."""
+    from qarchive.archive import SaveOutcome
+
     assert report.result is not None
     result = report.result
     text = f"{report.qid.canonical:<16} {result.outcome.value:<9} v{result.version}"
@@ -82,6 +83,8 @@ def fetch_line(report: FetchReport) -> str:
 
 def fetch_summary(reports: Sequence[FetchReport], seconds: float) -> str:
     """The one summary line of a fetch run (stderr)."""
+    from qarchive.archive import SaveOutcome
+
     counts = {outcome: 0 for outcome in SaveOutcome}
     for report in reports:
         if report.result is not None:
@@ -106,6 +109,8 @@ def _ministry(ministry: Ministry | None) -> str:
 
 
 def _timing(question: Question, today: dt.date) -> str:
+    from qarchive.models import Status  # loaded already: the record is one
+
     if question.answer is not None:
         return f"answered after {question.answer_delay_days()} days"
     if question.status is Status.PENDING:
@@ -125,6 +130,8 @@ def _session(question: Question) -> str | None:
 
 
 def _closure(question: Question) -> str | None:
+    from qarchive.models import Status
+
     closed = question.closed
     if closed is None or question.status in (Status.PENDING, Status.ANSWERED):
         return None
@@ -285,6 +292,14 @@ def reporter(total: int) -> Iterator[Reporter]:
     if total < 2 or not sys.stderr.isatty():
         yield Reporter()
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -77,6 +77,7 @@ def main() -> None:
     env = dict(os.environ, QARCHIVE_ARCHIVE=str(archive))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [str(Path(sys.executable).with_name("qarchive")), "import", str(bundle)]
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     started = time.perf_counter()
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -88,6 +89,7 @@ def main() -> None:
     again = time.perf_counter()
     subprocess.run(command, env=env, capture_output=True, check=True)
     print(f"second import of the same zip (nothing to write): {time.perf_counter() - again:.1f}s")
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

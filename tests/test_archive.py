@@ -4,9 +4,11 @@ import json
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factories import NOW, answered, make_question
-from qarchive.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, atomic_write
+from qarchive.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, _dump, atomic_write
 from qarchive.errors import (
     ArchiveDamaged,
     ArchiveLocked,
@@ -190,3 +192,28 @@ def test_lock_is_reentrant_for_the_same_archive_object(archive):
         assert archive.open_index() is not None  # a rebuild inside the lock does not deadlock
     with Archive(archive.root).lock():
         pass
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_JSON)
+def test_version_files_are_the_bytes_json_dumps_would_write(document):
+    # _dump uses pydantic's encoder for speed; the files must not change for it.
+    # (Records hold no floats, the one type the two encoders spell differently.)
+    expected = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    assert _dump(document) == expected
+
+
+def test_a_real_version_file_is_written_as_json_dumps_writes_it(archive):
+    record = answered(make_question(text='Guillemets « », \\ barre, "citation", \u2028, 😀\x01'))
+    archive.save(record, qid=QID, fetched_at=NOW, raw=[RAW])
+    path = archive.question_dir(QID) / "v0001.json"
+    document = json.loads(path.read_bytes())
+    expected = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    assert path.read_text(encoding="utf-8") == expected

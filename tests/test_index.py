@@ -12,8 +12,14 @@ from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import UsageError
 from qarchive.ids import parse_question_id
-from qarchive.index import INDEX_SCHEMA_VERSION, fold
-from qarchive.models import Author, Closure, Group, Ministry, Publication, Status
+from qarchive.index import (
+    INDEX_SCHEMA_VERSION,
+    TALLY_GROUPINGS,
+    TEXT_FILTERS,
+    fold,
+    within_two_months_sql,
+)
+from qarchive.models import Answer, Author, Closure, Group, Ministry, Publication, Status
 from qarchive.query import Filters, SortKey, count_questions, list_questions, search_questions
 
 TODAY = dt.date(2019, 3, 1)
@@ -123,7 +129,38 @@ def _dump(path):
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT * FROM questions ORDER BY id").fetchall()
         fts = db.execute("SELECT * FROM questions_fts ORDER BY id").fetchall()
-    return rows, fts
+        values = db.execute("SELECT * FROM filter_values ORDER BY filter, folded").fetchall()
+        tallies = db.execute(f"SELECT * FROM stats_tallies ORDER BY {TALLY_ORDER}").fetchall()
+    return rows, fts, values, tallies
+
+
+TALLY_ORDER = "grouping, key, name, ref, status, delay, within, chamber, legislature"
+
+
+def _recomputed(path):
+    """filter_values and stats_tallies worked out afresh from the questions rows."""
+    groupings = " UNION ALL ".join(
+        f"SELECT '{grouping}' AS grouping, ifnull({key.format(r='q')}, x'') AS key, "
+        f"ifnull({name.format(r='q')}, x'') AS name, ifnull({ref.format(r='q')}, x'') AS ref, "
+        "q.status AS status, ifnull(q.answer_delay_days, x'') AS delay, "
+        f"{within_two_months_sql('q')} AS within, "
+        "q.chamber AS chamber, q.legislature AS legislature FROM questions q"
+        for grouping, (key, name, ref) in TALLY_GROUPINGS.items()
+    )
+    values = " UNION ALL ".join(
+        f"SELECT '{name}' AS filter, {column} AS folded FROM questions"
+        for name, column in TEXT_FILTERS.items()
+    )
+    with sqlite3.connect(path) as db:
+        tallies = db.execute(
+            f"SELECT {TALLY_ORDER}, count(*) FROM ({groupings}) "
+            f"GROUP BY {TALLY_ORDER} ORDER BY {TALLY_ORDER}"
+        ).fetchall()
+        found = db.execute(
+            f"SELECT filter, folded, count(*) FROM ({values}) "
+            "GROUP BY filter, folded ORDER BY filter, folded"
+        ).fetchall()
+    return found, tallies
 
 
 def test_incremental_index_equals_a_rebuild(archive, tmp_path):
@@ -132,6 +169,49 @@ def test_incremental_index_equals_a_rebuild(archive, tmp_path):
     result = archive.reindex()
     assert (result.indexed, result.damaged) == (5, [])
     assert _dump(archive.index_path) == incremental
+
+
+def test_tallies_and_filter_values_stay_exact_through_updates(archive):
+    assert _dump(archive.index_path)[2:] == _recomputed(archive.index_path)
+    moves = [
+        # pending → answered: status, delay, "within two months" change
+        answered(RECORDS[0]),
+        # another ministry, group and author at once
+        RECORDS[1].model_copy(
+            update={
+                "ministry_responding": Ministry(name="Santé"),
+                "author": Author(
+                    name="Jean Lassalle", ref="PA9", group=Group(short="LIOT", full="LIOT")
+                ),
+            }
+        ),
+        # no group any more (a NULL key), and lapsed
+        RECORDS[2].model_copy(
+            update={
+                "author": Author(name="Éric Pauget", ref="PA2"),
+                "status": Status.LAPSED,
+                "answer": None,
+            }
+        ),
+        # an answer within two months by the calendar rule (delay 59 to 62 days)
+        RECORDS[4].model_copy(
+            update={
+                "answer": Answer(published=Publication(date=dt.date(2023, 4, 1))),
+                "status": Status.ANSWERED,
+            }
+        ),
+    ]
+    for record in moves:
+        archive.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+        assert _dump(archive.index_path)[2:] == _recomputed(archive.index_path), record.id
+    incremental = _dump(archive.index_path)
+    archive.reindex()
+    assert _dump(archive.index_path) == incremental
+    with sqlite3.connect(archive.index_path) as db:  # a deleted row leaves no count behind
+        db.execute("DELETE FROM questions WHERE id = '15-2QE'")
+    found, _ = _recomputed(archive.index_path)
+    assert _dump(archive.index_path)[2:] == (found, _)
+    assert ("author", "jean lassalle pa9", 1) not in found
 
 
 def test_new_version_replaces_the_row(archive):
@@ -224,6 +304,84 @@ def test_filters(archive, filters, expected):
     assert count_questions(archive, filters, today=TODAY) == len(expected)
 
 
+def _reference(archive, filters, sort, limit):
+    """The IDs a listing must give, by a LIKE over every row (no filter_values, no plan)."""
+    clauses, params = ["1"], []
+    for column, text in (
+        ("ministry_search", filters.ministry),
+        ("author_search", filters.author),
+        ("group_search", filters.group),
+    ):
+        if text:
+            clauses.append(f"q.{column} LIKE ?")
+            params.append(f"%{fold(text)}%")
+    where, where_params = Filters(
+        unanswered=filters.unanswered,
+        answered=filters.answered,
+        overdue=filters.overdue,
+        legislature=filters.legislature,
+        since=filters.since,
+        until=filters.until,
+    ).where(TODAY)
+    order = {
+        SortKey.PUBLISHED: "q.published DESC, q.id",
+        SortKey.DELAY: "COALESCE(q.answer_delay_days, CASE WHEN q.status = 'pending' "
+        "THEN CAST(julianday(?) - julianday(q.published) AS INTEGER) END) DESC, q.published, q.id",
+        SortKey.MINISTRY: "q.ministry_search, q.published, q.id",
+    }[sort]
+    sort_params = [TODAY.isoformat()] if sort is SortKey.DELAY else []
+    sql = f"SELECT q.id FROM questions q WHERE {where} AND {' AND '.join(clauses)} ORDER BY {order}"
+    with sqlite3.connect(archive.index_path) as db:
+        found = [row[0] for row in db.execute(sql, [*where_params, *params, *sort_params])]
+    return found if limit is None else found[:limit]
+
+
+PLANNED = [
+    Filters(),
+    Filters(unanswered=True),
+    Filters(overdue=True),
+    Filters(ministry="interieur"),
+    Filters(ministry="intérieur", overdue=True),
+    Filters(ministry="INTERIEUR", unanswered=True, legislature=15),
+    Filters(ministry="e"),  # every ministry with an e: most questions
+    Filters(ministry="e", answered=True),
+    Filters(ministry="sante", unanswered=True),
+    Filters(author="pauget"),
+    Filters(author="pa", group="lr"),
+    Filters(author="u", group="insoumise", unanswered=True),
+    Filters(group="l", ministry="i", since=dt.date(2018, 10, 2)),
+    Filters(ministry="nothing like this", unanswered=True),
+]
+
+
+@pytest.mark.parametrize("filters", PLANNED)
+@pytest.mark.parametrize("sort", list(SortKey))
+def test_every_plan_lists_what_a_full_scan_finds(archive, filters, sort):
+    for limit in (None, 1, 2, 3, 10):
+        expected = _reference(archive, filters, sort, limit)
+        assert ids(list_questions(archive, filters, sort=sort, limit=limit, today=TODAY)) == (
+            expected
+        ), limit
+    assert count_questions(archive, filters, today=TODAY) == len(
+        _reference(archive, filters, sort, None)
+    )
+
+
+def test_where_without_looked_up_values_matches_the_same(archive):
+    # export, feed and refresh call where() alone: the subquery form over filter_values.
+    for filters in PLANNED:
+        where, params = filters.where(TODAY)
+        with sqlite3.connect(archive.index_path) as db:
+            found = [
+                row[0]
+                for row in db.execute(
+                    f"SELECT q.id FROM questions q WHERE {where} ORDER BY q.published DESC, q.id",
+                    params,
+                )
+            ]
+        assert found == _reference(archive, filters, SortKey.PUBLISHED, None), filters
+
+
 def test_unanswered_and_answered_together_is_a_usage_error(archive):
     with pytest.raises(UsageError, match="exclude each other"):
         list(list_questions(archive, Filters(unanswered=True, answered=True), today=TODAY))
@@ -288,6 +446,35 @@ def test_search_with_filters_phrases_and_prefixes(archive):
         "15-3QE",
         "15-2QE",
     }
+
+
+@pytest.mark.parametrize("query", ["titres", "les OR la", "titres OR police OR urgences", "xyz"])
+@pytest.mark.parametrize("filters", [Filters(), Filters(unanswered=True), Filters(ministry="i")])
+def test_search_with_a_limit_gives_the_head_of_the_full_ranking(archive, query, filters):
+    everything = list(search_questions(archive, query, filters, today=TODAY))
+    for limit in range(1, len(everything) + 2):
+        head = list(search_questions(archive, query, filters, limit=limit, today=TODAY))
+        assert head == everything[:limit]
+
+
+def test_search_ranking_ties_go_newest_first(tmp_path):
+    store = Archive(tmp_path / "ties")
+    store.reindex()
+    # Forty questions with the same title and text score the same; the newest first,
+    # even when the first pass must widen its window to see every tie.
+    for number in range(1, 41):
+        record = RECORDS[0].model_copy(
+            update={
+                "id": f"15-{number}QE",
+                "number": number,
+                "title": "Même titre",
+                "text": "Même texte.",
+                "published": Publication(date=dt.date(2018, 1, 1) + dt.timedelta(days=number)),
+            }
+        )
+        store.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+    found = ids(search_questions(store, "titre", Filters(), limit=3, today=TODAY))
+    assert found == ["15-40QE", "15-39QE", "15-38QE"]
 
 
 def test_bad_search_syntax_is_a_usage_error(archive):

@@ -1,5 +1,6 @@
 """stats: answer rates and delays over the index, checked by hand on a small archive."""
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -10,11 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from factories import NOW
+from qarchive import stats
 from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import UsageError
 from qarchive.ids import parse_question_id
-from qarchive.models import Answer, Ministry, Publication, Status, add_months
+from qarchive.models import Answer, Author, Ministry, Publication, Status, add_months
 from qarchive.query import Filters
 from qarchive.stats import STATS_COLUMNS, StatsGroup, StatsRow, compute_stats
 from small_archive import RECORDS, TODAY, build_archive
@@ -169,6 +171,57 @@ def test_nothing_matching(archive):
         )
     ]
     assert compute_stats(archive, nothing, by=StatsGroup.MINISTRY, today=TODAY) == []
+
+
+def _both_ways(archive, filters, by):
+    with contextlib.closing(archive.open_index()) as db:
+        tallied = stats._add_up_tallies(db, filters, by, TODAY)
+        scanned = stats._add_up_questions(db, filters, by, TODAY)
+    return (
+        sorted((tally.row() for tally in tallied.values()), key=repr),
+        sorted((tally.row() for tally in scanned.values()), key=repr),
+    )
+
+
+TALLIED = [
+    Filters(),
+    Filters(legislature=15),
+    Filters(chamber="an", legislature=17),
+    Filters(unanswered=True),
+    Filters(answered=True, legislature=16),
+    Filters(chamber="senat"),
+]
+
+
+@pytest.mark.parametrize("by", [None, *StatsGroup])
+def test_tallies_add_up_to_what_the_questions_give(archive, by):
+    for filters in TALLIED:
+        tallied, scanned = _both_ways(archive, filters, by)
+        assert tallied == scanned, filters
+    # Questions that change ministry, status, author, group: the tallies follow.
+    moves = [
+        RECORDS[3].model_copy(  # 15-4QE, pending and overdue, gets answered by Santé
+            update={
+                "status": Status.ANSWERED,
+                "answer": Answer(published=Publication(date=dt.date(2018, 3, 30))),
+                "ministry_responding": Ministry(name="Santé"),
+            }
+        ),
+        RECORDS[0].model_copy(update={"author": Author(name="Ugo Bernalicis", ref="PA1")}),
+        RECORDS[8].model_copy(update={"status": Status.WITHDRAWN}),
+    ]
+    with archive.lock():
+        for record in moves:
+            archive.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+    for filters in TALLIED:
+        tallied, scanned = _both_ways(archive, filters, by)
+        assert tallied == scanned, filters
+    assert compute_stats(archive, Filters(), by=by, today=TODAY) == compute_stats(
+        archive,
+        Filters(since=dt.date(1900, 1, 1)),
+        by=by,
+        today=TODAY,  # the scan path
+    )
 
 
 @pytest.mark.parametrize(

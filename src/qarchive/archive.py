@@ -25,9 +25,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import filelock
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -40,12 +39,14 @@ from qarchive.errors import (
     QarchiveError,
     UsageError,
 )
-from qarchive.http import Validators
 from qarchive.ids import Chamber, QuestionId, parse_question_id
 from qarchive.models import Question, carry_known_values
 from qarchive.references import ReferenceLookup
 from qarchive.storage import GroupCommit, atomic_write
 from qarchive.versioning import FieldChange, changed_fields, diff_records, record_hash
+
+if TYPE_CHECKING:  # httpx and filelock load when needed: reading the index needs neither
+    from qarchive.http import Validators
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -139,6 +140,8 @@ class QuestionState(BaseModel):
         stored = self.validators.get(url)
         if not stored:
             return None
+        from qarchive.http import Validators
+
         return Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
 
 
@@ -180,6 +183,8 @@ class Archive:
             finally:
                 self._lock_depth -= 1
             return
+        import filelock
+
         lock = filelock.FileLock(self.root / ".lock", timeout=-1 if wait else 0)
         try:
             self.root.mkdir(parents=True, exist_ok=True)

@@ -9,39 +9,60 @@ datasette::
                     status, deadline, answer delay, the version indexed
     questions_fts   FTS5 over title, rubrique, analysis, question and answer
                     (accents folded: "securises" finds "sécurisés")
+    filter_values   each folded ministry, author and group value of ``questions``
+                    and how many questions have it: ``--ministry interieur`` is
+                    matched against these few values, then looked up by index
+    stats_tallies   questions counted per ministry, group, author (and ``all``),
+                    chamber, legislature, status, answer delay and "answered within
+                    two months": what ``qarchive stats`` adds up instead of
+                    reading a million rows
     meta            schema_version, the qarchive version that wrote it
 
-An index written by another schema version is rebuilt, never misread.
+``filter_values`` and ``stats_tallies`` are kept by triggers on ``questions``, so
+they are exact after any insert, update or delete, and a rebuild gives the same
+rows as incremental updates. An index written by another schema version is
+rebuilt, never misread.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qarchive._version import __version__
-from qarchive.models import Question
+
+if TYPE_CHECKING:  # only for annotations: reading the index needs no pydantic models
+    from qarchive.models import Question
 
 __all__ = [
     "INDEX_FILE",
     "INDEX_SCHEMA_VERSION",
+    "TALLY_COLUMNS",
+    "TALLY_GROUPINGS",
+    "TEXT_FILTERS",
+    "UNKNOWN",
     "IndexRow",
     "connect_index",
     "fold",
     "index_is_current",
     "index_row",
+    "tally_value",
     "upsert_question",
+    "within_two_months_sql",
     "write_index",
 ]
 
 INDEX_FILE = "index.sqlite"
-INDEX_SCHEMA_VERSION = 3  # 3: FTS rows share the question's rowid
+# 3: FTS rows share the question's rowid. 4: filter_values, stats_tallies, and
+# indexes on the folded filter columns.
+INDEX_SCHEMA_VERSION = 4
 
 IndexRow = dict[str, Any]
 
@@ -81,17 +102,181 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
 COLUMN_NAMES = tuple(name for name, _ in _COLUMNS)
 _FTS_COLUMNS = ("title", "rubrique", "analysis", "question", "answer")
 
+# The text filters (--ministry, --author, --group) and the folded column each reads.
+TEXT_FILTERS: dict[str, str] = {
+    "ministry": "ministry_search",
+    "author": "author_search",
+    "group": "group_search",
+}
+
+# What ``stats --by`` groups on: (key, name shown, reference shown) as SQL over a
+# questions row ``{r}``. Authors are keyed by reference, not name (homonyms exist).
+TALLY_GROUPINGS: dict[str, tuple[str, str, str]] = {
+    "all": ("'all'", "'all'", "NULL"),
+    "ministry": ("{r}.ministry_responding", "{r}.ministry_responding", "NULL"),
+    "group": (
+        "COALESCE({r}.group_short, {r}.group_full)",
+        "COALESCE({r}.group_short, {r}.group_full)",
+        "NULL",
+    ),
+    "author": ("COALESCE({r}.author_ref, {r}.author_name)", "{r}.author_name", "{r}.author_ref"),
+}
+
+
+def within_two_months_sql(r: str) -> str:
+    """SQL: 1 when the questions row ``r`` was answered within two calendar months, else 0.
+
+    Publication + 2 months is clamped to the month's end like
+    :func:`qarchive.models.add_months` (SQLite's ``date(d, '+2 months')`` rolls
+    31 December over to 3 March). Two calendar months are 59 to 62 days, so the
+    date arithmetic is needed only for delays in that range.
+    """
+    two_months = (
+        f"min(date({r}.published, '+2 months'), "
+        f"date({r}.published, 'start of month', '+3 months', '-1 day'))"
+    )
+    return (
+        f"CASE WHEN {r}.status <> 'answered' OR {r}.answer_delay_days IS NULL THEN 0 "
+        f"WHEN {r}.answer_delay_days <= 58 THEN 1 WHEN {r}.answer_delay_days > 62 THEN 0 "
+        f"ELSE {r}.answered <= {two_months} END"
+    )
+
+
+# A tally row is identified by these columns, its primary key: in this order,
+# ``stats`` reads one grouping's rows in the order it adds them up, with no sort.
+# A key column cannot be NULL, so an unknown name, reference or delay is kept as
+# an empty blob, which never equals a text or a number (see :func:`tally_value`).
+TALLY_COLUMNS = (
+    "grouping",
+    "key",
+    "name",
+    "ref",
+    "status",
+    "delay",
+    "within",
+    "chamber",
+    "legislature",
+)
+_NULLABLE = frozenset({"key", "name", "ref", "delay"})
+UNKNOWN = b""  # NULL, in a tally's key columns
+
+
+def tally_value(column: str, value: str) -> str:
+    """SQL: what ``stats_tallies.column`` holds for the SQL value ``value``."""
+    return f"ifnull({value}, x'')" if column in _NULLABLE else value
+
+
+def _count_triggers(
+    table: str, columns: tuple[str, ...], keys: Callable[[str], list[list[str]]], watched: str
+) -> str:
+    """Triggers that keep ``table`` a count of questions (column ``questions``) per key.
+
+    ``keys(r)`` gives, as SQL over a questions row ``r``, the keys (values of
+    ``columns``) that row counts under; a key whose count falls to 0 is deleted,
+    so the table is the same whatever order the rows came in. An update
+    recounts only when a ``watched`` column changed.
+    """
+
+    def add(r: str) -> str:
+        rows = " UNION ALL ".join(f"SELECT {', '.join(key)}, 1" for key in keys(r))
+        return (
+            f"INSERT INTO {table} ({', '.join(columns)}, questions) SELECT * FROM ({rows}) "
+            f"WHERE true ON CONFLICT ({', '.join(columns)}) DO UPDATE SET questions = questions + 1;"
+        )
+
+    def remove(r: str) -> str:
+        statements = []
+        for key in keys(r):
+            match = " AND ".join(f"{c} = {v}" for c, v in zip(columns, key, strict=True))
+            statements.append(f"UPDATE {table} SET questions = questions - 1 WHERE {match};")
+            statements.append(f"DELETE FROM {table} WHERE {match} AND questions = 0;")
+        return " ".join(statements)
+
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in watched.split())
+    return f"""
+CREATE TRIGGER {table}_insert AFTER INSERT ON questions BEGIN {add("NEW")} END;
+CREATE TRIGGER {table}_delete AFTER DELETE ON questions BEGIN {remove("OLD")} END;
+CREATE TRIGGER {table}_update AFTER UPDATE ON questions WHEN {changed}
+BEGIN {remove("OLD")} {add("NEW")} END;
+"""
+
+
+def _tally_keys(r: str) -> list[list[str]]:
+    # One key per grouping: the tallies a questions row ``r`` counts in.
+    return [
+        [
+            tally_value(column, value)
+            for column, value in zip(
+                TALLY_COLUMNS,
+                (
+                    f"'{grouping}'",
+                    key.format(r=r),
+                    name.format(r=r),
+                    ref.format(r=r),
+                    f"{r}.status",
+                    f"{r}.answer_delay_days",
+                    within_two_months_sql(r),
+                    f"{r}.chamber",
+                    f"{r}.legislature",
+                ),
+                strict=True,
+            )
+        ]
+        for grouping, (key, name, ref) in TALLY_GROUPINGS.items()
+    ]
+
+
+def _filter_keys(r: str) -> list[list[str]]:
+    return [[f"'{name}'", f"ifnull({r}.{column}, '')"] for name, column in TEXT_FILTERS.items()]
+
+
+_TRIGGERS = _count_triggers(
+    "stats_tallies",
+    TALLY_COLUMNS,
+    _tally_keys,
+    "chamber legislature status answer_delay_days answered published ministry_responding "
+    "group_short group_full author_ref author_name",
+) + _count_triggers(
+    "filter_values", ("filter", "folded"), _filter_keys, " ".join(TEXT_FILTERS.values())
+)
+
+
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE questions ({", ".join(f"{name} {kind}" for name, kind in _COLUMNS)});
 CREATE INDEX questions_published ON questions (published);
 CREATE INDEX questions_status_deadline ON questions (status, deadline);
 CREATE INDEX questions_status_published ON questions (status, published);
-CREATE INDEX questions_ministry ON questions (ministry_responding);
+{
+    "".join(
+        f"CREATE INDEX questions_{column} ON questions ({column}, status, deadline);"
+        for column in TEXT_FILTERS.values()
+    )
+}
 CREATE VIRTUAL TABLE questions_fts USING fts5 (
     id UNINDEXED, {", ".join(_FTS_COLUMNS)},
     tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TABLE filter_values (
+    filter TEXT NOT NULL,
+    folded TEXT NOT NULL,
+    questions INTEGER NOT NULL,
+    PRIMARY KEY (filter, folded)
+) WITHOUT ROWID;
+CREATE TABLE stats_tallies (
+    grouping TEXT NOT NULL,
+    key NOT NULL,
+    name NOT NULL,
+    ref NOT NULL,
+    status TEXT NOT NULL,
+    delay NOT NULL,
+    within INTEGER NOT NULL,
+    chamber TEXT NOT NULL,
+    legislature INTEGER NOT NULL,
+    questions INTEGER NOT NULL,
+    PRIMARY KEY ({", ".join(TALLY_COLUMNS)})
+) WITHOUT ROWID;
+{_TRIGGERS}
 """
 
 
@@ -101,6 +286,10 @@ def fold(text: str | None) -> str:
         return ""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+# The same few hundred names recur in every row of a bulk import: fold each once.
+_fold_name = functools.lru_cache(maxsize=16384)(fold)
 
 
 def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> IndexRow:
@@ -138,10 +327,12 @@ def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> Ind
         "url": record.url,
         "version": version,
         "fetched_at": fetched_at.isoformat(),
-        "author_search": fold(" ".join(filter(None, (author.name, author.ref)))),
-        "group_search": fold(" ".join(filter(None, (group.short, group.full))) if group else ""),
+        "author_search": _fold_name(" ".join(filter(None, (author.name, author.ref)))),
+        "group_search": _fold_name(" ".join(filter(None, (group.short, group.full))))
+        if group
+        else "",
         # Responding first: list --sort ministry orders by this folded name.
-        "ministry_search": fold(" ".join(filter(None, (responding or asked, asked)))),
+        "ministry_search": _fold_name(" ".join(filter(None, (responding or asked, asked)))),
     }
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
-from qarchive.archive import Archive
 from qarchive.choices import SortKey
 from qarchive.errors import UsageError
-from qarchive.index import fold
+from qarchive.index import TEXT_FILTERS, fold
+
+if TYPE_CHECKING:
+    from qarchive.archive import Archive
 
 __all__ = [
     "LIST_COLUMNS",
@@ -62,8 +64,16 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None
 
-    def where(self, today: dt.date) -> tuple[str, list[Any]]:
-        """The SQL condition and its parameters over the ``questions`` table (alias q)."""
+    def where(
+        self, today: dt.date, *, values: Mapping[str, Sequence[str]] | None = None
+    ) -> tuple[str, list[Any]]:
+        """The SQL condition and its parameters over the ``questions`` table (alias q).
+
+        A text filter keeps the questions whose folded column is one of the values
+        of ``filter_values`` that contain the folded text, so that the column's
+        index serves it. ``values`` gives those values already looked up
+        (:func:`match_filter_values`), as literals the query planner can weigh.
+        """
         if self.unanswered and self.answered:
             raise UsageError("--unanswered and --answered exclude each other; pass one")
         clauses: list[str] = ["1"]
@@ -79,14 +89,20 @@ class Filters:
             if value is not None:
                 clauses.append(f"q.{column} = ?")
                 params.append(value)
-        for column, text in (
-            ("ministry_search", self.ministry),
-            ("author_search", self.author),
-            ("group_search", self.group),
-        ):
-            if text:
-                clauses.append(f"q.{column} LIKE ? ESCAPE '\\'")
-                params.append(f"%{_escape_like(fold(text))}%")
+        for name, column in TEXT_FILTERS.items():
+            text = getattr(self, name)
+            if not text:
+                continue
+            if values is None:
+                clauses.append(
+                    f"q.{column} IN (SELECT folded FROM filter_values "
+                    "WHERE filter = ? AND folded LIKE ? ESCAPE '\\')"
+                )
+                params += [name, _like_pattern(text)]
+            else:
+                found = values[name]
+                clauses.append(f"q.{column} IN ({', '.join('?' for _ in found)})")
+                params += found
         if self.since is not None:
             clauses.append("q.published >= ?")
             params.append(self.since.isoformat())
@@ -95,9 +111,61 @@ class Filters:
             params.append(self.until.isoformat())
         return " AND ".join(clauses), params
 
+    def text_filters(self) -> dict[str, str]:
+        """The text filters given: filter name (``ministry``...) → text."""
+        return {name: getattr(self, name) for name in TEXT_FILTERS if getattr(self, name)}
 
-def _escape_like(text: str) -> str:
-    return re.sub(r"([\\%_])", r"\\\1", text)
+    def only(self, *names: str) -> bool:
+        """True when no filter is set but (some of) ``names``."""
+        return all(field.name in names or not getattr(self, field.name) for field in fields(self))
+
+
+def _like_pattern(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", fold(text)) + "%"
+
+
+# A query holds at most this many values per text filter; a text matching more
+# (``--author a``) is matched with the subquery instead.
+_MAX_VALUES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Matches:
+    """The folded values each text filter matches, and how many questions have them."""
+
+    values: dict[str, list[str]]
+    counts: dict[str, int]
+
+    @property
+    def empty(self) -> bool:
+        return any(not found for found in self.values.values())
+
+    def most_selective(self) -> tuple[str, int] | None:
+        """The text filter matching the fewest questions, and their number."""
+        if not self.counts:
+            return None
+        name = min(self.counts, key=self.counts.__getitem__)
+        return name, self.counts[name]
+
+
+def match_filter_values(connection: sqlite3.Connection, filters: Filters) -> _Matches | None:
+    """Look up the folded values matching each text filter (None when one matches too many).
+
+    A handful of rows of ``filter_values`` instead of a LIKE over every question.
+    """
+    values: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    for name, text in filters.text_filters().items():
+        found = connection.execute(
+            "SELECT folded, questions FROM filter_values "
+            "WHERE filter = ? AND folded LIKE ? ESCAPE '\\'",
+            (name, _like_pattern(text)),
+        ).fetchall()
+        if len(found) > _MAX_VALUES:
+            return None
+        values[name] = [row[0] for row in found]
+        counts[name] = sum(row[1] for row in found)
+    return _Matches(values, counts)
 
 
 def _select(today: dt.date) -> tuple[str, list[Any]]:
@@ -131,6 +199,26 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         yield item
 
 
+def _plan(filters: Filters, matches: _Matches, sort: SortKey, limit: int | None, total: int) -> str:
+    """The index a listing should walk (an ``INDEXED BY`` clause), or "" to let SQLite choose.
+
+    With a limit and the default sort, walking questions newest first and
+    stopping at the limit reads about ``limit × total / matching`` rows; looking
+    up the matching ones by a text filter's index and sorting them reads
+    ``matching`` rows. SQLite cannot tell the two apart without knowing how many
+    questions a filter matches (``--ministry intérieur`` is a quarter of them),
+    which ``filter_values`` counts.
+    """
+    selective = matches.most_selective()
+    ordered = sort is SortKey.PUBLISHED and limit is not None
+    if selective is not None and (not ordered or selective[1] ** 2 <= (limit or 0) * total):
+        return f"INDEXED BY questions_{TEXT_FILTERS[selective[0]]}"
+    if not ordered:
+        return ""
+    by_status = filters.unanswered or filters.answered or filters.overdue
+    return f"INDEXED BY questions_{'status_published' if by_status else 'published'}"
+
+
 def list_questions(
     archive: Archive,
     filters: Filters,
@@ -140,26 +228,58 @@ def list_questions(
     today: dt.date,
 ) -> Iterator[dict[str, Any]]:
     """Yield the questions matching ``filters``, one row each (see :data:`LIST_COLUMNS`)."""
-    where, params = filters.where(today)
+    filters.where(today)  # a usage error before the index is opened
     select, select_params = _select(today)
-    sql = f"SELECT {select} FROM questions q WHERE {where} ORDER BY {_ORDER[sort]}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
     connection = archive.open_index()
     try:
+        matches = match_filter_values(connection, filters)
+        if matches is not None and matches.empty:
+            return
+        values, plan = None, ""
+        if matches is not None:
+            values = matches.values
+            plan = _plan(filters, matches, sort, limit, _total(connection))
+        where, params = filters.where(today, values=values)
+        sql = f"SELECT {select} FROM questions q {plan} WHERE {where} ORDER BY {_ORDER[sort]}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         yield from _rows(connection.execute(sql, [*select_params, *params]))
     finally:
         connection.close()
 
 
+def _total(connection: sqlite3.Connection) -> int:
+    # Every question has one folded ministry value (maybe empty): their sum is the total.
+    found = connection.execute(
+        "SELECT sum(questions) FROM filter_values WHERE filter = 'ministry'"
+    ).fetchone()[0]
+    return int(found or 0)
+
+
 def count_questions(archive: Archive, filters: Filters, *, today: dt.date) -> int:
-    """How many questions match ``filters`` (for the summary line)."""
+    """How many questions match ``filters`` (for the summary line).
+
+    A single text filter is counted from ``filter_values`` alone; otherwise the
+    count reads the most selective text filter's index, or the status indexes.
+    """
     where, params = filters.where(today)
     connection = archive.open_index()
     try:
+        matches = match_filter_values(connection, filters)
+        plan = ""
+        if matches is not None:
+            if matches.empty:
+                return 0
+            texts = filters.text_filters()
+            if len(texts) == 1 and filters.only(*texts):
+                return matches.counts[next(iter(texts))]
+            selective = matches.most_selective()
+            if selective is not None:
+                plan = f"INDEXED BY questions_{TEXT_FILTERS[selective[0]]}"
+            where, params = filters.where(today, values=matches.values)
         return int(
             connection.execute(
-                f"SELECT count(*) FROM questions q WHERE {where}", params
+                f"SELECT count(*) FROM questions q {plan} WHERE {where}", params
             ).fetchone()[0]
         )
     finally:
@@ -167,6 +287,11 @@ def count_questions(archive: Archive, filters: Filters, *, today: dt.date) -> in
 
 
 SNIPPET_START, SNIPPET_END = "**", "**"
+# bm25 weights of title, rubrique, analysis, question, answer (the id is not indexed).
+_BM25 = "bm25(questions_fts, 10.0, 4.0, 4.0, 1.0, 1.0)"
+# The full-text table drives the join: the other way round, a filter served by an
+# index would run the full-text query once per question it keeps.
+_FTS_FIRST = "CROSS JOIN"
 
 
 def search_questions(
@@ -179,29 +304,37 @@ def search_questions(
 ) -> Iterator[dict[str, Any]]:
     """Full-text search (FTS5 syntax), best matches first, each row with a ``snippet``.
 
+    Ranked by bm25 (a title match weighs ten times a match in the text), ties
+    newest first. With a limit, the matches are ranked first, then only the rows
+    shown are read with their snippets; without filters the ranking reads the
+    full-text table alone.
+
     Raises:
         UsageError: the query is not valid FTS5 syntax.
     """
-    where, params = filters.where(today)
-    select, select_params = _select(today)
-    # snippet() column -1: the best-matching column; matches are marked **like
-    # this**, which every output format can carry and a terminal can highlight.
-    sql = (
-        f"SELECT {select}, snippet(questions_fts, -1, ?, ?, '…', 12) AS snippet, "
-        "bm25(questions_fts, 10.0, 4.0, 4.0, 1.0, 1.0) AS rank "
-        "FROM questions_fts JOIN questions q ON q.rowid = questions_fts.rowid "
-        f"WHERE questions_fts MATCH ? AND {where} ORDER BY rank, q.published DESC"
-    )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
+    filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        cursor = connection.execute(
-            sql, [*select_params, SNIPPET_START, SNIPPET_END, query, *params]
-        )
-        for row in _rows(cursor):
-            row.pop("rank", None)
-            yield row
+        matches = match_filter_values(connection, filters)
+        if matches is not None and matches.empty:
+            return
+        where, params = filters.where(today, values=None if matches is None else matches.values)
+        if limit is None:
+            rowids = None
+        elif filters.only():
+            rowids = _best_unfiltered(connection, query, int(limit))
+        else:
+            rowids = [
+                row[0]
+                for row in connection.execute(
+                    f"SELECT q.rowid, {_BM25} AS score FROM questions_fts "
+                    f"{_FTS_FIRST} questions q ON q.rowid = questions_fts.rowid "
+                    f"WHERE questions_fts MATCH ? AND {where} "
+                    f"ORDER BY score, q.published DESC LIMIT {int(limit)}",
+                    [query, *params],
+                )
+            ]
+        yield from _search_rows(connection, query, rowids, where, params, today)
     except sqlite3.OperationalError as exc:
         raise UsageError(
             f'invalid search query {query!r} ({exc}); use words, "exact phrases", '
@@ -209,3 +342,68 @@ def search_questions(
         ) from None
     finally:
         connection.close()
+
+
+def _best_unfiltered(connection: sqlite3.Connection, query: str, limit: int) -> list[int]:
+    """The rowids of the ``limit`` best matches, ranked on the full-text table alone.
+
+    Only the rows tied with the last one kept need their publication date (the
+    tie-break), so the questions table is read for a few rows, not for every match.
+    """
+    window = limit + 16
+    while True:
+        ranked = connection.execute(
+            f"SELECT rowid, {_BM25} AS score FROM questions_fts WHERE questions_fts MATCH ? "
+            f"ORDER BY score LIMIT {window}",
+            (query,),
+        ).fetchall()
+        # Complete when every match scoring as well as the last one kept is in hand.
+        if len(ranked) < window or ranked[-1][1] != ranked[min(limit, len(ranked)) - 1][1]:
+            break
+        window *= 4
+    if not ranked:
+        return []
+    published = dict(
+        connection.execute(
+            f"SELECT rowid, published FROM questions WHERE rowid IN "
+            f"({', '.join(str(rowid) for rowid, _ in ranked)})"
+        ).fetchall()
+    )
+    ranked.sort(key=lambda row: published.get(row[0], ""), reverse=True)
+    ranked.sort(key=lambda row: row[1])  # stable: newest first among equal scores
+    return [rowid for rowid, _ in ranked[:limit]]
+
+
+def _search_rows(
+    connection: sqlite3.Connection,
+    query: str,
+    rowids: list[int] | None,
+    where: str,
+    params: list[Any],
+    today: dt.date,
+) -> Iterator[dict[str, Any]]:
+    # snippet() column -1: the best-matching column; matches are marked **like
+    # this**, which every output format can carry and a terminal can highlight.
+    select, select_params = _select(today)
+    sql = (
+        f"SELECT {select}, snippet(questions_fts, -1, ?, ?, '…', 12) AS snippet, "
+        f"q.rowid AS found_rowid FROM questions_fts {_FTS_FIRST} questions q "
+        f"ON q.rowid = questions_fts.rowid WHERE questions_fts MATCH ? AND {where}"
+    )
+    arguments = [*select_params, SNIPPET_START, SNIPPET_END, query, *params]
+    if rowids is None:
+        found = _rows(connection.execute(f"{sql} ORDER BY {_BM25}, q.published DESC", arguments))
+    else:
+        # Only the rows to show, in the order already ranked: no bm25 here, which
+        # would count each term's matches over the whole table again for every row.
+        in_rowids = ", ".join(str(rowid) for rowid in rowids)
+        by_rowid = {
+            row["found_rowid"]: row
+            for row in _rows(
+                connection.execute(f"{sql} AND questions_fts.rowid IN ({in_rowids})", arguments)
+            )
+        }
+        found = (by_rowid[rowid] for rowid in rowids if rowid in by_rowid)
+    for row in found:
+        del row["found_rowid"]
+        yield row

@@ -30,16 +30,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qarchive.archive import Archive
 from qarchive.choices import StatsGroup
-from qarchive.index import fold
-from qarchive.models import Status
-from qarchive.query import Filters
+from qarchive.index import TALLY_GROUPINGS, UNKNOWN, fold, within_two_months_sql
+from qarchive.query import Filters, match_filter_values
+
+if TYPE_CHECKING:
+    from qarchive.archive import Archive
+
+_ANSWERED, _PENDING = "answered", "pending"  # qarchive.models.Status, without pydantic
 
 __all__ = ["STATS_COLUMNS", "StatsGroup", "StatsRow", "compute_stats"]
 
@@ -85,22 +89,8 @@ _GROUPINGS: dict[StatsGroup | None, tuple[str, str, str]] = {
         "MAX(q.author_ref)",
     ),
 }
-
-# Publication + 2 calendar months, clamped to the month's end like add_months():
-# SQLite's date(d, '+2 months') rolls 31 Dec over to 3 March, so take the earlier
-# of that and the last day of the second month after.
-_TWO_MONTHS = (
-    "min(date(q.published, '+2 months'), "
-    "date(q.published, 'start of month', '+3 months', '-1 day'))"
-)
-# Two calendar months are 59 to 62 days, so the date arithmetic (a third of the
-# query's time when done on every row) is needed only for delays in that range.
-_WITHIN_TWO_MONTHS = f"""
-    CASE WHEN q.status <> 'answered' OR q.answer_delay_days IS NULL THEN 0
-         WHEN q.answer_delay_days <= 58 THEN 1
-         WHEN q.answer_delay_days > 62 THEN 0
-         ELSE q.answered <= {_TWO_MONTHS} END
-"""
+# The filters stats_tallies can apply; any other is answered from the questions.
+_TALLIED_FILTERS = ("unanswered", "answered", "chamber", "legislature")
 
 
 def compute_stats(
@@ -133,25 +123,13 @@ def compute_stats(
         >>> rows[0].name, rows[0].answer_rate, rows[0].median_delay_days  # doctest: +SKIP
         ('Intérieur', 0.61, 98.0)
     """
-    where, params = filters.where(today)
-    key, name, ref = _GROUPINGS[by]
-    # The unary + keeps SQLite from walking an index (status, ministry) in
-    # group order and reading every row through it: a plain scan and a sort
-    # are several times faster. Drop it if a covering index is ever added.
-    group_by = ", ".join(["+q.status", "+q.answer_delay_days"] + ([f"+{key}"] if by else []))
-    sql = (
-        f"SELECT {key}, {name}, {ref}, q.status, q.answer_delay_days, count(*), "
-        f"sum(q.status = 'pending' AND q.deadline < ?), sum({_WITHIN_TWO_MONTHS}) "
-        f"FROM questions q WHERE {where} GROUP BY {group_by}"
-    )
-    tallies: dict[Any, _Tally] = {}
+    filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        # Sorting a million rows for the GROUP BY is most of the time; SQLite's
-        # sorter can share it with helper threads (a third faster on 2 cores).
-        connection.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
-        for found in connection.execute(sql, [today.isoformat(), *params]):
-            tallies.setdefault(found[0], _Tally()).add(*found[1:])
+        if filters.only(*_TALLIED_FILTERS):
+            tallies = _add_up_tallies(connection, filters, by, today)
+        else:
+            tallies = _add_up_questions(connection, filters, by, today)
     finally:
         connection.close()
     if by is None and not tallies:
@@ -159,6 +137,74 @@ def compute_stats(
     rows = [tally.row() for tally in tallies.values()]
     # Ties in alphabetical order ignoring case and accents ("Économie" with the E's).
     return sorted(rows, key=lambda row: (-row.questions, row.name is None, fold(row.name)))
+
+
+def _add_up_tallies(
+    connection: sqlite3.Connection, filters: Filters, by: StatsGroup | None, today: dt.date
+) -> dict[Any, _Tally]:
+    """The groups' figures from ``stats_tallies``: a few thousand rows, not every question.
+
+    The tallies count pending questions but cannot know which are overdue today;
+    those not yet due (published in the last two months, a small range of the
+    index on status and deadline) are counted from the questions and taken off.
+    """
+    grouping = by.value if by is not None else "all"
+    clauses, params = ["grouping = ?"], [grouping]
+    for column in ("chamber", "legislature"):
+        if getattr(filters, column) is not None:
+            clauses.append(f"{column} = ?")
+            params.append(getattr(filters, column))
+    if filters.unanswered or filters.answered:
+        clauses.append("status = ?")
+        params.append(_PENDING if filters.unanswered else _ANSWERED)
+    tallies: dict[Any, _Tally] = {}
+    for key, name, ref, status, delay, count, within in connection.execute(
+        "SELECT key, name, ref, status, delay, sum(questions), sum(within * questions) "
+        f"FROM stats_tallies WHERE {' AND '.join(clauses)} "
+        "GROUP BY key, name, ref, status, delay",  # the order of the rows: no sort
+        params,
+    ):
+        overdue = count if status == _PENDING else 0  # until the not-yet-due are taken off
+        tally = tallies.get(key) or tallies.setdefault(key, _Tally())
+        tally.add(_known(name), _known(ref), status, _known(delay), count, overdue, within)
+    where, where_params = filters.where(today)
+    key_sql = TALLY_GROUPINGS[grouping][0].format(r="q")
+    for key, count in connection.execute(
+        f"SELECT ifnull({key_sql}, x''), count(*) FROM questions q "
+        f"WHERE {where} AND q.status = 'pending' AND q.deadline >= ? GROUP BY 1",
+        [*where_params, today.isoformat()],
+    ):
+        tallies[key].overdue -= count
+    return {_known(key): tally for key, tally in tallies.items()}
+
+
+def _known(value: Any) -> Any:
+    return None if value == UNKNOWN and isinstance(value, bytes) else value
+
+
+def _add_up_questions(
+    connection: sqlite3.Connection, filters: Filters, by: StatsGroup | None, today: dt.date
+) -> dict[Any, _Tally]:
+    """The groups' figures from the matching questions, grouped by (group, status, delay)."""
+    matches = match_filter_values(connection, filters)
+    where, params = filters.where(today, values=None if matches is None else matches.values)
+    key, name, ref = _GROUPINGS[by]
+    # The unary + keeps SQLite from walking an index (status, ...) in group order
+    # and reading every row through it: a plain scan and a sort are several times
+    # faster.
+    group_by = ", ".join(["+q.status", "+q.answer_delay_days"] + ([f"+{key}"] if by else []))
+    sql = (
+        f"SELECT {key}, {name}, {ref}, q.status, q.answer_delay_days, count(*), "
+        f"sum(q.status = 'pending' AND q.deadline < ?), sum({within_two_months_sql('q')}) "
+        f"FROM questions q WHERE {where} GROUP BY {group_by}"
+    )
+    # Sorting many rows for the GROUP BY is most of the time; SQLite's sorter can
+    # share it with helper threads (a third faster on 2 cores).
+    connection.execute(f"PRAGMA threads = {min(4, os.cpu_count() or 1)}")
+    tallies: dict[Any, _Tally] = {}
+    for found in connection.execute(sql, [today.isoformat(), *params]):
+        tallies.setdefault(found[0], _Tally()).add(*found[1:])
+    return tallies
 
 
 @dataclass(slots=True)
@@ -187,23 +233,23 @@ class _Tally:
         self.name = max(filter(None, (self.name, name)), default=None)
         self.ref = ref or self.ref
         self.statuses[status] += count
-        if status == Status.ANSWERED and delay is not None:
+        if status == _ANSWERED and delay is not None:
             self.delays.append((delay, count))
         self.overdue += overdue
         self.within += within
 
     def row(self) -> StatsRow:
-        questions, answered = self.statuses.total(), self.statuses[Status.ANSWERED]
+        questions, answered = self.statuses.total(), self.statuses[_ANSWERED]
         histogram = sorted(self.delays)
         return StatsRow(
             name=self.name,
             ref=self.ref,
             questions=questions,
             answered=answered,
-            pending=self.statuses[Status.PENDING],
-            withdrawn=self.statuses[Status.WITHDRAWN],
-            lapsed=self.statuses[Status.LAPSED],
-            converted=self.statuses[Status.CONVERTED],
+            pending=self.statuses[_PENDING],
+            withdrawn=self.statuses["withdrawn"],
+            lapsed=self.statuses["lapsed"],
+            converted=self.statuses["converted"],
             answer_rate=round(answered / questions, 4) if questions else None,
             median_delay_days=_quantile(histogram, 0.5),
             p90_delay_days=_quantile(histogram, 0.9),

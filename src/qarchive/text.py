@@ -152,6 +152,7 @@ def _tag_ids(*tags: str) -> frozenset[int]:
 (_BR_ID,) = _tag_ids("br")
 (_ROW_ID,) = _tag_ids("tr")
 _CELL_IDS = _tag_ids("td", "th")
+_NESTING_IDS = _tag_ids("table", "svg", "math", "template")
 _SKIP_IDS = _tag_ids(*_SKIP_TAGS)
 _PARAGRAPH_IDS = _tag_ids("p", "div", "blockquote")
 _LINE_IDS = _tag_ids(*(_BLOCK_TAGS - {"p", "div", "blockquote", "table", "br"}))
@@ -184,7 +185,38 @@ def _walk(node: LexborNode, out: list[str]) -> None:
 
 def _table_to_text(table: LexborNode) -> str:
     # What table.css("tr") and row.css("td, th") find, in the same order, without
-    # compiling a selector for every row (5 µs each).
+    # compiling a selector for every row (5 µs each), in one pass: rows hold
+    # their cells and nothing holds a row but a table section, unless the table
+    # has a table, a template, or an SVG or MathML element (whose <tr> and <td>
+    # have the HTML tags' ids) inside it: then a cell may be in several rows, and
+    # every row is traversed on its own.
+    grouped: list[list[LexborNode]] = []
+    cells: list[LexborNode] | None = None
+    nodes = table.traverse()
+    next(nodes)  # the table itself
+    for node in nodes:
+        tag_id = node.tag_id
+        if tag_id == _ROW_ID:
+            cells = []
+            grouped.append(cells)
+        elif tag_id in _CELL_IDS:
+            if cells is None:
+                return _nested_table_to_text(table)
+            cells.append(node)
+        elif tag_id in _NESTING_IDS:
+            return _nested_table_to_text(table)
+    rows = []
+    for row in grouped:
+        texts = [
+            " ".join(cell.text(separator=" ").replace("\u200b", " ").split())  # normalize_space
+            for cell in row
+        ]
+        if any(texts):
+            rows.append(" | ".join(texts))
+    return "\n".join(rows)
+
+
+def _nested_table_to_text(table: LexborNode) -> str:
     rows = []
     for row in table.traverse():
         if row.tag_id != _ROW_ID:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from selectolax.lexbor import LexborHTMLParser
+
 from qarchive.models import (
     Answer,
     Author,
@@ -49,6 +51,17 @@ _CLOSE = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in _TAGS}
 _FREE_TEXT = ("quest", "rep", "rub", "tana", "ana", "mini", "mina", "aut", "groupe")
 # A "no" flag in <ret>, like <reponse>N</reponse>, is not a withdrawal.
 _NO_FLAGS = frozenset({"N", "NON", "0"})
+# The letters that start mojibake (see qarchive.text): a text without them has none.
+_MOJIBAKE_LEADS = "ÃÂâ"
+# The words find_lapse looks for first. In text nodes joined by NUL, a word
+# spelled across nodes (html_to_text may drop the nodes between) shows as one
+# of its beginnings ending a node and a node starting with the next letter.
+_LAPSE_WORDS = ("mandat", "cadu")
+_LAPSE_SPLITS = tuple(
+    (word[:cut] + "\x00", "\x00" + word[cut])
+    for word in _LAPSE_WORDS
+    for cut in range(1, len(word))
+)
 
 
 def parse(content: bytes, *, url: str) -> Question:
@@ -92,8 +105,35 @@ def parse(content: bytes, *, url: str) -> Question:
             ministry=fields.ministry_responding,
             text=html_to_text(values["rep"] or "") or None,
         )
-    fields.lapse = find_lapse(html_to_text(_without_free_text(page)))
+    fields.lapse = _lapse(_without_free_text(page))
     return build_question(fields, fmt=SourceFormat.AN_FICHE_HTM, url=url)
+
+
+def _lapse(rest: str) -> Closure | None:
+    """``find_lapse(html_to_text(rest))``, without the walk when it cannot find a lapse.
+
+    html_to_text's letters all come from the text nodes of lexbor's tree, in
+    document order; it drops some nodes and puts breaks, spaces and "|" between
+    others, and it changes letters only where the text holds "&" (decoded once
+    more) or mojibake (repaired). So when the nodes' text holds neither, and no
+    run of nodes could spell a lapse's words (_may_name_lapse), there is none.
+    """
+    root = LexborHTMLParser(rest).body if "\x00" not in rest else None
+    if root is not None:
+        joined = root.text(deep=True, separator="\x00")
+        if (
+            "&" not in joined
+            and not any(lead in joined for lead in _MOJIBAKE_LEADS)
+            and not _may_name_lapse(joined.lower())
+        ):
+            return None
+    return find_lapse(html_to_text(rest))
+
+
+def _may_name_lapse(joined: str) -> bool:
+    if any(word in joined for word in _LAPSE_WORDS):
+        return True
+    return any(end in joined and start in joined for end, start in _LAPSE_SPLITS)
 
 
 def _inner(page: str, name: str) -> str | None:

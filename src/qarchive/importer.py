@@ -78,6 +78,15 @@ class ImportSummary:
     problems: list[ImportProblem] = field(default_factory=list)
     named: int = 0  # AMO import: archived questions that got their author's name
 
+    def count(self, outcome: SaveOutcome) -> None:
+        """Add one saved question's outcome."""
+        if outcome is SaveOutcome.NEW:
+            self.new += 1
+        elif outcome is SaveOutcome.UPDATED:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
 
 @dataclass(frozen=True, slots=True)
 class _Item:
@@ -190,12 +199,7 @@ def _import_one(
     except (ParseError, QarchiveError) as exc:
         summary.problems.append(ImportProblem(item.name, str(exc)))
         return
-    if result.outcome is SaveOutcome.NEW:
-        summary.new += 1
-    elif result.outcome is SaveOutcome.UPDATED:
-        summary.updated += 1
-    else:
-        summary.unchanged += 1
+    summary.count(result.outcome)
 
 
 def _items(path: Path, max_bytes: int) -> Iterator[_Item]:
@@ -427,9 +431,4 @@ def _save_senat_row(item: senat_csv.ParsedRow, member: str, extension: str, run:
     except QarchiveError as exc:
         summary.problems.append(ImportProblem(member, str(exc)))
         return
-    if result.outcome is SaveOutcome.NEW:
-        summary.new += 1
-    elif result.outcome is SaveOutcome.UPDATED:
-        summary.updated += 1
-    else:
-        summary.unchanged += 1
+    summary.count(result.outcome)

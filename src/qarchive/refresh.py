@@ -171,15 +171,15 @@ def discover_questions(
     return list(found)
 
 
-def _follows(archive: Archive, options: RefreshOptions, chamber: str) -> bool:
-    """Whether to discover new questions of ``chamber``.
+def _chambers_to_discover(archive: Archive, options: RefreshOptions) -> set[str]:
+    """The chambers whose new questions a refresh discovers.
 
-    When ``--chamber`` names it; otherwise when the archive holds questions of
-    that chamber, or none at all (a new archive follows both): an archive kept for
-    the AN does not fill up with Sénat questions because a refresh ran.
+    The one ``--chamber`` names; otherwise those the archive holds questions of,
+    or both in an archive that holds none yet: an archive kept for the AN does not
+    fill up with Sénat questions because a refresh ran.
     """
     if options.chamber is not None:
-        return options.chamber == chamber
+        return {options.chamber}
     connection = archive.open_index()
     try:
         held = {
@@ -190,7 +190,7 @@ def _follows(archive: Archive, options: RefreshOptions, chamber: str) -> bool:
         }
     finally:
         connection.close()
-    return not held or chamber in held
+    return held or {"an", "senat"}
 
 
 def _discover_senat(
@@ -200,6 +200,7 @@ def _discover_senat(
     client: Client,
     planned: dict[QuestionId, None],
     summary: RefreshSummary,
+    since: dt.date,
     today: dt.date,
     watched: Iterable[QuestionId],
 ) -> None:
@@ -211,7 +212,6 @@ def _discover_senat(
     """
     from qarchive.senat_discovery import discover_senat
 
-    since = _last_run(archive) or today - dt.timedelta(days=1)
     since = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
     found = discover_senat(client, settings, archive, since=since, today=today, notes=summary.notes)
     new = [q for q in found.found if options.legislature in (None, q.legislature)]
@@ -280,16 +280,19 @@ def run_refresh(
         planned = dict.fromkeys(plan_refresh(archive, options, today=today, watched=watched))
         if options.chamber in (None, "an"):  # AN reference data, if imported: a conditional GET
             summary.notes += refresh_references(archive, settings, now=now)
-        if options.discover and _follows(archive, options, "an"):
-            since = _last_run(archive) or today - dt.timedelta(days=1)
+        chambers = _chambers_to_discover(archive, options) if options.discover else set()
+        since = (_last_run(archive) or today - dt.timedelta(days=1)) if chambers else today
+        if "an" in chambers:
             found = discover_questions(
                 http, settings, since=since, today=today, notes=summary.notes
             )
             found = [q for q in found if options.legislature in (None, q.legislature)]
             summary.discovered = sum(1 for qid in found if qid not in planned)
             planned.update(dict.fromkeys(found))
-        if options.discover and _follows(archive, options, "senat"):
-            _discover_senat(archive, settings, options, http, planned, summary, today, watched)
+        if "senat" in chambers:
+            _discover_senat(
+                archive, settings, options, http, planned, summary, since, today, watched
+            )
         for report in fetch_questions(
             planned, settings=settings, archive=archive, client=http, now=now
         ):

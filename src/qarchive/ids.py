@@ -40,7 +40,7 @@ __all__ = [
     "SENAT_HOSTS",
     "Chamber",
     "QuestionId",
-    "is_bare_number",
+    "bare_number",
     "legislature_on",
     "parse_question_id",
     "senat_kind",
@@ -125,7 +125,7 @@ _SENAT_REF = re.compile(
 )
 _SENAT_PAGE_PATH = re.compile(r"/questions/base/(?P<year>\d{4})/(?P<ref>[^/]+)", re.IGNORECASE)
 _SENAT_SEARCH_PATH = re.compile(r"/basile/visio\.do", re.IGNORECASE)
-_BARE_NUMBER = re.compile(r"\d{1,5}|\d{1,4}[A-Z]", re.IGNORECASE)
+_BARE_NUMBER = re.compile(r"(?P<digits>\d{1,5})|(?P<oral>\d{1,4})(?P<letter>[A-Z])", re.IGNORECASE)
 
 
 def legislature_on(day: dt.date) -> int:
@@ -146,9 +146,15 @@ def senat_kind(letter: str | None) -> str:
     return SENAT_KIND_LETTERS.get(letter, f"Q{letter}")
 
 
-def is_bare_number(text: str) -> bool:
-    """True for a bare question number (``04125``, ``0791G``), which names no chamber or legislature."""
-    return _BARE_NUMBER.fullmatch(text.strip()) is not None
+def bare_number(text: str) -> tuple[str, int] | None:
+    """Kind and number of a bare question number (``04125``, ``0791G``), else None.
+
+    Such a number names no chamber or legislature; the kind is the Sénat's.
+    """
+    match = _BARE_NUMBER.fullmatch(text.strip())
+    if match is None:
+        return None
+    return senat_kind(match["letter"]), int(match["digits"] or match["oral"])
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -278,7 +284,7 @@ def parse_question_id(text: str, *, extra_hosts: Iterable[str] = ()) -> Question
     if "://" not in candidate:
         if match := _SENAT_REF.fullmatch(candidate):
             return _build_senat(match, text)
-        if is_bare_number(candidate):
+        if bare_number(candidate) is not None:
             raise InvalidQuestionId(
                 f"{_show(text)} is a bare number, ambiguous because numbering restarts with each "
                 "legislature: type the Sénat reference (SEQ + year and month of "

@@ -9,17 +9,15 @@ Sénat question with that number, and refused with the candidates otherwise.
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
 from collections.abc import Iterable
 
 from qarchive.archive import Archive
 from qarchive.errors import InvalidQuestionId
-from qarchive.ids import QuestionId, is_bare_number, parse_question_id, senat_kind
+from qarchive.ids import QuestionId, bare_number, parse_question_id
 
 __all__ = ["resolve_question_id"]
 
-_NUMBER = re.compile(r"(?P<digits>\d{1,5})(?P<letter>[A-Z]?)", re.IGNORECASE)
 _SHOWN_CANDIDATES = 5
 
 
@@ -35,9 +33,10 @@ def resolve_question_id(
     try:
         return parse_question_id(text, extra_hosts=extra_hosts)
     except InvalidQuestionId as refused:
-        if archive is None or not is_bare_number(text):
+        number = bare_number(text)
+        if archive is None or number is None:
             raise
-        candidates = _senat_candidates(archive, text.strip())
+        candidates = _senat_candidates(archive, *number)
         if len(candidates) == 1:
             return parse_question_id(candidates[0])
         if not candidates:
@@ -54,17 +53,15 @@ def resolve_question_id(
         ) from None
 
 
-def _senat_candidates(archive: Archive, text: str) -> list[str]:
-    match = _NUMBER.fullmatch(text)
-    if match is None or not archive.index_path.exists():
+def _senat_candidates(archive: Archive, kind: str, number: int) -> list[str]:
+    if not archive.index_path.exists():
         return []
-    kind = senat_kind(match["letter"])
     try:
         with contextlib.closing(archive.open_index()) as connection:
             rows = connection.execute(
                 "SELECT id FROM questions WHERE chamber = 'senat' AND number = ? AND kind = ? "
                 "ORDER BY published",
-                (int(match["digits"]), kind),
+                (number, kind),
             ).fetchall()
     except sqlite3.Error:
         return []  # no usable index: the plain refusal says what to type

@@ -81,3 +81,25 @@ def test_carry_never_downgrades_answered_to_pending():
     assert merged.answer == known.answer
     assert carry_known_values(known, None) is known
     assert carry_known_values(known, known) is known
+
+
+def test_show_names_a_closure_once_dated_or_not():
+    import io
+
+    from rich.console import Console
+
+    from qarchive.models import Closure, Status
+    from qarchive.output import render_question
+
+    def shown(closed):
+        record = make_question(status=Status.LAPSED, closed=closed)
+        buffer = io.StringIO()
+        Console(file=buffer, width=200).print(render_question(record, today=dt.date(2026, 11, 23)))
+        return buffer.getvalue()
+
+    undated = shown(Closure(reason="La question est caduque"))
+    assert undated.count("La question est caduque") == 1
+    assert "closed (La question est caduque)" in undated
+    dated = shown(Closure(date=dt.date(2020, 10, 1), reason="Fin de mandat"))
+    assert dated.count("Fin de mandat") == 1
+    assert "closed on 2020-10-01 (Fin de mandat)" in dated

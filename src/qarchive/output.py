@@ -121,22 +121,14 @@ def _timing(question: Question, today: dt.date) -> str:
     closed = question.closed
     if closed is not None and closed.date is not None:
         return f"closed on {closed.date.isoformat()} ({closed.reason or closed.code or '?'})"
+    if closed is not None and (closed.reason or closed.code):  # "La question est caduque"
+        return f"closed ({closed.reason or closed.code})"
     return question.status.value
 
 
 def _session(question: Question) -> str | None:
     answer = question.answer
     return answer.session_date.isoformat() if answer and answer.session_date else None
-
-
-def _closure(question: Question) -> str | None:
-    from qarchive.models import Status
-
-    closed = question.closed
-    if closed is None or question.status in (Status.PENDING, Status.ANSWERED):
-        return None
-    when = f" ({closed.date.isoformat()})" if closed.date else ""
-    return f"{closed.reason or closed.code or question.status.value}{when}"
 
 
 def _transmissions(question: Question) -> str | None:
@@ -171,7 +163,6 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
         ("Timing", _timing(question, today)),
         ("Answer", _publication(question.answer.published) if question.answer else None),
         ("Answered in séance", _session(question)),
-        ("Closure", _closure(question)),
         ("Re-asks", question.reminder_of),
         ("Became", question.converted_to),
         ("Transmitted", _transmissions(question)),

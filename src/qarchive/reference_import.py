@@ -308,7 +308,7 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
     url = state.get("url") or amo_url(settings)
     stored = state.get("validators") or {}
     validators = Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
-    big = settings.model_copy(update={"max_bytes": max(settings.max_bytes, MAX_REFERENCE_BYTES)})
+    big = settings.replace(max_bytes=max(settings.max_bytes, MAX_REFERENCE_BYTES))
     try:
         with Client(big) as client:
             fetched = client.get(url, validators=validators if stored else None)

@@ -6,13 +6,15 @@ Every base URL qarchive talks to lives here and nowhere else. Tests point the
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from qarchive._version import __version__
 from qarchive.errors import UsageError
@@ -69,49 +71,105 @@ def default_archive_dir() -> Path:
     return Path(platformdirs.user_data_dir("qarchive", appauthor=False))
 
 
-class Settings(BaseModel):
-    """Everything configurable, with visible defaults. Immutable once built."""
+class _Invalid(ValueError):
+    """A bad value for one setting; ``Settings`` turns it into a UsageError naming it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
 
-    archive_dir: Path = Field(default_factory=default_archive_dir)
+
+def _base_url(name: str, value: object) -> str:
+    text = str(value)
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Invalid(name, f"expected an http(s) base URL such as https://host, got {text!r}")
+    return text.rstrip("/")
+
+
+def _number(name: str, value: object) -> int | float:
+    whole = name in _INTS
+    wanted = "a whole number" if whole else "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _Invalid(name, f"expected {wanted}, got {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise _Invalid(name, f"expected {wanted}, got {value!r}") from None
+    if not math.isfinite(number) or (whole and not number.is_integer()):
+        raise _Invalid(name, f"expected {wanted}, got {value!r}")
+    low, low_allowed, high = _BOUNDS[name]
+    if number < low or (number == low and not low_allowed) or (high is not None and number > high):
+        expected = f"at least {low:g}" if low_allowed else f"more than {low:g}"
+        if high is not None:
+            expected += f" and at most {high:g}"
+        raise _Invalid(name, f"expected {expected}, got {value!r}")
+    return int(number) if whole else number
+
+
+# name -> (lower bound, lower bound allowed, upper bound)
+_BOUNDS: dict[str, tuple[float, bool, float | None]] = {
+    "rate": (0, True, None),  # 0 disables the rate limit
+    "timeout": (0, False, None),
+    "max_retries": (0, True, 20),
+    "max_bytes": (0, False, None),
+    "max_retry_wait": (0, True, None),
+    "retry_backoff": (0, True, None),
+}
+_URLS = ("an_url", "an_questions_url", "an_data_url", "senat_url", "senat_data_url")
+_INTS = ("max_retries", "max_bytes")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable, with visible defaults. Immutable once built.
+
+    A plain dataclass checked in ``__post_init__`` rather than a Pydantic model, so
+    that the read-only commands (list, search, stats) start without importing Pydantic.
+    Numbers may be given as text (from the environment); a bad value raises
+    :class:`~qarchive.errors.UsageError` naming its variable.
+    """
+
+    archive_dir: Path = field(default_factory=default_archive_dir)
     an_url: str = DEFAULT_AN_URL
     an_questions_url: str = DEFAULT_AN_QUESTIONS_URL
     an_data_url: str = DEFAULT_AN_DATA_URL
     senat_url: str = DEFAULT_SENAT_URL
     senat_data_url: str = DEFAULT_SENAT_DATA_URL
-    rate: float = Field(default=DEFAULT_RATE, ge=0)  # 0 disables the rate limit
-    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=20)
-    max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0)
-    max_retry_wait: float = Field(default=DEFAULT_MAX_RETRY_WAIT, ge=0)
-    retry_backoff: float = Field(default=DEFAULT_RETRY_BACKOFF, ge=0)
+    rate: float = DEFAULT_RATE
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
+    retry_backoff: float = DEFAULT_RETRY_BACKOFF
     user_agent: str = (
         f"qarchive/{__version__} (+https://pypi.org/project/qarchive/; "
         "archiver of French parliamentary written questions)"
     )
 
-    @field_validator("an_url", "an_questions_url", "an_data_url", "senat_url", "senat_data_url")
-    @classmethod
-    def _check_base_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"expected an http(s) base URL such as https://host, got {value!r}")
-        return value.rstrip("/")
+    def __post_init__(self) -> None:
+        try:
+            checked: dict[str, object] = {"archive_dir": Path(self.archive_dir)}
+            for name in _URLS:
+                checked[name] = _base_url(name, getattr(self, name))
+            for name in _BOUNDS:
+                checked[name] = _number(name, getattr(self, name))
+            if not isinstance(self.user_agent, str) or not self.user_agent.strip():
+                raise _Invalid("user_agent", "expected a non-empty text")
+        except _Invalid as exc:
+            source = ENV_VARS.get(exc.name, exc.name)
+            raise UsageError(f"invalid setting {source}: {exc}") from None
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # frozen: normalised once, here
 
     @property
     def allowed_hosts(self) -> frozenset[str]:
         """The hosts (with port) qarchive may send requests to."""
-        return frozenset(
-            urlsplit(url).netloc.lower()
-            for url in (
-                self.an_url,
-                self.an_questions_url,
-                self.an_data_url,
-                self.senat_url,
-                self.senat_data_url,
-            )
-        )
+        return frozenset(urlsplit(getattr(self, name)).netloc.lower() for name in _URLS)
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some values changed (checked like the originals)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -123,7 +181,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
             values are ignored.
 
     Raises:
-        UsageError: a variable holds a value of the wrong kind.
+        UsageError: a variable holds a value of the wrong kind, or an override
+            names no setting.
     """
     env = os.environ if env is None else env
     values: dict[str, object] = {}
@@ -131,10 +190,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         if env.get(var):
             values[name] = env[var]
     values.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return Settings.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "settings"
-        source = ENV_VARS.get(field, field)
-        raise UsageError(f"invalid setting {source}: {first['msg']}") from None
+    unknown = sorted(set(values) - _FIELDS)
+    if unknown:
+        raise UsageError(f"unknown setting {unknown[0]!r}")
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings))

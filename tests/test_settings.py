@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import UsageError
 from qarchive.settings import (
@@ -111,3 +114,21 @@ def test_cli_reports_a_bad_variable_in_one_line(
         result.stderr == "Error: invalid setting QARCHIVE_TIMEOUT: expected a number, got 'soon'\n"
     )
 
+
+def test_read_only_commands_do_not_import_pydantic(tmp_path: Path) -> None:
+    # list, search and stats read the index alone; Pydantic costs ~0.15 s at start-up.
+    Archive(tmp_path).reindex()  # an empty index: a missing one is rebuilt by Archive
+    code = (
+        "import sys; from qarchive.cli import main\n"
+        "root = sys.argv[1]\n"
+        "for argv in (['list'], ['search', 'x'], ['stats']):\n"
+        "    sys.argv = ['qarchive', *argv, '--archive', root]\n"
+        "    try: main()\n"
+        "    except SystemExit as exit: assert not exit.code, exit.code\n"
+        "assert 'pydantic' not in sys.modules, 'pydantic was imported'\n"
+        "assert 'qarchive.models' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

@@ -332,22 +332,33 @@ def _filters(**values: Any) -> Filters:
     return Filters(**values)
 
 
+def _on_terminal() -> bool:
+    # Tables are drawn with rich on a terminal; pipes and files get plain aligned
+    # lines (one per question, nothing cut or wrapped) without loading rich.
+    return sys.stdout.isatty()
+
+
 def _print_rows(
     rows: Iterator[dict[str, Any]], fmt: OutputFormat, *, total: int, snippets: bool = False
 ) -> None:
-    from qarchive.output import match_summary, render_rows_table, write_rows
+    from qarchive.plaintext import match_summary, text_rows_table, write_lines, write_rows
     from qarchive.query import LIST_COLUMNS
 
     if fmt is OutputFormat.TABLE:
         shown = list(rows)
-        if shown:
-            _out().print(render_rows_table(shown, snippets=snippets))
+        if shown and _on_terminal():
+            from qarchive.output import render_rows_table
+
+            out = _out()
+            out.print(render_rows_table(shown, snippets=snippets, width=out.width))
+        else:
+            write_lines(text_rows_table(shown, snippets=snippets), sys.stdout)
         count = len(shown)
     else:
         count = write_rows(
             rows, fmt, sys.stdout, columns=LIST_COLUMNS + (("snippet",) if snippets else ())
         )
-    _err().print(match_summary(count, total), markup=False)
+    typer.echo(match_summary(count, total), err=True)
 
 
 @app.command("list")
@@ -374,10 +385,9 @@ def list_(
         qarchive list --legislature 16 --sort delay --limit 20 --format csv > slow.csv
         qarchive list --unanswered --format ids | qarchive fetch -
     """
-    from qarchive.archive import Archive
-    from qarchive.query import count_questions, list_questions
+    from qarchive.query import ArchiveIndex, count_questions, list_questions
 
-    store = Archive(_settings(archive).archive_dir)
+    store = ArchiveIndex(_settings(archive).archive_dir)
     filters = _filters(
         unanswered=unanswered,
         answered=answered,
@@ -422,10 +432,9 @@ def search(
         qarchive search "titres sécurisés"
         qarchive search '"centre d'appels" OR ANTS' --unanswered --format json
     """
-    from qarchive.archive import Archive
-    from qarchive.query import search_questions
+    from qarchive.query import ArchiveIndex, search_questions
 
-    store = Archive(_settings(archive).archive_dir)
+    store = ArchiveIndex(_settings(archive).archive_dir)
     filters = _filters(
         unanswered=unanswered,
         answered=answered,
@@ -496,13 +505,13 @@ def stats(
         qarchive stats --by ministry --legislature 16
         qarchive stats --by author --group lfi --format csv > authors.csv
     """
-    from qarchive.archive import Archive
-    from qarchive.output import render_stats_table, stats_summary, write_rows
+    from qarchive.plaintext import stats_summary, text_stats_table, write_lines, write_rows
+    from qarchive.query import ArchiveIndex
     from qarchive.stats import STATS_COLUMNS, compute_stats
 
     if fmt is OutputFormat.IDS:
         raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
-    store = Archive(_settings(archive).archive_dir)
+    store = ArchiveIndex(_settings(archive).archive_dir)
     filters = _filters(
         unanswered=unanswered,
         answered=answered,
@@ -517,12 +526,16 @@ def stats(
     )
     found = compute_stats(store, filters, by=by, today=dt.date.today())
     rows, by_name = [row.as_row() for row in found], by.value if by is not None else None
-    if fmt is OutputFormat.TABLE:
+    if fmt is OutputFormat.TABLE and _on_terminal():
+        from qarchive.output import render_stats_table
+
         out = _out()
         out.print(render_stats_table(rows, by=by_name, width=out.width))
+    elif fmt is OutputFormat.TABLE:
+        write_lines(text_stats_table(rows, by=by_name), sys.stdout)
     else:
         write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS)
-    _err().print(stats_summary(rows, by=by_name), markup=False)
+    typer.echo(stats_summary(rows, by=by_name), err=True)
 
 
 @app.command()

@@ -6,14 +6,13 @@ Data goes to stdout, messages to stderr. Only this module and ``cli.py`` import 
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import difflib
 import json
 import sys
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.markup import escape
@@ -23,6 +22,17 @@ from rich.table import Table
 from rich.text import Text
 
 from qarchive.choices import OutputFormat
+from qarchive.plaintext import (
+    AUTHOR_WIDTH,
+    MINISTRY_WIDTH,
+    STATS_TABLE_COLUMNS,
+    author_cell,
+    days_cell,
+    match_summary,
+    stats_cells,
+    stats_summary,
+    write_rows,
+)
 
 # What this module prints comes from all over the library; it is imported only
 # for types here, and where needed at run time inside the function, so that a
@@ -67,6 +77,7 @@ __all__ = [
 ]
 
 LONG_TEXT = 120  # strings longer than this get a line diff instead of old → new
+_TITLE_MIN_WIDTH = 24
 
 
 def fetch_line(report: FetchReport) -> str:
@@ -303,76 +314,53 @@ def reporter(total: int) -> Iterator[Reporter]:
         yield Reporter(bar, bar.add_task("fetching", total=total))
 
 
-def write_rows(
-    rows: Iterable[dict[str, Any]],
-    fmt: OutputFormat,
-    stream: TextIO,
-    *,
-    columns: Sequence[str],
-) -> int:
-    """Stream rows to ``stream`` in a machine format; return how many were written.
-
-    JSON is written incrementally (``[]`` when there are no rows); ``ids`` writes
-    one ID per line, ready for ``qarchive fetch -``. ``table`` is not streamed:
-    use :func:`render_rows_table`.
-    """
-    count = 0
-    if fmt is OutputFormat.CSV:
-        writer = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-    elif fmt is OutputFormat.JSON:
-        stream.write("[")
-    for row in rows:
-        picked = {column: row.get(column) for column in columns}
-        if fmt is OutputFormat.CSV:
-            writer.writerow(picked)
-        elif fmt is OutputFormat.JSON:
-            stream.write(("," if count else "") + "\n  " + json.dumps(picked, ensure_ascii=False))
-        elif fmt is OutputFormat.JSONL:
-            stream.write(json.dumps(picked, ensure_ascii=False) + "\n")
-        elif fmt is OutputFormat.IDS:
-            stream.write(f"{row['id']}\n")
-        else:
-            raise ValueError(f"write_rows does not stream {fmt}")
-        count += 1
-    if fmt is OutputFormat.JSON:
-        stream.write("\n]\n" if count else "]\n")
-    return count
-
-
 def _days(row: dict[str, Any]) -> Text:
+    cell = days_cell(row)
     if row.get("days_waiting") is not None:
-        style = "bold red" if row.get("overdue") else ""
-        return Text(str(row["days_waiting"]), style=style)
-    if row.get("answer_delay_days") is not None:
-        return Text(f"✓ {row['answer_delay_days']}", style="green")
-    return Text("—")
+        return Text(cell, style="bold red" if row.get("overdue") else "")
+    return Text(cell, style="green" if row.get("answer_delay_days") is not None else "")
 
 
-def render_rows_table(rows: Iterable[dict[str, Any]], *, snippets: bool = False) -> Table:
-    """The listing as a rich table that fits the terminal: titles wrap, names are cut.
+def render_rows_table(
+    rows: Iterable[dict[str, Any]], *, snippets: bool = False, width: int = 80
+) -> Table:
+    """The listing as a rich table ``width`` wide: titles wrap, names are cut.
 
     "Days" is the wait so far for a pending question (red when overdue) or
-    ``✓ N``, the days the answer took.
+    ``✓ N``, the days the answer took. In a narrow terminal the author and
+    ministry are cut shorter, so that titles keep at least 24 columns.
     """
+    rows = list(rows)
+    ids = max((len(str(row["id"])) for row in rows), default=2)
+    days = max((len(days_cell(row)) for row in rows), default=4)
+    # 10: the five two-space gaps between the six columns; 10: an ISO date.
+    titles = max((len(row.get("title") or "") for row in rows), default=0)
+    room = width - 10 - ids - 10 - max(days, 4) - min(_TITLE_MIN_WIDTH, max(titles, 5))
+    authors = [len(author_cell(row)) for row in rows] + [len("Author (group)")]
+    author = min(AUTHOR_WIDTH, max(authors))
+    ministries = [len(row.get("ministry") or "") for row in rows] + [len("Ministry")]
+    ministry = min(MINISTRY_WIDTH, max(ministries))
+    if author + ministry > room:  # share the room in proportion, keeping a few letters each
+        author = max(8, room * author // (author + ministry))
+        ministry = max(6, room - author)
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("ID", no_wrap=True)
     table.add_column("Published", no_wrap=True)
     table.add_column("Days", justify="right", no_wrap=True)
-    table.add_column("Author (group)", no_wrap=True, overflow="ellipsis", max_width=26)
-    table.add_column("Ministry", no_wrap=True, overflow="ellipsis", max_width=18)
-    table.add_column("Title" if not snippets else "Title / match", ratio=1, overflow="fold")
+    table.add_column("Author (group)", no_wrap=True, overflow="ellipsis", max_width=author)
+    table.add_column("Ministry", no_wrap=True, overflow="ellipsis", max_width=ministry)
+    header = "Title" if not snippets else "Title / match"
+    table.add_column(header, ratio=1, overflow="fold")
     for row in rows:
         title = Text(row.get("title") or "")
         if snippets and row.get("snippet"):
             title.append("\n")
             title.append_text(_highlight(str(row["snippet"])))
-        group = f" ({row['group']})" if row.get("group") else ""
         table.add_row(
             row["id"],
             row["published"],
             _days(row),
-            Text((row.get("author") or "") + group),
+            Text(author_cell(row)),
             Text(row.get("ministry") or ""),
             title,
         )
@@ -387,38 +375,6 @@ def _highlight(snippet: str) -> Text:
     return text
 
 
-def match_summary(shown: int, total: int) -> str:
-    """The stderr line after a listing: how many rows, out of how many matches."""
-    if total < 0 or shown == total:
-        return f"{shown} question{'s' if shown != 1 else ''}"
-    return f"{shown} of {total} matching questions shown"
-
-
-_STATS_PLURALS = {"ministry": "ministries", "group": "groups", "author": "authors"}
-
-
-def _stats_figure(value: float | None, *, percent: bool = False) -> str:
-    if value is None:
-        return "—"
-    if percent:
-        return f"{value:.0%}"
-    return f"{round(value, 1):g}"
-
-
-# The figures' columns: header (wrapped at spaces) and a fixed width that fits
-# an archive of a million questions, so that the name column takes the rest.
-_STATS_TABLE_COLUMNS = (
-    ("Questions", 9),
-    ("Answered", 8),
-    ("Rate", 4),
-    ("Median days", 6),
-    ("P90 days", 6),
-    ("≤ 2 months", 6),
-    ("Pending", 7),
-    ("Overdue", 7),
-)
-
-
 def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width: int = 80) -> Table:
     """Stats rows (see ``qarchive.stats.STATS_COLUMNS``) as a rich table ``width`` wide.
 
@@ -431,35 +387,17 @@ def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width:
     table = Table(
         show_edge=False, pad_edge=False, box=None, header_style="bold", padding=(0, 0, 0, 1)
     )
-    fixed = sum(column_width + 1 for _, column_width in _STATS_TABLE_COLUMNS)
+    fixed = sum(column_width + 1 for _, column_width in STATS_TABLE_COLUMNS)
     table.add_column(
         (by or "").capitalize(), no_wrap=True, overflow="ellipsis", max_width=max(12, width - fixed)
     )
-    for header, column_width in _STATS_TABLE_COLUMNS:
+    for header, column_width in STATS_TABLE_COLUMNS:
         table.add_column(header, justify="right", width=column_width)
     for row in rows:
-        table.add_row(
-            Text(row["name"] if row["name"] is not None else "—"),
-            str(row["questions"]),
-            str(row["answered"]),
-            _stats_figure(row["answer_rate"], percent=True),
-            _stats_figure(row["median_delay_days"]),
-            _stats_figure(row["p90_delay_days"]),
-            str(row["answered_within_2_months"]),
-            str(row["pending"]),
-            Text(str(row["overdue_now"]), style="bold red" if row["overdue_now"] else ""),
-        )
+        *figures, overdue = stats_cells(row)
+        name = Text(row["name"] if row["name"] is not None else "—")
+        table.add_row(name, *figures, Text(overdue, style="bold red" if row["overdue_now"] else ""))
     return table
-
-
-def stats_summary(rows: Sequence[dict[str, Any]], *, by: str | None) -> str:
-    """The stderr line after ``stats``: questions counted, and in how many groups."""
-    total = sum(row["questions"] for row in rows)
-    text = f"{total} question{'s' if total != 1 else ''}"
-    if by is None:
-        return text
-    plural = _STATS_PLURALS.get(by, f"{by}s") if len(rows) != 1 else by
-    return f"{text} in {len(rows)} {plural}"
 
 
 def _duration(seconds: float) -> str:

@@ -11,18 +11,18 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from qarchive.choices import SortKey
 from qarchive.errors import UsageError
-from qarchive.index import TEXT_FILTERS, fold
-
-if TYPE_CHECKING:
-    from qarchive.archive import Archive
+from qarchive.index import INDEX_FILE, TEXT_FILTERS, connect_index, fold, index_is_current
 
 __all__ = [
     "LIST_COLUMNS",
+    "ArchiveIndex",
     "Filters",
+    "IndexSource",
     "SortKey",
     "count_questions",
     "list_questions",
@@ -47,6 +47,35 @@ LIST_COLUMNS = (
     "title",
     "url",
 )
+
+
+class IndexSource(Protocol):
+    """What the queries read: an :class:`~qarchive.archive.Archive` or an :class:`ArchiveIndex`."""
+
+    def open_index(self) -> sqlite3.Connection:
+        """A connection to an up-to-date index."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveIndex:
+    """The index of the archive at ``root``, opened for reading.
+
+    The same connection as ``Archive(root).open_index()`` gives, without loading
+    the archive's writing side (and Pydantic) unless the index must be rebuilt: a
+    listing then starts in a fraction of the time.
+    """
+
+    root: Path
+
+    def open_index(self) -> sqlite3.Connection:
+        """A connection to the index, rebuilt first (by the archive) if missing or outdated."""
+        path = self.root / INDEX_FILE
+        if index_is_current(path):
+            return connect_index(path)
+        from qarchive.archive import Archive
+
+        return Archive(self.root).open_index()
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +249,7 @@ def _plan(filters: Filters, matches: _Matches, sort: SortKey, limit: int | None,
 
 
 def list_questions(
-    archive: Archive,
+    archive: IndexSource,
     filters: Filters,
     *,
     sort: SortKey = SortKey.PUBLISHED,
@@ -256,7 +285,7 @@ def _total(connection: sqlite3.Connection) -> int:
     return int(found or 0)
 
 
-def count_questions(archive: Archive, filters: Filters, *, today: dt.date) -> int:
+def count_questions(archive: IndexSource, filters: Filters, *, today: dt.date) -> int:
     """How many questions match ``filters`` (for the summary line).
 
     A single text filter is counted from ``filter_values`` alone; otherwise the
@@ -295,7 +324,7 @@ _FTS_FIRST = "CROSS JOIN"
 
 
 def search_questions(
-    archive: Archive,
+    archive: IndexSource,
     query: str,
     filters: Filters,
     *,

@@ -34,14 +34,11 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qarchive.choices import StatsGroup
 from qarchive.index import TALLY_GROUPINGS, UNKNOWN, fold, within_two_months_sql
-from qarchive.query import Filters, match_filter_values
-
-if TYPE_CHECKING:
-    from qarchive.archive import Archive
+from qarchive.query import Filters, IndexSource, match_filter_values
 
 _ANSWERED, _PENDING = "answered", "pending"  # qarchive.models.Status, without pydantic
 
@@ -94,7 +91,7 @@ _TALLIED_FILTERS = ("unanswered", "answered", "chamber", "legislature")
 
 
 def compute_stats(
-    archive: Archive, filters: Filters, *, by: StatsGroup | None = None, today: dt.date
+    archive: IndexSource, filters: Filters, *, by: StatsGroup | None = None, today: dt.date
 ) -> list[StatsRow]:
     """Answer figures for the questions matching ``filters``, most questions first.
 
@@ -158,15 +155,24 @@ def _add_up_tallies(
         clauses.append("status = ?")
         params.append(_PENDING if filters.unanswered else _ANSWERED)
     tallies: dict[Any, _Tally] = {}
+    spelling: tuple[Any, Any, Any] | None = None
+    # Most rows are one delay of answered questions: the loop does little for them.
     for key, name, ref, status, delay, count, within in connection.execute(
         "SELECT key, name, ref, status, delay, sum(questions), sum(within * questions) "
         f"FROM stats_tallies WHERE {' AND '.join(clauses)} "
         "GROUP BY key, name, ref, status, delay",  # the order of the rows: no sort
         params,
     ):
-        overdue = count if status == _PENDING else 0  # until the not-yet-due are taken off
-        tally = tallies.get(key) or tallies.setdefault(key, _Tally())
-        tally.add(_known(name), _known(ref), status, _known(delay), count, overdue, within)
+        if (key, name, ref) != spelling:
+            spelling = (key, name, ref)
+            tally = tallies.get(key) or tallies.setdefault(key, _Tally())
+            tally.spelt(_known(name), _known(ref))
+        tally.statuses[status] += count
+        tally.within += within
+        if status == _PENDING:
+            tally.overdue += count  # until the not-yet-due are taken off, below
+        elif status == _ANSWERED and delay != UNKNOWN:
+            tally.delays.append((delay, count))
     where, where_params = filters.where(today)
     key_sql = TALLY_GROUPINGS[grouping][0].format(r="q")
     for key, count in connection.execute(
@@ -228,15 +234,19 @@ class _Tally:
         overdue: int,
         within: int,
     ) -> None:
-        # An author keyed by reference may be spelt differently over the years:
-        # keep one spelling, the same on every run.
-        self.name = max(filter(None, (self.name, name)), default=None)
-        self.ref = ref or self.ref
+        self.spelt(name, ref)
         self.statuses[status] += count
         if status == _ANSWERED and delay is not None:
             self.delays.append((delay, count))
         self.overdue += overdue
         self.within += within
+
+    def spelt(self, name: str | None, ref: str | None) -> None:
+        """Note a spelling of the group's name and its reference."""
+        # An author keyed by reference may be spelt differently over the years:
+        # keep one spelling, the same on every run.
+        self.name = max(filter(None, (self.name, name)), default=None)
+        self.ref = ref or self.ref
 
     def row(self) -> StatsRow:
         questions, answered = self.statuses.total(), self.statuses[_ANSWERED]

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import platformdirs
-
 from qarchive._version import __version__
 from qarchive.errors import UsageError
 
@@ -68,6 +66,8 @@ ENV_VARS: dict[str, str] = {
 
 def default_archive_dir() -> Path:
     """Return the platform's user data directory for qarchive."""
+    import platformdirs  # only when no archive is given: 10 ms of every start otherwise
+
     return Path(platformdirs.user_data_dir("qarchive", appauthor=False))
 
 

@@ -447,6 +447,19 @@ def test_every_save_path_resolves(sites, tmp_path):
     assert other.author.constituency == "Nord (2e circonscription)"
 
 
+def test_no_names_page_is_fetched_when_the_reference_data_names_the_author(sites):
+    archive_dir = Path(os.environ["QARCHIVE_ARCHIVE"])
+    load(Archive(archive_dir), AMO_ZIP)
+    fetched = run("fetch", "15-12526QE")
+    assert fetched.exit_code == 0, fetched.stderr
+    requested = [request.path for site in sites.by_var.values() for request, _ in site.server.log]
+    assert requested == ["/dyn/opendata/QANR5L15QE12526.json"]  # the open data alone
+    record = Archive(archive_dir).read_version(SEED).record
+    assert record.author.name is not None and record.author.region == "Hauts-de-France"
+    assert record.source.names_from is None
+    assert "author known only by reference" not in fetched.stdout + fetched.stderr
+
+
 # -- refresh: a conditional GET of the AMO zip -------------------------------------------
 
 

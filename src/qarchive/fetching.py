@@ -171,7 +171,9 @@ def fetch_question(
             continue
         raw = [RawCapture(fetched.url, fetched.content, source.extension)]
         notes: list[str] = []
-        if record.author.name is None:
+        # The open data names the author by reference only; a page that prints the
+        # name is fetched unless the archive's reference data already names them.
+        if record.author.name is None and archive.references.resolve(record).author.name is None:
             record = _fill_names(record, qid, candidates[index + 1 :], client, raw, notes)
         result = archive.save(record, qid=qid, fetched_at=now(), raw=raw)
         archive.record_check(qid, at=now(), validators={source.url: fetched.validators})

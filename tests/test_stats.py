@@ -151,6 +151,13 @@ def test_filters_are_honoured(archive):
     assert [(r.name, r.questions) for r in rows] == [("LFI", 1), ("RN", 1), (None, 1)]
     (pending,) = compute_stats(archive, Filters(unanswered=True), by=None, today=TODAY)
     assert (pending.questions, pending.overdue_now, pending.answer_rate) == (3, 2, 0.0)
+    overdue = compute_stats(archive, Filters(overdue=True), by=StatsGroup.MINISTRY, today=TODAY)
+    assert [(r.name, r.questions, r.pending, r.overdue_now) for r in overdue] == [
+        ("Intérieur", 1, 1, 1),  # 15-4QE
+        ("Santé", 1, 1, 1),  # 17-9QE; Armées' 17-8QE is not yet due
+    ]
+    (none,) = compute_stats(archive, Filters(overdue=True, answered=True), by=None, today=TODAY)
+    assert none.questions == 0
     with pytest.raises(UsageError):
         compute_stats(archive, Filters(answered=True, unanswered=True), by=None, today=TODAY)
 
@@ -190,6 +197,9 @@ TALLIED = [
     Filters(unanswered=True),
     Filters(answered=True, legislature=16),
     Filters(chamber="senat"),
+    Filters(overdue=True),  # 17-8QE is pending but not yet due: Armées has none overdue
+    Filters(overdue=True, unanswered=True, legislature=17),
+    Filters(overdue=True, chamber="an", legislature=15),
 ]
 
 

@@ -33,7 +33,7 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from qarchive.choices import StatsGroup
@@ -87,7 +87,7 @@ _GROUPINGS: dict[StatsGroup | None, tuple[str, str, str]] = {
     ),
 }
 # The filters stats_tallies can apply; any other is answered from the questions.
-_TALLIED_FILTERS = ("unanswered", "answered", "chamber", "legislature")
+_TALLIED_FILTERS = ("unanswered", "answered", "overdue", "chamber", "legislature")
 
 
 def compute_stats(
@@ -123,7 +123,7 @@ def compute_stats(
     filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        if filters.only(*_TALLIED_FILTERS):
+        if filters.only(*_TALLIED_FILTERS) and not (filters.overdue and filters.answered):
             tallies = _add_up_tallies(connection, filters, by, today)
         else:
             tallies = _add_up_questions(connection, filters, by, today)
@@ -151,9 +151,9 @@ def _add_up_tallies(
         if getattr(filters, column) is not None:
             clauses.append(f"{column} = ?")
             params.append(getattr(filters, column))
-    if filters.unanswered or filters.answered:
+    if filters.unanswered or filters.answered or filters.overdue:
         clauses.append("status = ?")
-        params.append(_PENDING if filters.unanswered else _ANSWERED)
+        params.append(_ANSWERED if filters.answered else _PENDING)
     tallies: dict[Any, _Tally] = {}
     spelling: tuple[Any, Any, Any] | None = None
     # Most rows are one delay of answered questions: the loop does little for them.
@@ -173,7 +173,7 @@ def _add_up_tallies(
             tally.overdue += count  # until the not-yet-due are taken off, below
         elif status == _ANSWERED and delay != UNKNOWN:
             tally.delays.append((delay, count))
-    where, where_params = filters.where(today)
+    where, where_params = replace(filters, overdue=False).where(today)
     key_sql = TALLY_GROUPINGS[grouping][0].format(r="q")
     for key, count in connection.execute(
         f"SELECT ifnull({key_sql}, x''), count(*) FROM questions q "
@@ -181,7 +181,9 @@ def _add_up_tallies(
         [*where_params, today.isoformat()],
     ):
         tallies[key].overdue -= count
-    return {_known(key): tally for key, tally in tallies.items()}
+        if filters.overdue:  # --overdue: the pending questions, less those not yet due
+            tallies[key].statuses[_PENDING] -= count
+    return {_known(key): tally for key, tally in tallies.items() if tally.statuses.total()}
 
 
 def _known(value: Any) -> Any:

@@ -14,6 +14,7 @@ from datetime import date
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 __all__ = [
+    "has_mojibake",
     "html_to_text",
     "normalize_space",
     "normalize_text",
@@ -55,6 +56,7 @@ _FRENCH_DATE = re.compile(
 )
 _NUMERIC_DATE = re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})")
 _ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
+_DIGITS = re.compile(r"\d+")
 _CIVILITY = re.compile(r"(M\.|Mme|Mlle|MM\.|Mmes)\s+(.+)", re.DOTALL)
 
 
@@ -65,6 +67,14 @@ def repair_mojibake(text: str) -> str:
     import ftfy  # rare, and ~45 ms to import: only when mojibake is suspected
 
     return str(ftfy.fix_encoding(text))
+
+
+def has_mojibake(text: str) -> bool:
+    """Whether ``text`` shows a telltale of mojibake, which :func:`repair_mojibake` repairs.
+
+    Every part of a text without one is without one too.
+    """
+    return _has_mojibake(text)
 
 
 def _has_mojibake(text: str) -> bool:
@@ -190,30 +200,47 @@ def _table_to_text(table: LexborNode) -> str:
     # has a table, a template, or an SVG or MathML element (whose <tr> and <td>
     # have the HTML tags' ids) inside it: then a cell may be in several rows, and
     # every row is traversed on its own.
-    grouped: list[list[LexborNode]] = []
-    cells: list[LexborNode] | None = None
+    cells: list[LexborNode] = []
+    row_sizes: list[int] = []  # the number of cells of each row, in order
     nodes = table.traverse()
     next(nodes)  # the table itself
     for node in nodes:
         tag_id = node.tag_id
         if tag_id == _ROW_ID:
-            cells = []
-            grouped.append(cells)
+            row_sizes.append(0)
         elif tag_id in _CELL_IDS:
-            if cells is None:
+            if not row_sizes:
                 return _nested_table_to_text(table)
             cells.append(node)
+            row_sizes[-1] += 1
         elif tag_id in _NESTING_IDS:
             return _nested_table_to_text(table)
-    rows = []
-    for row in grouped:
-        texts = [
-            " ".join(cell.text(separator=" ").replace("\u200b", " ").split())  # normalize_space
-            for cell in row
-        ]
-        if any(texts):
-            rows.append(" | ".join(texts))
+    texts = _normalized_texts(cells)
+    rows, start = [], 0
+    for size in row_sizes:
+        row = texts[start : start + size]
+        start += size
+        if any(row):
+            rows.append(" | ".join(row))
     return "\n".join(rows)
+
+
+def _normalized_texts(cells: list[LexborNode]) -> list[str]:
+    """``[normalize_space(cell.text(separator=" ")) for cell in cells]``, normalised at once.
+
+    The texts are joined with NUL, which no text node holds (the HTML parser drops
+    it or replaces it with U+FFFD) and which is no space to ``str.split``: one split
+    and join then normalise them all, and the spaces left next to each NUL go.
+    """
+    if not cells:
+        return []
+    joined = "\x00".join([cell.text(separator=" ") for cell in cells])
+    if joined.count("\x00") != len(cells) - 1:  # not expected: read them one by one
+        return [normalize_space(cell.text(separator=" ")) for cell in cells]
+    if "\u200b" in joined:  # the only one of _SPACES that str.split() keeps
+        joined = joined.replace("\u200b", " ")
+    joined = " ".join(joined.split())
+    return joined.replace(" \x00", "\x00").replace("\x00 ", "\x00").split("\x00")
 
 
 def _nested_table_to_text(table: LexborNode) -> str:
@@ -328,11 +355,14 @@ def parse_french_date(text: str) -> date | None:
 
     Returns None when the text holds no valid date.
     """
+    if not text:
+        return None
     text = normalize_space(text)
     try:
-        if match := _ISO_DATE.search(text):
+        # Each search only where its separator is: "-" for ISO, "/" for numeric.
+        if "-" in text and (match := _ISO_DATE.search(text)):
             return date(int(match["y"]), int(match["m"]), int(match["d"]))
-        if match := _NUMERIC_DATE.search(text):
+        if "/" in text and (match := _NUMERIC_DATE.search(text)):
             return date(int(match["y"]), int(match["m"]), int(match["d"]))
         if match := _FRENCH_DATE.search(text):
             month = _MONTHS.get(match["m"].lower())
@@ -347,7 +377,7 @@ def parse_int(text: str | None) -> int | None:
     """Return the first run of digits as an int, or None."""
     if not text:
         return None
-    match = re.search(r"\d+", text)
+    match = _DIGITS.search(text)
     return int(match.group()) if match else None
 
 

@@ -223,3 +223,40 @@ def test_huge_page_with_unclosed_tags_parses_in_linear_time(page: str) -> None:
     # took minutes here.
     hostile = page.replace("<comprep>", "<quest>" * 2000 + "z" * 1_000_000 + "<comprep>")
     assert parse(hostile).published.page == 2254
+
+
+@pytest.mark.parametrize(
+    ("markup", "lapsed"),
+    [
+        ("<td>Fin de mandat le 01/02/2003</td>", True),
+        ("<table><td>fin de <b>man</b>dat</td></table>", False),  # cells: nodes apart
+        ("fin de <b>man</b>dat", True),  # not outside a table
+        ("fin de ma<!-- x -->ndat", True),  # comments are dropped
+        ("fin de ma<script>x</script>ndat", True),  # so are scripts
+        ("fin de ma<template>x</template>ndat", True),  # and templates
+        ("<table>fin de ma<col> ndat</table>", True),  # foster parenting; the space in <col>
+        ("fin de <svg>ma<![CDATA[ndat]]></svg>", True),  # CDATA
+        ("fin de &#109;andat", True),  # references
+        ("fin de m\x00andat", True),  # NUL, dropped
+        ("FIN DE MANDAT", True),
+        ("question caduque", True),
+        ("ca<i>du</i>que", True),
+        ("<table><td>ca<b>du</b>que</td></table>", False),
+    ],
+)
+def test_lapse_found_however_its_words_are_spelled(page: str, markup: str, lapsed: bool) -> None:
+    # The lapse check reads the source first and builds no tree unless the words
+    # may be there (fiche_htm._cannot_name_lapse): it must never rule out a lapse
+    # that html_to_text and find_lapse would find.
+    page = replace_once(unanswered(page), "</body>", f"<p>{markup}</p></body>")
+    assert not fiche_htm._cannot_name_lapse(page)
+    assert parse(page).status is (Status.LAPSED if lapsed else Status.PENDING)
+
+
+def test_lapse_check_skips_the_sample(page: str) -> None:
+    # The sample, answered or not, names no lapse outside its free text.
+    spans = {name: fiche_htm._inner_span(page, name) for name in ("quest", "rep")}
+    assert fiche_htm._cannot_name_lapse(
+        fiche_htm._without_texts(page, spans["quest"], spans["rep"])
+    )
+    assert fiche_htm._cannot_name_lapse(unanswered(page))

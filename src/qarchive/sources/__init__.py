@@ -9,6 +9,7 @@ from qarchive.models import Question, SourceFormat
 from qarchive.sources.an import PARSERS as AN_PARSERS
 from qarchive.sources.an import Parser
 from qarchive.sources.an import detect_format as detect_an_format
+from qarchive.sources.an.detect import LoweredHead
 from qarchive.sources.errorpage import check_error_page
 from qarchive.sources.senat import page as senat_page
 from qarchive.sources.senat.detect import looks_like_senat_page
@@ -28,9 +29,14 @@ def detect_format(content: bytes, *, url: str = "<content>") -> SourceFormat:
     Raises:
         UnknownFormat: the content is in no format qarchive knows.
     """
-    if looks_like_senat_page(content):
+    return _detect(content, LoweredHead(content), url=url)
+
+
+def _detect(content: bytes, head: LoweredHead, *, url: str) -> SourceFormat:
+    # Both detections share one lower-cased copy of the head and what was found in it.
+    if looks_like_senat_page(content, head=head):
         return SourceFormat.SENAT_HTML
-    return detect_an_format(content, url=url)
+    return detect_an_format(content, url=url, head=head)
 
 
 def parse(content: bytes, *, url: str) -> Question:
@@ -46,5 +52,6 @@ def parse(content: bytes, *, url: str) -> Question:
         NotYetPublished: a Sénat placeholder for a question not published yet.
         ParseError: a known layout whose content does not make a valid record.
     """
-    check_error_page(content, url=url)
-    return PARSERS[detect_format(content, url=url)](content, url=url)
+    head = LoweredHead(content)
+    check_error_page(content, url=url, lowered=head.lowered)
+    return PARSERS[_detect(content, head, url=url)](content, url=url)

@@ -31,12 +31,17 @@ _BODY_SIGNATURES = re.compile(
 _BODY_HINTS = (b"cannot be found", b"unavailable", b"aucun r", b"maintenance")
 
 
-def check_error_page(content: bytes, *, url: str) -> None:
+_HEAD = 8192
+
+
+def check_error_page(content: bytes, *, url: str, lowered: bytes | None = None) -> None:
     """Raise :class:`ErrorPage` when ``content`` is an error or maintenance page.
 
     Only the head of the page is searched: real questions quote all sorts of text.
+    ``lowered``, when given, is a lower-cased copy of at least the first 8 KB of
+    ``content`` (format detection makes one), or of all of it.
     """
-    head = content[:8192].lower()
+    head = content[:_HEAD].lower() if lowered is None else lowered[:_HEAD]
     match = None
     title = head.find(b"<title>")
     while title != -1 and match is None:  # an SVG or a quoted page may hold more than one

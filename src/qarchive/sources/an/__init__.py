@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from qarchive.models import Question, SourceFormat
 from qarchive.sources.an import dyn_html, ez_htm, fiche_htm, opendata_json, question_xml
-from qarchive.sources.an.detect import detect_format
+from qarchive.sources.an.detect import LoweredHead, detect_format
 from qarchive.sources.errorpage import check_error_page
 
 __all__ = ["PARSERS", "Parser", "detect_format", "parse_an"]
@@ -30,5 +30,6 @@ def parse_an(content: bytes, *, url: str) -> Question:
         UnknownFormat: the content is in no known layout.
         ParseError: the layout is known but the content does not make a valid record.
     """
-    check_error_page(content, url=url)
-    return PARSERS[detect_format(content, url=url)](content, url=url)
+    head = LoweredHead(content)
+    check_error_page(content, url=url, lowered=head.lowered)
+    return PARSERS[detect_format(content, url=url, head=head)](content, url=url)

@@ -19,6 +19,7 @@ __all__ = [
     "clean_field",
     "closure_status",
     "decode_page",
+    "decode_page_utf8",
     "identity",
     "page_tree",
     "public_url",
@@ -58,6 +59,15 @@ def decode_page(content: bytes) -> str:
     Undeclared pages are tried as UTF-8, then as windows-1252, the AN's legacy charset.
     """
     return _decode(content)[0]
+
+
+def decode_page_utf8(content: bytes) -> tuple[str, bytes | None]:
+    """``decode_page(content)``, and ``content`` itself when it is that text's UTF-8 encoding.
+
+    The second item is None when the page was decoded another way or repaired.
+    """
+    text, plain_utf8 = _decode(content)
+    return text, content if plain_utf8 else None
 
 
 def page_tree(content: bytes) -> LexborHTMLParser:

@@ -15,21 +15,12 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from qarchive.models import (
-    Answer,
-    Author,
-    Closure,
-    Erratum,
-    Group,
-    Ministry,
-    Question,
-    Signalement,
-    SourceFormat,
-)
+from qarchive.models import Question, SourceFormat
 from qarchive.sources.an._common import page_tree, unrecognised
 from qarchive.sources.an._legacy import (
     ODD_CASE,
     LegacyFields,
+    Part,
     build_question,
     find_lapse,
     kind_from_label,
@@ -187,14 +178,14 @@ def _read_header(lines: list[str], root: LexborNode, fields: LegacyFields) -> No
         return
     civility, name = split_civility(author["who"])
     group, place = _split_where(author["where"])
-    fields.author = Author(
-        name=name,
-        civility=civility,
-        ref=_actor_ref(root),
-        group=Group(full=group) if group else None,
-        constituency=place,
-        department=place,
-    )
+    fields.author = {
+        "name": name,
+        "civility": civility,
+        "ref": _actor_ref(root),
+        "group": {"full": group} if group else None,
+        "constituency": place,
+        "department": place,
+    }
 
 
 def _split_where(where: str | None) -> tuple[str | None, str | None]:
@@ -222,9 +213,9 @@ def _read_labels(lines: list[str], fields: LegacyFields) -> None:
             label = match["label"].replace("’", "'")
             values.setdefault(label, normalize_space(match["value"]))
     if asked := values.get("Ministère interrogé"):
-        fields.ministry_asked = Ministry(name=asked)
+        fields.ministry_asked = {"name": asked}
     if responding := values.get("Ministère attributaire"):
-        fields.ministry_responding = Ministry(name=responding)
+        fields.ministry_responding = {"name": responding}
     fields.rubrique = values.get("Rubrique") or None
     fields.heading = values.get("Tête d'analyse") or None
     # Legislature 15 pages put the question's title where "Tête d'analyse" was.
@@ -249,23 +240,25 @@ def _read_events(meta: str, fields: LegacyFields, answer_text: str | None) -> No
         published = make_publication(first["date"], first["page"])
         # An answer needs its JO date; a text without one cannot make an Answer.
         if published is not None:
-            fields.answer = Answer(
-                published=published, ministry=fields.ministry_responding, text=answer_text
-            )
+            fields.answer = {
+                "published": published,
+                "ministry": fields.ministry_responding,
+                "text": answer_text,
+            }
     if found["withdrawn"]:
         first = found["withdrawn"][0]
         fields.withdrawal = _closure(first["date"], first["motif"])
     fields.attribution_changes = [d for m in found["attribution"] for d in parse_dates(m["date"])]
     fields.signalements = [
-        Signalement(published=d) for m in found["signalement"] for d in parse_dates(m["date"])
+        {"published": d} for m in found["signalement"] for d in parse_dates(m["date"])
     ]
     fields.renewals = [d for m in found["renewal"] for d in parse_dates(m["date"])]
     for key, target in (("erratum_question", "question"), ("erratum_answer", "answer")):
         for match in found[key]:
             if (published := make_publication(match["date"], match["page"])) is not None:
-                fields.errata.append(Erratum(target=target, published=published))
+                fields.errata.append({"target": target, "published": published})
 
 
-def _closure(day: str, motif: str | None) -> Closure:
+def _closure(day: str, motif: str | None) -> Part:
     dates = parse_dates(day)
-    return Closure(date=dates[0] if dates else None, reason=normalize_space(motif or "") or None)
+    return {"date": dates[0] if dates else None, "reason": normalize_space(motif or "") or None}

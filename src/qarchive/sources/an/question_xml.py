@@ -11,25 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from pydantic import ValidationError
 
 from qarchive.errors import ParseError
 from qarchive.ids import QuestionId
-from qarchive.models import (
-    Answer,
-    Attribution,
-    Author,
-    Closure,
-    Erratum,
-    Group,
-    Ministry,
-    Publication,
-    Question,
-    Signalement,
-    Source,
-    SourceFormat,
-)
+from qarchive.models import Question, SourceFormat
 from qarchive.sources.an._common import (
     clean_field,
     closure_status,
@@ -44,6 +32,11 @@ __all__ = ["parse"]
 # Bounded digit runs: int() refuses strings over 4,300 digits, and no legislature,
 # question number or JO page comes near these lengths.
 _INT = re.compile(r"^\s*(\d{1,9})\s*$")
+
+# A part of the record before validation: the keyword arguments of its model
+# (Author, Group, Ministry, Attribution, Publication, Answer, Closure...). The
+# record is validated once, nested: much faster than building each model.
+_Part = dict[str, Any]
 
 
 def parse(content: bytes, *, url: str) -> Question:
@@ -87,45 +80,50 @@ def _load(content: bytes, *, url: str) -> ET.Element:
     return root
 
 
-def _build(root: ET.Element, qid: QuestionId, published: Publication, *, url: str) -> Question:
+def _build(root: ET.Element, qid: QuestionId, published: _Part, *, url: str) -> Question:
     indexation = root.find("INDEXATION_AN")
     attributions = _attributions(root)
-    responding = attributions[-1].ministry if attributions else None
+    responding = attributions[-1]["ministry"] if attributions else None
     closed = _closure(root.find("CLOTURE"))
     answer = _answer(root, responding, closed)
     analysis = [text for text in (_value(ana) for ana in root.iterfind(".//ANALYSE/ANA")) if text]
-    return Question(
-        **identity(qid),
-        # As in the open data: one ANA is the title the site shows (XV on), several are keywords.
-        title=analysis[0] if len(analysis) == 1 else None,
-        rubrique=clean_field(indexation.get("RUBRIQUE")) if indexation is not None else None,
-        heading=_text(indexation, "TETE_ANALYSE"),
-        analysis=analysis,
-        author=_author(root),
-        ministry_asked=_ministry(root.find("MINI"), "ID_MINI"),
-        ministry_responding=responding,
-        attribution_history=attributions,
-        published=published,
-        text=_html(root.find("DEPOT/TEXTE_DEPOT")),
-        answer=answer,
-        status=closure_status(
-            closed.code if closed else None,
-            closed.reason if closed else None,
-            answered=answer is not None,
-        ),
-        closed=closed,
-        signalements=_signalements(root),
-        renewals=[
-            day
-            for order in _entries(root, "RENOUVELLEMENT")
-            if (day := _date(_text(order, "DATE_RENOUVELLEMENT"))) is not None
-        ],
-        errata=_errata(root),
-        source=Source(format=SourceFormat.AN_QUESTION_XML, url=url),
+    return Question.model_validate(
+        {
+            **identity(qid),
+            # As in the open data: one ANA is the title the site shows (XV on), several
+            # are keywords.
+            "title": analysis[0] if len(analysis) == 1 else None,
+            "rubrique": (
+                clean_field(indexation.get("RUBRIQUE")) if indexation is not None else None
+            ),
+            "heading": _text(indexation, "TETE_ANALYSE"),
+            "analysis": analysis,
+            "author": _author(root),
+            "ministry_asked": _ministry(root.find("MINI"), "ID_MINI"),
+            "ministry_responding": responding,
+            "attribution_history": attributions,
+            "published": published,
+            "text": _html(root.find("DEPOT/TEXTE_DEPOT")),
+            "answer": answer,
+            "status": closure_status(
+                closed["code"] if closed else None,
+                closed["reason"] if closed else None,
+                answered=answer is not None,
+            ),
+            "closed": closed,
+            "signalements": _signalements(root),
+            "renewals": [
+                day
+                for order in _entries(root, "RENOUVELLEMENT")
+                if (day := _date(_text(order, "DATE_RENOUVELLEMENT"))) is not None
+            ],
+            "errata": _errata(root),
+            "source": {"format": SourceFormat.AN_QUESTION_XML, "url": url},
+        }
     )
 
 
-def _author(root: ET.Element) -> Author:
+def _author(root: ET.Element) -> _Part:
     auteur, groupe = root.find("AUTEUR"), root.find("GROUPE")
     circo = root.find("CIRCONSCRIPTION")
     first, last = _text(auteur, "PRENOM"), _text(auteur, "NOM")
@@ -134,25 +132,30 @@ def _author(root: ET.Element) -> Author:
     group = None
     if groupe is not None:
         # The legacy group id is numeric: kept as it is, no PO prefix invented.
-        group = Group(
-            short=clean_field(groupe.get("SIGLE")),
-            full=_text(groupe, "LIBELLE"),
-            ref=_text(groupe, "ID_GROUPE"),
-        )
+        group = {
+            "short": clean_field(groupe.get("SIGLE")),
+            "full": _text(groupe, "LIBELLE"),
+            "ref": _text(groupe, "ID_GROUPE"),
+        }
     department = _text(circo, "DEPARTEMENT")
     number = _int(circo.get("NUMERO_CIRCONSCRIPTION")) if circo is not None else None
-    return Author(
-        name=" ".join(part for part in (first, last) if part) or None,
-        civility=_text(auteur, "CIVILITE"),
+    return {
+        "name": " ".join(part for part in (first, last) if part) or None,
+        "civility": _text(auteur, "CIVILITE"),
         # The actor and mandate ids are those of the open data without their prefix.
-        ref=f"PA{acteur}" if acteur else None,
-        mandate_ref=f"PM{mandat}" if mandat else None,
-        group=group if group != Group() else None,
-        constituency=_constituency(department, number),
-        department=department,
-        constituency_number=number,
-        region=_text(circo, "REGION"),
-    )
+        "ref": f"PA{acteur}" if acteur else None,
+        "mandate_ref": f"PM{mandat}" if mandat else None,
+        "group": group if group and _known(group) else None,
+        "constituency": _constituency(department, number),
+        "department": department,
+        "constituency_number": number,
+        "region": _text(circo, "REGION"),
+    }
+
+
+def _known(part: _Part) -> bool:
+    """Whether a part has any value: a model made of it is not its model's default."""
+    return any(value is not None for value in part.values())
 
 
 def _constituency(department: str | None, number: int | None) -> str | None:
@@ -162,71 +165,71 @@ def _constituency(department: str | None, number: int | None) -> str | None:
     return f"{department} ({number}{'re' if number == 1 else 'e'} circonscription)"
 
 
-def _ministry(block: ET.Element | None, id_tag: str) -> Ministry | None:
+def _ministry(block: ET.Element | None, id_tag: str) -> _Part | None:
     short, full = _text(block, "ABREGE"), _text(block, "DEVELOPPE")
     if short is None and full is None:
         return None
     # Legacy ids are numeric; kept as published.
-    return Ministry(name=short or full or "", full_name=full, ref=_text(block, id_tag))
+    return {"name": short or full or "", "full_name": full, "ref": _text(block, id_tag)}
 
 
-def _attributions(root: ET.Element) -> list[Attribution]:
+def _attributions(root: ET.Element) -> list[_Part]:
     history = []
     for order in _entries(root, "MINA"):
         ministry = _ministry(order, "ID_MINA")
         if ministry is not None:
             history.append(
-                Attribution(
-                    ministry=ministry,
-                    date=_date(_text(order, "DATE_JO")),
-                    jo_type=_text(order, "TYPE_JO"),
-                )
+                {
+                    "ministry": ministry,
+                    "date": _date(_text(order, "DATE_JO")),
+                    "jo_type": _text(order, "TYPE_JO"),
+                }
             )
     return history
 
 
-def _answer(root: ET.Element, ministry: Ministry | None, closed: Closure | None) -> Answer | None:
+def _answer(root: ET.Element, ministry: _Part | None, closed: _Part | None) -> _Part | None:
     reponse = root.find("REPONSE")
     if reponse is None:
         return None
     text = _html(reponse.find("TEXTE_REPONSE"))
     # The answer's JO issue is not in REPONSE; CLOTURE's NUMERO_JO is the closure's.
     published = _publication(reponse, "DATE_JO_REPONSE", "PAGE_JO_REPONSE", "NUMERO_JO_REPONSE")
-    if published is None and text and closed and closed.code == "REP_PUB" and closed.date:
-        published = Publication(date=closed.date)
+    if published is None and text and closed and closed["code"] == "REP_PUB" and closed["date"]:
+        published = {"date": closed["date"]}
     if published is None:
         return None
-    return Answer(published=published, ministry=ministry, text=text)
+    return {"published": published, "ministry": ministry, "text": text}
 
 
-def _closure(block: ET.Element | None) -> Closure | None:
-    closure = Closure(
-        date=_date(_text(block, "DATE_JO")),
-        code=_text(block, "ABREGE"),
-        reason=_text(block, "LIBELLE"),
-    )
-    return None if closure == Closure() else closure
+def _closure(block: ET.Element | None) -> _Part | None:
+    closure = {
+        "date": _date(_text(block, "DATE_JO")),
+        "code": _text(block, "ABREGE"),
+        "reason": _text(block, "LIBELLE"),
+    }
+    return closure if _known(closure) else None
 
 
-def _signalements(root: ET.Element) -> list[Signalement]:
+def _signalements(root: ET.Element) -> list[_Part]:
     found = []
     for block in _entries(root, "SIGNALEMENT"):
-        signalement = Signalement(
-            published=_date(_text(block, "DATE_JO")),
-            filed=_date(_text(block, "DATE_DEPOT_SIGNAL")),
-        )
-        if signalement != Signalement():
+        signalement = {
+            "published": _date(_text(block, "DATE_JO")),
+            "filed": _date(_text(block, "DATE_DEPOT_SIGNAL")),
+        }
+        if _known(signalement):
             found.append(signalement)
     return found
 
 
-def _errata(root: ET.Element) -> list[Erratum]:
+def _errata(root: ET.Element) -> list[_Part]:
     errata = []
     for target, tag in (("question", "ERRATUM_QUESTION"), ("answer", "ERRATUM_REPONSE")):
         for block in _entries(root, tag):
             published = _publication(block, "DATE_JO", "PAGE_JO", "NUMERO_JO")
             if published is not None:
-                errata.append(Erratum(target=target, published=published))
+                errata.append({"target": target, "published": published})
     return errata
 
 
@@ -241,11 +244,11 @@ def _entries(root: ET.Element, tag: str) -> list[ET.Element]:
 
 def _publication(
     block: ET.Element | None, date_tag: str, page_tag: str, issue_tag: str
-) -> Publication | None:
+) -> _Part | None:
     day = _date(_text(block, date_tag))
     if day is None:
         return None
-    return Publication(date=day, page=_int(_text(block, page_tag)), issue=_text(block, issue_tag))
+    return {"date": day, "page": _int(_text(block, page_tag)), "issue": _text(block, issue_tag)}
 
 
 def _html(element: ET.Element | None) -> str | None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["looks_like_senat_page"]
+from qarchive.sources.an.detect import LoweredHead
 
-_HEAD = 200_000  # every marker sits well within the first part of a page
+__all__ = ["looks_like_senat_page"]
 
 # "é" as UTF-8, as Latin-1 or as an entity; matched on the lower-cased bytes.
 _E = rb"(?:\xc3\xa9|\xe9|&eacute;|&#233;|e)"
@@ -27,19 +27,22 @@ _SENAT_MARKERS = re.compile(
 )
 # Structural markers of the Assemblée nationale formats (sources/an/detect.py):
 # a page with one of these is the AN's, even if its text quotes "JO Sénat du".
+# Or its XML root, <question type=. The AN detection that follows skips the
+# markers found missing here; those found soonest in the AN's own formats come
+# first (qanr5l: the open data and dyn pages, then the XML root, eZ, FICHE).
 _AN_MARKERS = (
-    b"qanr5l",
     b"question_legislature",
+    b"<dpq>",
     b"question_big_content",
     b"_style-question",
     b'class="contenutexte"',
-    b"<dpq>",
 )
-_AN_XML = re.compile(rb"<question\s+type=")
 
 
-def looks_like_senat_page(content: bytes) -> bool:
+def looks_like_senat_page(content: bytes, *, head: LoweredHead | None = None) -> bool:
     """True when ``content`` is a Sénat question page, in any template or charset.
+
+    ``head`` is the content's :class:`LoweredHead`, when the caller has one.
 
     Example:
         >>> looks_like_senat_page("<h2>Question de M. X Y (Tarn - UC) publiée le 22/03/2018</h2>".encode())
@@ -47,11 +50,17 @@ def looks_like_senat_page(content: bytes) -> bool:
         >>> looks_like_senat_page(b"<html><body>Bonjour</body></html>")
         False
     """
-    head = content[:_HEAD].lower()
-    if any(marker in head for marker in _AN_MARKERS) or _AN_XML.search(head):
+    if head is None:
+        head = LoweredHead(content)
+    if (
+        head.has(b"qanr5l")
+        or head.has_xml_root()
+        or any(head.has(marker) for marker in _AN_MARKERS)
+    ):
         return False
-    if b"qseq" in head or b"/questions/base/" in head:
-        return _SENAT_MARKERS.search(head) is not None
-    if b"jo" not in head and b"question" not in head:
+    lowered = head.lowered
+    if b"qseq" in lowered or b"/questions/base/" in lowered:
+        return _SENAT_MARKERS.search(lowered) is not None
+    if b"jo" not in lowered and b"question" not in lowered:
         return False
-    return _SENAT_MARKERS.search(head) is not None
+    return _SENAT_MARKERS.search(lowered) is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from rich.console import Console
 
@@ -92,7 +93,7 @@ def test_summaries() -> None:
     )
 
 
-def _draw(rows: list[dict[str, object]], width: int) -> list[str]:
+def _draw(rows: list[dict[str, Any]], width: int) -> list[str]:
     out = io.StringIO()
     Console(file=out, width=width, color_system=None).print(render_rows_table(rows, width=width))
     return out.getvalue().splitlines()

@@ -55,3 +55,44 @@ def test_staging_makes_each_missing_directory_once_and_discard_removes_them(tmp_
     ]
     group.discard()
     assert list(tmp_path.rglob("*")) == [tmp_path / "questions"]
+
+
+def test_a_file_in_a_directory_the_group_made_may_be_written_in_place(tmp_path):
+    (tmp_path / "q").mkdir()
+    group = GroupCommit()
+    fresh = tmp_path / "new/raw/a.gz"
+    group.stage(fresh, b"raw", fresh_ok=True)  # its directory is the group's own: in place
+    group.stage(tmp_path / "new/v0001.json", b"{}")  # never in place without fresh_ok
+    group.stage(tmp_path / "q/raw.gz", b"raw", fresh_ok=True)  # q was there: a temp file
+    assert fresh.read_bytes() == b"raw"
+    assert not (tmp_path / "new/v0001.json").exists() and not (tmp_path / "q/raw.gz").exists()
+    group.commit()
+    assert (tmp_path / "new/v0001.json").read_bytes() == b"{}"
+    assert (tmp_path / "q/raw.gz").read_bytes() == b"raw"
+    group.stage(tmp_path / "new/raw/b.gz", b"raw", fresh_ok=True)  # committed: not fresh now
+    assert not (tmp_path / "new/raw/b.gz").exists()
+    group.discard()
+    assert not list(tmp_path.rglob(".tmp-*"))
+    assert sorted(p.name for p in tmp_path.rglob("*.gz")) == ["a.gz", "raw.gz"]
+
+
+def test_files_staged_by_one_group_are_committed_or_discarded_by_another(tmp_path):
+    worker, writer = GroupCommit(), GroupCommit()
+    worker.stage(tmp_path / "q1/raw/a.gz", b"raw", fresh_ok=True)
+    worker.stage(tmp_path / "q1/v0001.json", b"{}")
+    staged, created = worker.take()
+    assert len(worker) == 0 and len(staged) == 2
+    assert created == [str(tmp_path / "q1/raw"), str(tmp_path / "q1")]
+    writer.adopt(staged, created)
+    writer.commit()
+    assert (tmp_path / "q1/v0001.json").read_bytes() == b"{}"
+    worker.stage(tmp_path / "q2/raw/b.gz", b"raw", fresh_ok=True)
+    writer.adopt(*worker.take())
+    writer.discard()
+    assert not (tmp_path / "q2").exists()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "q1",
+        "q1/raw",
+        "q1/raw/a.gz",
+        "q1/v0001.json",
+    ]

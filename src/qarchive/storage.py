@@ -82,55 +82,86 @@ class GroupCommit:
 
     Rename order is staging order, so a caller that stages a question's raw
     captures before its version file keeps "the version file comes last".
+
+    A file staged with ``fresh_ok`` into a directory this group made itself is
+    written under its final name at once: nothing else can be there, and a crash
+    before the commit leaves it in a directory with no version file, which
+    ``verify --repair`` removes. Version files are never staged that way.
+
+    Staging can happen in another process (the workers of a bulk import): the
+    worker's group hands its files over with :meth:`take` and the committing
+    group takes them in with :meth:`adopt`, in order.
     """
 
     def __init__(self) -> None:
-        self._staged: list[tuple[Path, Path]] = []
+        self._staged: list[tuple[str, str]] = []  # (written, final): equal when written in place
         self._dirs: set[Path] = set()
-        self._created: list[Path] = []  # directories made for staged files
+        self._created: list[str] = []  # directories made for staged files
+        self._fresh: set[Path] = set()  # directories this group made: empty but for its files
 
     def __len__(self) -> int:
         return len(self._staged)
 
-    def stage(self, path: Path, data: bytes) -> None:
+    def stage(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
         """Write ``data`` to a temporary file beside ``path`` (not yet durable, not visible).
+
+        With ``fresh_ok``, a file whose directory this group made is written in place.
 
         Raises:
             OSError: the write failed; the temporary file is removed.
         """
-        if path.parent not in self._dirs:
-            self._created += _make_dirs(path.parent, self._dirs)
-        temp = _temp_for(path)
+        parent = path.parent
+        if parent not in self._dirs:
+            made = _make_dirs(parent, self._dirs)
+            self._created += map(str, made)
+            self._fresh.update(made)
+        final = str(path)
+        written = final if fresh_ok and parent in self._fresh else str(_temp_for(path))
         try:
-            with open(temp, "wb") as handle:
+            with open(written, "wb") as handle:
                 handle.write(data)
         except BaseException:
             with contextlib.suppress(OSError):
-                temp.unlink()
+                os.unlink(written)
             raise
-        self._staged.append((temp, path))
+        self._staged.append((written, final))
+
+    def take(self) -> tuple[list[tuple[str, str]], list[str]]:
+        """Hand over the staged files and the directories made for them, and forget them."""
+        staged, created = self._staged, self._created
+        self._staged, self._created = [], []
+        self._fresh.clear()
+        return staged, created
+
+    def adopt(self, staged: list[tuple[str, str]], created: list[str]) -> None:
+        """Take in files staged by another group (:meth:`take`), to commit or discard them."""
+        self._staged += staged
+        self._created += created
 
     def commit(self) -> None:
         """Make every staged file durable (one sync), then rename each into place."""
         if not self._staged:
             return
         os.sync()  # data first: a rename must never point at data still in memory
-        for temp, path in self._staged:
-            os.replace(temp, path)
+        for written, final in self._staged:
+            if written != final:
+                os.replace(written, final)
         os.sync()  # then the renames
         self._staged.clear()
         self._created.clear()
+        self._fresh.clear()
 
     def discard(self) -> None:
-        """Remove the staged temporary files (after a failure)."""
-        for temp, _ in self._staged:
+        """Remove the staged files (after a failure)."""
+        for written, _ in self._staged:
             with contextlib.suppress(OSError):
-                temp.unlink()
+                os.unlink(written)
         # Deepest first, whichever file made them; only those left empty go:
         # committed files stay.
-        for directory in sorted(self._created, key=lambda made: len(made.parts), reverse=True):
+        for directory in sorted(self._created, key=lambda made: made.count(os.sep), reverse=True):
             with contextlib.suppress(OSError):
-                directory.rmdir()
+                os.rmdir(directory)
         self._staged.clear()
         self._created.clear()
         self._dirs.clear()
+        self._fresh.clear()

@@ -562,3 +562,49 @@ def test_cli_reindex(archive):
     damaged = run(archive, "reindex")
     assert damaged.exit_code == 4
     assert damaged.stderr.startswith(f"Error: {path} is damaged")
+
+
+def _triggers(path):
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+
+
+def test_a_batch_counts_tallies_in_bulk_as_the_triggers_would(archive, tmp_path):
+    """index_batch drops the counting triggers and counts its rows at each commit."""
+    triggers = _triggers(archive.index_path)
+    assert len(triggers) == 6
+    moves = [
+        answered(RECORDS[0]),  # a row replaced: its old counts go, its new ones come
+        RECORDS[1].model_copy(
+            update={"author": Author(name="Jean Lassalle", ref="PA9", group=None)}
+        ),
+        _q(  # a new row
+            6,
+            ministry="Culture",
+            group=LR,
+            author="Éric Pauget",
+            ref="PA2",
+            published=dt.date(2019, 1, 2),
+            title="Musées",
+            text="Les musées.",
+        ),
+    ]
+    with archive.lock(), archive.index_batch(every=2):  # a commit inside, one at the end
+        for record in moves:
+            archive.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+        archive.save(  # the same question again in the same batch: counted once
+            answered(RECORDS[0]).model_copy(update={"title": "Titres"}),
+            qid=parse_question_id(RECORDS[0].id),
+            fetched_at=NOW,
+        )
+    assert _dump(archive.index_path)[2:] == _recomputed(archive.index_path)
+    assert _triggers(archive.index_path) == triggers  # every commit holds them
+    found, _ = _recomputed(archive.index_path)
+    assert ("author", "jean lassalle pa9", 1) in found
+    incremental = _dump(archive.index_path)
+    archive.reindex()  # a rebuild counts in bulk too: the same rows
+    assert _dump(archive.index_path) == incremental
+    # One question at a time again: the triggers count.
+    record = RECORDS[2].model_copy(update={"ministry_responding": Ministry(name="Santé")})
+    archive.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+    assert _dump(archive.index_path)[2:] == _recomputed(archive.index_path)

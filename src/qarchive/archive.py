@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gzip
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -52,6 +54,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Archive",
     "ErrorInfo",
+    "PreparedSave",
     "QuestionState",
     "RawCapture",
     "ReindexResult",
@@ -90,6 +93,23 @@ class SaveResult:
     outcome: SaveOutcome
     version: int
     changed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSave:
+    """A save worked out and its files staged by :meth:`Archive.stage_save`, not yet kept.
+
+    Plain values, so that a worker process of a bulk import can hand it to the
+    process that holds the batch (:meth:`Archive.save_prepared`).
+    """
+
+    qid: str  # canonical
+    outcome: SaveOutcome
+    version: int
+    changed: list[str] = field(default_factory=list)
+    staged: list[tuple[str, str]] = field(default_factory=list)  # (written, final), in order
+    created: list[str] = field(default_factory=list)  # directories made for them
+    entry: qindex.IndexEntry | None = None  # None when unchanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +178,12 @@ class Archive:
         self.root = Path(root)
         self._lock_depth = 0  # > 0 while this object holds the writer lock
         self._batch: sqlite3.Connection | None = None  # an open index transaction
+        self._bulk: qindex.BulkTallies | None = None  # the batch's tallies, counted at commit
         self._group: GroupCommit | None = None  # files staged by a batch, not yet visible
-        self._group_ids: set[QuestionId] = set()
+        self._group_ids: set[str] = set()  # questions staged in the group (canonical IDs)
+        self._batch_written: set[str] = set()  # questions given a version during the batch
         self._batch_every = BATCH_SIZE
+        self._in_place = True  # raw captures in a directory the batch made: written in place
         self.references = ReferenceLookup(self.root)  # AN actors and organs, read when needed
 
     # -- locking -----------------------------------------------------------------
@@ -210,7 +233,7 @@ class Archive:
 
     def question_dir(self, qid: QuestionId) -> Path:
         """The directory holding every version of ``qid``."""
-        return self.root / "questions" / qid.chamber.value / qid.partition / qid.canonical
+        return self.root.joinpath("questions", qid.chamber.value, qid.partition, qid.canonical)
 
     def versions(self, qid: QuestionId) -> list[int]:
         """Version numbers on disk for ``qid``, ascending (empty if never archived)."""
@@ -377,6 +400,7 @@ class Archive:
         if not qindex.index_is_current(self.index_path):
             self.reindex()
         self._batch = qindex.connect_index(self.index_path)
+        self._bulk = qindex.BulkTallies(self._batch)
         self._group, self._batch_every = GroupCommit(), every
         try:
             yield
@@ -390,21 +414,23 @@ class Archive:
         finally:
             if self._batch is not None:
                 self._batch.close()
-            self._batch, self._group = None, None
+            self._batch, self._bulk, self._group = None, None, None
             self._group_ids.clear()
+            self._batch_written.clear()
 
     def _flush_batch(self) -> None:
-        assert self._group is not None and self._batch is not None
+        assert self._group is not None and self._batch is not None and self._bulk is not None
         try:
             self._group.commit()
         except OSError as exc:
             raise ArchiveWriteError.from_os_error(self.root, exc) from None
+        self._bulk.finish()  # the tallies of the batch's rows, and the triggers back
         self._batch.commit()  # index rows only for files now in place
         self._group_ids.clear()
 
-    def _index_version(self, record: Question, version: int, fetched_at: dt.datetime) -> None:
+    def _index_version(self, entry: qindex.IndexEntry) -> None:
         if self._batch is not None:
-            qindex.upsert_question(self._batch, record, version=version, fetched_at=fetched_at)
+            qindex.upsert_entry(self._batch, entry, bulk=self._bulk)
             return
         # The index always exists beside versions (so a missing one is damage that
         # verify names): a missing or outdated index is rebuilt from the files, which
@@ -418,7 +444,7 @@ class Archive:
                 contextlib.closing(qindex.connect_index(self.index_path)) as connection,
                 connection,
             ):
-                qindex.upsert_question(connection, record, version=version, fetched_at=fetched_at)
+                qindex.upsert_entry(connection, entry)
         except (sqlite3.Error, OSError):  # the version is saved; the index is derived
             with contextlib.suppress(OSError):
                 self.index_path.unlink(missing_ok=True)
@@ -449,18 +475,33 @@ class Archive:
             ArchiveWriteError: a file cannot be written (disk full...); the version
                 current before is still the latest.
         """
-        if qid in self._group_ids:  # its staged version is not on disk yet
+        if qid.canonical in self._group_ids:  # its staged version is not on disk yet
             self._flush_batch()
-        latest = self.latest(qid)
+        result, entry = self._save(record, qid, fetched_at, raw)
+        if entry is not None:
+            self._index_version(entry)
+            self._staged(qid.canonical)
+        return result
+
+    def _save(
+        self,
+        record: Question,
+        qid: QuestionId,
+        fetched_at: dt.datetime,
+        raw: Sequence[RawCapture],
+    ) -> tuple[SaveResult, qindex.IndexEntry | None]:
+        # The files of a save, and its index entry (None when nothing changed).
+        directory = self.question_dir(qid)
+        numbers = self._version_numbers(directory)
+        latest = self._load_latest(directory, numbers)
         if latest is not None:
             record = carry_known_values(record, latest.record)
         record = self.references.resolve(record)  # names for PA…/PO… refs, as of its date
         record_json = record.model_dump(mode="json")
         new_hash = record_hash(record_json)
         if latest is not None and latest.content_hash == new_hash:
-            return SaveResult(SaveOutcome.UNCHANGED, latest.version)
+            return SaveResult(SaveOutcome.UNCHANGED, latest.version), None
         number = 1 if latest is None else latest.version + 1
-        directory = self.question_dir(qid)
         raw_names = [self._write_raw(directory, capture, fetched_at) for capture in raw]
         changed = [] if latest is None else changed_fields(latest.record_json, record_json)
         document = {
@@ -473,21 +514,125 @@ class Archive:
             "record": record_json,
         }
         path = directory / f"v{number:04d}.json"
-        if path.exists():  # only a damaged numbering can get here; never overwrite
+        # A directory with no version file can still hold one a damaged numbering
+        # left; one that did not exist holds nothing.
+        if numbers is not None and path.exists():  # never overwrite
             raise ArchiveDamaged(f"{path} already exists; run: qarchive verify", path=str(path))
         self._write(path, _dump(document))
-        self._index_version(record, number, fetched_at)
+        outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
+        entry = qindex.index_entry(record, version=number, fetched_at=fetched_at)
+        return SaveResult(outcome, number, changed), entry
+
+    def _version_numbers(self, directory: Path) -> list[int] | None:
+        # Version numbers in a question directory, ascending; None if there is no directory.
+        try:
+            names = os.listdir(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        found = (_VERSION_FILE.fullmatch(name) for name in names)
+        return sorted(int(match.group(1)) for match in found if match)
+
+    def _load_latest(self, directory: Path, numbers: list[int] | None) -> StoredVersion | None:
+        if not numbers:
+            return None
+        return self._load(directory / f"v{numbers[-1]:04d}.json", numbers[-1])
+
+    def _staged(self, canonical: str) -> None:
+        # A version of ``canonical`` was staged and indexed: count it in the batch.
         if self._group is not None:
-            self._group_ids.add(qid)
+            self._batch_written.add(canonical)
+            self._group_ids.add(canonical)
             if len(self._group_ids) >= self._batch_every:
                 self._flush_batch()
-        outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
-        return SaveResult(outcome, number, changed)
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[None]:
+        """Let :meth:`stage_save` stage files here, for another process to keep (a worker).
+
+        Nothing staged is ever committed by this object: each prepared save hands
+        its files over, and whatever a failure leaves staged is removed.
+        """
+        if self._group is not None:
+            raise RuntimeError("staging() inside a batch or another staging()")
+        # Another worker may stage the same question (a zip can hold it twice) and the
+        # loser's files are removed: only temporary names can be removed safely.
+        self._group, self._in_place = GroupCommit(), False
+        try:
+            yield
+        finally:
+            self._group.discard()
+            self._group, self._in_place = None, True
+
+    def stage_save(
+        self,
+        record: Question,
+        *,
+        qid: QuestionId,
+        fetched_at: dt.datetime,
+        raw: Sequence[RawCapture] = (),
+    ) -> PreparedSave:
+        """Work out :meth:`save` of ``record`` and stage its files, inside :meth:`staging`.
+
+        The same decision, bytes and index entry as :meth:`save`, from the files
+        on disk now; :meth:`save_prepared` in the process that holds the batch
+        keeps it (or refuses it if that process wrote the question meanwhile).
+
+        Raises:
+            ArchiveDamaged: the current latest version cannot be read; nothing is staged.
+            ArchiveWriteError: a file cannot be written; what was staged is removed.
+        """
+        group = self._group
+        if group is None or self._batch is not None:
+            raise RuntimeError("stage_save() outside staging()")
+        try:
+            result, entry = self._save(record, qid, fetched_at, raw)
+        except BaseException:
+            group.discard()
+            raise
+        staged, created = group.take()
+        return PreparedSave(
+            qid.canonical, result.outcome, result.version, result.changed, staged, created, entry
+        )
+
+    def save_prepared(self, prepared: PreparedSave) -> SaveResult | None:
+        """Keep a save staged by :meth:`stage_save` in the batch (:meth:`index_batch`).
+
+        Returns None, and removes its files, when the question was given a version
+        earlier in this batch: the save was worked out from what is now an older
+        state, and must be made again with :meth:`save`.
+
+        Raises:
+            ArchiveWriteError: the batch could not be made durable.
+        """
+        if self._group is None or self._batch is None:
+            raise RuntimeError("save_prepared() outside index_batch()")
+        if prepared.qid in self._batch_written:
+            for written, final in prepared.staged:  # its directories hold the earlier version
+                if written != final:  # a file in place may be the earlier version's by now
+                    with contextlib.suppress(OSError):
+                        os.unlink(written)
+            return None
+        self._group.adopt(prepared.staged, prepared.created)
+        if prepared.entry is not None:
+            self._index_version(prepared.entry)
+            self._staged(prepared.qid)
+        return SaveResult(prepared.outcome, prepared.version, prepared.changed)
+
+    def written_in_batch(self, canonical: str | None) -> bool:
+        """True when the question ``canonical`` was given a version in this batch."""
+        return canonical in self._batch_written
+
+    def discard_prepared(self, prepared: PreparedSave) -> None:
+        """Take in a prepared save's files only to remove them with the batch (after a failure)."""
+        if self._group is not None:
+            self._group.adopt(prepared.staged, prepared.created)
 
     def _write_raw(self, directory: Path, capture: RawCapture, at: dt.datetime) -> str:
-        stamp = at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        name = f"raw/{stamp}.{capture.extension}.gz"
-        self._write(directory / name, gzip.compress(capture.content, mtime=0))
+        name = f"raw/{_stamp(at)}.{capture.extension}.gz"
+        # A raw capture may go straight to its name in a directory the batch made:
+        # until its version file is in place, verify --repair removes it.
+        data = gzip.compress(capture.content, mtime=0)
+        self._write(directory / name, data, fresh_ok=self._in_place)
         return name
 
     def record_check(
@@ -521,14 +666,20 @@ class Archive:
         self._write(self.question_dir(qid) / "state.json", _dump(state.model_dump(mode="json")))
         return state
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
         try:
             if self._group is not None:
-                self._group.stage(path, data)
+                self._group.stage(path, data, fresh_ok=fresh_ok)
             else:
                 atomic_write(path, data)
         except OSError as exc:
             raise ArchiveWriteError.from_os_error(path, exc) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _stamp(at: dt.datetime) -> str:
+    # A raw capture's name: every question of an import shares one fetch time.
+    return at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def _dump(document: Any) -> bytes:

@@ -10,6 +10,20 @@ Untrusted archives are checked member by member: path traversal in names,
 absurd compression ratios, oversized and non-JSON members are refused and
 reported, never extracted to disk.
 
+A zip of many questions (:data:`POOL_MIN_QUESTIONS`) is imported by a few worker
+processes and this one together (:class:`_Pool`). This process reads the zip's
+directory and checks every member as above; each worker opens the members it is
+given, parses them and works out each question's save with
+:meth:`Archive.stage_save` (the same decision and the same bytes as
+:meth:`Archive.save`), staging its files; this process takes the results in the
+zip's order, keeps each save in the batch (:meth:`Archive.save_prepared`: its
+index row, then one sync and the renames for a thousand questions before the
+index commit) and reports problems as the serial import would. A question given
+a version earlier in the same import is saved again here, from its bytes. Workers
+die with this process (``PR_SET_PDEATHSIG`` on Linux; end of input elsewhere), so
+a kill leaves only what a kill of the serial import leaves: temporary files and
+question directories without a version file, which ``verify --repair`` removes.
+
 The Sénat open data goes the same way (:func:`_import_senat`): the rolling-year
 ``questions-depuis-un-an.csv`` (found by its header, whatever its name) and the
 full dump ``questions.zip`` or its ``questions.sql`` (a pg_dump, streamed; its
@@ -20,23 +34,35 @@ questions with bounded memory, see :mod:`qarchive.sources.senat.dump`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import io
+import itertools
 import json
 import os
+import pickle
+import queue
 import re
+import select
+import signal
 import sqlite3
+import subprocess
+import sys
 import tempfile
+import threading
+import traceback
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
-from qarchive.archive import Archive, RawCapture, SaveOutcome
+from qarchive.archive import Archive, PreparedSave, RawCapture, SaveOutcome
 from qarchive.errors import ArchiveWriteError, ParseError, QarchiveError, UsageError
 from qarchive.fetching import Clock, utc_now
 from qarchive.http import Client
-from qarchive.ids import parse_question_id
+from qarchive.ids import QuestionId, parse_question_id
 from qarchive.reference_import import import_references, is_reference_file
 from qarchive.settings import Settings
 from qarchive.sources.an import opendata_json
@@ -47,6 +73,7 @@ __all__ = [
     "MAX_BULK_BYTES",
     "MAX_COMPRESSION_RATIO",
     "MAX_DUMP_BYTES",
+    "POOL_MIN_QUESTIONS",
     "ImportProblem",
     "ImportSummary",
     "import_file",
@@ -57,6 +84,14 @@ MAX_BULK_BYTES = 4 * 1024**3  # a legislature zip is ~45 MB; XIV's JSON a few hu
 MAX_COMPRESSION_RATIO = 100  # real question JSON compresses ~5-10x; bombs do 1000x
 _SMALL_MEMBER = 64 * 1024  # below this, the ratio says nothing worth refusing
 MAX_DUMP_BYTES = 4 * 1024**3  # the Sénat's questions.sql: ~2 GB uncompressed in 2026
+# A zip with at least this many members is imported with worker processes: starting
+# them takes ~0.7 s (importing the models), which a few hundred questions repay.
+POOL_MIN_QUESTIONS = 2000
+_MAX_WORKERS = 4  # beyond, this process (index rows, renames) is the limit
+_CHUNK = 32  # questions per message to a worker, at most
+_CHUNK_BYTES = 128 * 1024  # or fewer, when they are big
+_DEPTH = 3  # messages in flight per worker: work queued while this process syncs
+_HEAD_START = 256  # members this process imports itself while the workers start
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +138,7 @@ def import_file(
     source_url: str | None = None,
     now: Clock = utc_now,
     on_item: Callable[[int, int | None], None] | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Import every question of an AN open-data zip or JSON file into the archive.
 
@@ -118,6 +154,9 @@ def import_file(
         source_url: where the file came from, kept in each record's source.
         now: the clock, for ``fetched_at``.
         on_item: called after each question with (done, total or None), for progress.
+        workers: worker processes for a zip of AN questions; None: as many as CPUs
+            (up to 4) for a zip of :data:`POOL_MIN_QUESTIONS` members or more, none
+            for a smaller one or on one CPU; 0: none.
 
     Raises:
         UsageError: the file is not a zip or JSON file qarchive can import.
@@ -144,10 +183,9 @@ def import_file(
             _import_senat(path, senat, run)
         return summary
     with archive.index_batch():
-        for done, item in enumerate(_items(path, max_member_bytes), start=1):
-            _import_one(item, origin, archive, fetched_at, summary)
-            if on_item is not None:
-                on_item(done, None)
+        _import_items(
+            path, _Run(archive, origin, fetched_at, summary, max_member_bytes, on_item), workers
+        )
     return summary
 
 
@@ -184,6 +222,12 @@ def _import_one(
     item: _Item, origin: str, archive: Archive, fetched_at: dt.datetime, summary: ImportSummary
 ) -> None:
     summary.read += 1
+    _save_item(item, origin, archive, fetched_at, summary)
+
+
+def _save_item(
+    item: _Item, origin: str, archive: Archive, fetched_at: dt.datetime, summary: ImportSummary
+) -> None:
     if item.problem is not None or item.content is None:
         summary.problems.append(ImportProblem(item.name, item.problem or "empty"))
         return
@@ -200,6 +244,14 @@ def _import_one(
         summary.problems.append(ImportProblem(item.name, str(exc)))
         return
     summary.count(result.outcome)
+
+
+def _is_zip(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == b"PK"
+    except OSError:
+        return False  # _items says why
 
 
 def _items(path: Path, max_bytes: int) -> Iterator[_Item]:
@@ -221,11 +273,7 @@ def _items(path: Path, max_bytes: int) -> Iterator[_Item]:
 
 
 def _zip_items(path: Path, max_bytes: int) -> Iterator[_Item]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UsageError(f"{path} is not a readable zip file ({exc})") from None
-    with archive:
+    with _open_zip(path) as archive:
         for info in archive.infolist():
             if info.is_dir():
                 continue
@@ -235,6 +283,13 @@ def _zip_items(path: Path, max_bytes: int) -> Iterator[_Item]:
                 continue
             with archive.open(info) as member:
                 yield from _json_items(member, info.filename, max_bytes)
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UsageError(f"{path} is not a readable zip file ({exc})") from None
 
 
 def _member_problem(
@@ -432,3 +487,368 @@ def _save_senat_row(item: senat_csv.ParsedRow, member: str, extension: str, run:
         summary.problems.append(ImportProblem(member, str(exc)))
         return
     summary.count(result.outcome)
+
+
+# -- many AN questions at once, with worker processes -------------------------------------
+
+
+@dataclass(slots=True)
+class _Run:
+    archive: Archive
+    origin: str
+    fetched_at: dt.datetime
+    summary: ImportSummary
+    max_bytes: int
+    on_item: Callable[[int, int | None], None] | None
+
+    def import_one(self, item: _Item) -> None:
+        _import_one(item, self.origin, self.archive, self.fetched_at, self.summary)
+        self.done()
+
+    def done(self) -> None:
+        if self.on_item is not None:
+            self.on_item(self.summary.read, None)
+
+
+# What a worker answers for each item: ("saved", PreparedSave fields) | ("problem",
+# reason, question ID or None) | ("write", message, path) | ("error", pickled
+# exception or None, traceback). After a "write" or an "error" it answers nothing more.
+_Result = tuple[Any, ...]
+
+
+def _import_items(path: Path, run: _Run, workers: int | None) -> None:
+    members: int | None = None
+    if _is_zip(path):
+        with _open_zip(path) as bundle:
+            members = sum(1 for info in bundle.infolist() if not info.is_dir())
+    items = _items(path, run.max_bytes)
+    count = _worker_count(members, workers)
+    if count == 0 and members is None and workers is None:
+        # One JSON file: a question, or legislature XIV's many. Workers once it is many.
+        for item in itertools.islice(items, POOL_MIN_QUESTIONS):
+            run.import_one(item)
+        following = next(items, None)
+        if following is None:
+            return
+        items = itertools.chain([following], items)
+        count = _worker_count(POOL_MIN_QUESTIONS, None)
+    if count == 0:
+        for item in items:
+            run.import_one(item)
+        return
+    with _Pool(count, run) as pool:
+        pool.run(items)
+
+
+def _worker_count(members: int | None, requested: int | None) -> int:
+    if not sys.platform.startswith("linux"):  # the pool needs F_SETPIPE_SZ, PDEATHSIG
+        return 0
+    if requested is not None:
+        return max(0, requested)
+    if members is None or members < POOL_MIN_QUESTIONS:
+        return 0
+    cpus = len(os.sched_getaffinity(0))
+    return 0 if cpus < 2 else min(cpus, _MAX_WORKERS)
+
+
+class _Worker:
+    """A worker process; what this process sends it goes through a thread, never blocking."""
+
+    def __init__(self, run: _Run) -> None:
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parent.parent)  # this very qarchive
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from qarchive.importer import _worker; _worker()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            bufsize=0,  # select() on the answers tells the truth
+            start_new_session=True,  # Ctrl-C is for this process to handle
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.answers: IO[bytes] = self.process.stdout
+        # Room for the answers in flight: a worker goes on while this process is busy.
+        import fcntl  # Linux only, as the pool
+
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(self.answers.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+        self.broken = False  # an answer was cut off (Ctrl-C...): the rest is unreadable
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._sender = threading.Thread(
+            target=self._send_all, args=(self.process.stdin,), daemon=True
+        )
+        self._sender.start()
+        self.send((os.getpid(), str(run.archive.root), run.origin, run.fetched_at))
+
+    def send(self, message: object) -> None:
+        self._outbox.put(_frame(message))
+
+    def _send_all(self, stream: IO[bytes]) -> None:
+        try:
+            while (frame := self._outbox.get()) is not None:
+                view = memoryview(frame)
+                while view:
+                    view = view[stream.write(view) or 0 :]
+        except (OSError, ValueError):
+            pass  # the worker is gone: its answers end, and the pool says so
+        finally:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def receive(self) -> Any:
+        self.broken = True  # until the whole answer is in
+        answer = pickle.loads(_read_exactly(self.answers, _read_size(self.answers)))
+        self.broken = False
+        return answer
+
+    def stop(self) -> None:
+        self._outbox.put(None)
+
+    def wait(self) -> None:
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._sender.join(timeout=10)
+        with contextlib.suppress(OSError):
+            self.answers.close()
+
+
+class _Pool:
+    """Worker processes that stage the saves of items; their results taken in order here."""
+
+    def __init__(self, count: int, run: _Run) -> None:
+        self._run = run
+        self._workers: list[_Worker] = []
+        # (worker, items) sent and not yet answered, in the file's order.
+        self._sent: deque[tuple[_Worker, list[_Item]]] = deque()
+        self._received: list[_Result] = []  # the answer being taken, and how far
+        self._taken = 0
+        self._next = 0  # round robin
+        try:
+            for _ in range(count):
+                self._workers.append(_Worker(run))
+        except BaseException:
+            self._close()
+            raise
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if error is not None:
+                self._drain()
+        finally:
+            self._close()
+
+    def run(self, items: Iterator[_Item]) -> None:
+        """Import every item: sent in chunks, round robin; results kept in order."""
+        # The first items are imported here while the workers start (~0.7 s), with
+        # their first chunks waiting for them.
+        head = list(itertools.islice(items, _HEAD_START))
+        chunks = _chunks(items)
+        limit = _DEPTH * len(self._workers)
+        while len(self._sent) < limit and self._send(next(chunks, None)):
+            pass
+        for item in head:
+            self._run.import_one(item)
+        while True:
+            while len(self._sent) < limit and self._send(next(chunks, None)):
+                pass
+            if not self._sent:
+                return
+            self._take_answer()
+
+    def _send(self, chunk: list[_Item] | None) -> bool:
+        if chunk is None:
+            return False
+        worker = self._workers[self._next % len(self._workers)]
+        self._next += 1
+        worker.send([(item.name, item.content, item.problem) for item in chunk])
+        self._sent.append((worker, chunk))
+        return True
+
+    def _take_answer(self) -> None:
+        run = self._run
+        worker, chunk = self._sent.popleft()
+        try:
+            answer: list[_Result] = worker.receive()
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            raise QarchiveError(
+                f"an import worker stopped ({exc}); what came after question "
+                f"{run.summary.read} was not kept: run the import again"
+            ) from None
+        self._received, self._taken = answer, 0
+        for item, result in zip(chunk, answer, strict=False):
+            self._taken += 1
+            self._take(item, result)
+            run.done()
+        self._received = []
+
+    def _take(self, item: _Item, result: _Result) -> None:
+        run = self._run
+        kind = result[0]
+        if kind == "write":
+            raise ArchiveWriteError(result[1], path=result[2])
+        if kind == "error":
+            _reraise(result[1], result[2])
+        run.summary.read += 1
+        if kind == "problem" and not run.archive.written_in_batch(result[2]):
+            run.summary.problems.append(ImportProblem(item.name, result[1]))
+            return
+        if kind == "saved":
+            saved = run.archive.save_prepared(PreparedSave(*result[1]))
+            if saved is not None:
+                run.summary.count(saved.outcome)
+                return
+        # Given a version earlier in this import: the worker may have seen an older
+        # state, or one half committed. Saved again here.
+        _save_item(item, run.origin, run.archive, run.fetched_at, run.summary)
+
+    def _drain(self) -> None:
+        """After a failure: collect what the workers staged, for the batch to remove it."""
+        unkept = self._received[self._taken :]  # the one being taken is in the batch, or gone
+        self._received = []
+        try:
+            while self._sent:
+                worker, _ = self._sent.popleft()
+                if worker.broken:
+                    continue  # what it staged stays behind, for verify --repair
+                try:
+                    ready, _, _ = select.select([worker.answers], [], [], 60)
+                    if not ready:
+                        raise EOFError("no answer")
+                    unkept += worker.receive()
+                except (EOFError, OSError, pickle.UnpicklingError):
+                    worker.broken = True
+        finally:
+            for result in unkept:
+                if result[0] == "saved":
+                    self._run.archive.discard_prepared(PreparedSave(*result[1]))
+
+    def _close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        for worker in self._workers:
+            worker.wait()
+        self._workers.clear()
+
+
+def _chunks(items: Iterator[_Item]) -> Iterator[list[_Item]]:
+    # A few dozen questions, or fewer big ones: what is in flight stays well under the
+    # 1 MiB of a pipe, whatever the members.
+    chunk: list[_Item] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item.content or b"")
+        if len(chunk) == _CHUNK or size >= _CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _frame(message: object) -> bytes:
+    # One message: its length, then its pickle.
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(8, "little") + data
+
+
+def _read_size(stream: IO[bytes]) -> int:
+    return int.from_bytes(_read_exactly(stream, 8), "little")
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytearray:
+    buffer = bytearray(size)
+    view, done = memoryview(buffer), 0
+    while done < size:
+        got = stream.readinto(view[done:])  # type: ignore[attr-defined]
+        if not got:
+            raise EOFError("end of input")
+        done += got
+    return buffer
+
+
+def _reraise(pickled: bytes | None, trace: str) -> None:
+    if pickled is not None:
+        with contextlib.suppress(Exception):
+            error = pickle.loads(pickled)
+        if isinstance(error, BaseException):
+            raise error
+    raise RuntimeError(f"an import worker failed:\n{trace}")
+
+
+def _worker() -> None:
+    """A worker process's main loop (see :class:`_Pool`): items in, staged saves out."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    incoming = io.FileIO(0, "rb", closefd=False)
+    outgoing = io.FileIO(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print must not break the messages
+    parent, root, origin, fetched_at = pickle.loads(_read_exactly(incoming, _read_size(incoming)))
+    if os.getppid() != parent:  # the parent died before the death signal was set
+        return
+    archive = Archive(Path(root))
+    failed = False
+    with archive.staging():
+        while True:
+            try:
+                units = pickle.loads(_read_exactly(incoming, _read_size(incoming)))
+            except EOFError:
+                return
+            answer: list[_Result] = []
+            for name, content, problem in units:
+                if failed:
+                    break
+                result = _worker_item(archive, _Item(name, content, problem), origin, fetched_at)
+                failed = result[0] in ("write", "error")
+                answer.append(result)
+            view = memoryview(_frame(answer))
+            while view:
+                view = view[outgoing.write(view) or 0 :]
+
+
+def _worker_item(archive: Archive, item: _Item, origin: str, fetched_at: dt.datetime) -> _Result:
+    if item.problem is not None or item.content is None:
+        return ("problem", item.problem or "empty", None)
+    url = f"{origin}#{item.name}"
+    qid: QuestionId | None = None
+    try:
+        record = opendata_json.parse(item.content, url=url)
+        qid = parse_question_id(record.id)
+        prepared = archive.stage_save(
+            record, qid=qid, fetched_at=fetched_at, raw=[RawCapture(url, item.content, "json")]
+        )
+    except ArchiveWriteError as exc:
+        return ("write", str(exc), exc.path)
+    except (ParseError, QarchiveError) as exc:
+        return ("problem", str(exc), qid and qid.canonical)
+    except Exception as exc:  # what would end the serial import ends this one
+        try:
+            pickled: bytes | None = pickle.dumps(exc)
+        except Exception:
+            pickled = None
+        return ("error", pickled, traceback.format_exc())
+    return (
+        "saved",
+        (
+            prepared.qid,
+            prepared.outcome,
+            prepared.version,
+            prepared.changed,
+            prepared.staged,
+            prepared.created,
+            prepared.entry,
+        ),
+    )
+
+
+def _die_with_parent() -> None:
+    # The kernel kills this process when its parent dies, whatever the cause.
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

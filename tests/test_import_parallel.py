@@ -25,6 +25,7 @@ from conftest import FIXTURES
 from qarchive import importer
 from qarchive.archive import Archive
 from qarchive.errors import ArchiveWriteError
+from qarchive.ids import parse_question_id
 from qarchive.importer import import_file
 from qarchive.verify import repair_archive, verify_archive
 
@@ -284,3 +285,22 @@ def test_legislature_xiv_s_single_file_through_the_pool(tmp_path):
     assert by_pool.new == 8
     assert _files(pooled.root) == _files(serial.root)
     assert _index(pooled.root) == _index(serial.root)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_question_twice_in_one_zip_keeps_the_raw_capture_of_each_version(tmp_path, workers):
+    # Both versions are made at the import's one time: their raw captures once shared a
+    # name, and the second replaced the bytes behind the first.
+    first, second = _question(2), _question(2, answered=True)
+    members = [(f"json/QANR5L15QE{n}.json", _question(n)) for n in (1, 3, 4)]
+    members += [("json/a/QANR5L15QE2.json", first), ("json/b/QANR5L15QE2.json", second)]
+    archive, summary = _run(_zip(tmp_path / "q.zip", members), tmp_path / "a", workers=workers)
+    assert (summary.new, summary.updated) == (4, 1)
+    directory = archive.question_dir(parse_question_id("15-2QE"))
+    raws = [json.loads((directory / f"v000{n}.json").read_bytes())["raw"] for n in (1, 2)]
+    assert raws[0] != raws[1]
+    assert [archive.read_raw(parse_question_id("15-2QE"), names[0]) for names in raws] == [
+        first,
+        second,
+    ]
+    assert verify_archive(archive).ok

@@ -628,7 +628,16 @@ class Archive:
             self._group.adopt(prepared.staged, prepared.created)
 
     def _write_raw(self, directory: Path, capture: RawCapture, at: dt.datetime) -> str:
-        name = f"raw/{_stamp(at)}.{capture.extension}.gz"
+        stem = f"raw/{_stamp(at)}"
+        name = f"{stem}.{capture.extension}.gz"
+        # Two versions saved at one time (a question twice in one import) must not
+        # share a raw capture: the second would replace the bytes behind the first.
+        taken = 1
+        while (directory / name).exists() or (
+            self._group is not None and self._group.holds(directory / name)
+        ):
+            taken += 1
+            name = f"{stem}-{taken}.{capture.extension}.gz"
         # A raw capture may go straight to its name in a directory the batch made:
         # until its version file is in place, verify --repair removes it.
         data = gzip.compress(capture.content, mtime=0)

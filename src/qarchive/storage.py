@@ -98,9 +98,14 @@ class GroupCommit:
         self._dirs: set[Path] = set()
         self._created: list[str] = []  # directories made for staged files
         self._fresh: set[Path] = set()  # directories this group made: empty but for its files
+        self._finals: set[str] = set()  # the final names of the staged files
 
     def __len__(self) -> int:
         return len(self._staged)
+
+    def holds(self, path: Path) -> bool:
+        """True when a file is staged to become ``path`` (not yet committed)."""
+        return str(path) in self._finals
 
     def stage(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
         """Write ``data`` to a temporary file beside ``path`` (not yet durable, not visible).
@@ -125,17 +130,20 @@ class GroupCommit:
                 os.unlink(written)
             raise
         self._staged.append((written, final))
+        self._finals.add(final)
 
     def take(self) -> tuple[list[tuple[str, str]], list[str]]:
         """Hand over the staged files and the directories made for them, and forget them."""
         staged, created = self._staged, self._created
         self._staged, self._created = [], []
         self._fresh.clear()
+        self._finals.clear()
         return staged, created
 
     def adopt(self, staged: list[tuple[str, str]], created: list[str]) -> None:
         """Take in files staged by another group (:meth:`take`), to commit or discard them."""
         self._staged += staged
+        self._finals.update(final for _, final in staged)
         self._created += created
 
     def commit(self) -> None:
@@ -148,6 +156,7 @@ class GroupCommit:
                 os.replace(written, final)
         os.sync()  # then the renames
         self._staged.clear()
+        self._finals.clear()
         self._created.clear()
         self._fresh.clear()
 
@@ -162,6 +171,7 @@ class GroupCommit:
             with contextlib.suppress(OSError):
                 os.rmdir(directory)
         self._staged.clear()
+        self._finals.clear()
         self._created.clear()
         self._dirs.clear()
         self._fresh.clear()

@@ -19,4 +19,3 @@ PARSERS: dict[SourceFormat, Parser] = {
     SourceFormat.AN_FICHE_HTM: fiche_htm.parse,
     SourceFormat.AN_QUESTION_XML: question_xml.parse,
 }
-

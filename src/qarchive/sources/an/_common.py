@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
@@ -24,6 +25,7 @@ __all__ = [
     "page_tree",
     "public_url",
     "question_id",
+    "status_of",
     "unrecognised",
 ]
 
@@ -160,6 +162,13 @@ def identity(qid: QuestionId) -> dict[str, Any]:
         "kind": qid.kind,
         "url": public_url(qid),
     }
+
+
+def status_of(closed: Mapping[str, Any] | None, *, answered: bool) -> Status:
+    """:func:`closure_status` of a record's closure part (``code`` and ``reason``), if any."""
+    if not closed:
+        return closure_status(None, None, answered=answered)
+    return closure_status(closed["code"], closed["reason"], answered=answered)
 
 
 def closure_status(code: str | None, reason: str | None, *, answered: bool) -> Status:

@@ -22,9 +22,9 @@ from qarchive.models import Question, SourceFormat
 from qarchive.sources.an._common import (
     as_list,
     clean_field,
-    closure_status,
     identity,
     question_id,
+    status_of,
     unrecognised,
 )
 from qarchive.text import html_to_text, parse_french_date
@@ -90,11 +90,7 @@ def _build(question: dict[str, Any], qid: QuestionId, published: _Part, *, url: 
             "published": published,
             "text": _question_text(question),
             "answer": answer,
-            "status": closure_status(
-                closed["code"] if closed else None,
-                closed["reason"] if closed else None,
-                answered=answer is not None,
-            ),
+            "status": status_of(closed, answered=answer is not None),
             "closed": closed,
             "signalements": _signalements(question.get("signalement")),
             "renewals": _renewals(_obj(question.get("renouvellements")).get("renouvellement")),

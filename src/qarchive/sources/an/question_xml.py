@@ -20,9 +20,9 @@ from qarchive.ids import QuestionId
 from qarchive.models import Question, SourceFormat
 from qarchive.sources.an._common import (
     clean_field,
-    closure_status,
     identity,
     question_id,
+    status_of,
     unrecognised,
 )
 from qarchive.text import html_to_text, parse_french_date
@@ -105,11 +105,7 @@ def _build(root: ET.Element, qid: QuestionId, published: _Part, *, url: str) -> 
             "published": published,
             "text": _html(root.find("DEPOT/TEXTE_DEPOT")),
             "answer": answer,
-            "status": closure_status(
-                closed["code"] if closed else None,
-                closed["reason"] if closed else None,
-                answered=answer is not None,
-            ),
+            "status": status_of(closed, answered=answer is not None),
             "closed": closed,
             "signalements": _signalements(root),
             "renewals": [

@@ -304,3 +304,32 @@ def test_a_question_twice_in_one_zip_keeps_the_raw_capture_of_each_version(tmp_p
         second,
     ]
     assert verify_archive(archive).ok
+
+
+def test_the_cli_takes_a_number_of_workers(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from qarchive.cli import app
+
+    bundle = _zip(
+        tmp_path / "q.zip", [(f"json/QANR5L15QE{n}.json", _question(n)) for n in range(1, 9)]
+    )
+    started: list[int] = []
+    real_count = importer._worker_count
+    monkeypatch.setattr(
+        importer, "_worker_count", lambda *a: started.append(real_count(*a)) or started[-1]
+    )
+    for workers, root in (("2", "pooled"), ("0", "serial")):
+        result = CliRunner().invoke(
+            app, ["import", str(bundle), "--workers", workers, "--archive", str(tmp_path / root)]
+        )
+        assert result.exit_code == 0, result.stderr
+        assert "import: 8 read, 8 new, 0 updated, 0 unchanged" in result.stderr
+    assert started == [2, 0]
+    pooled, serial = Archive(tmp_path / "pooled"), Archive(tmp_path / "serial")
+    ids = sorted(str(qid) for qid in pooled.iter_ids())
+    assert ids == sorted(str(qid) for qid in serial.iter_ids()) and len(ids) == 8
+    for qid in pooled.iter_ids():  # the same records (the files differ by their times)
+        assert pooled.read_version(qid).record == serial.read_version(qid).record
+    refused = CliRunner().invoke(app, ["import", str(bundle), "--workers", "-1"])
+    assert refused.exit_code == 2 and "--workers" in refused.stderr

@@ -705,6 +705,16 @@ def import_(
             help="An open-data file (zip, JSON, CSV or SQL), or its URL on a configured host."
         ),
     ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Worker processes for an AN questions zip (default: one per CPU, at most 4, "
+            "from 2,000 questions; 0: none).",
+            show_default=False,
+        ),
+    ] = None,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
@@ -741,6 +751,7 @@ def import_(
             max_member_bytes=settings.max_bytes,
             source_url=url,
             on_item=lambda done, total: out.advance(f"{done}"),
+            workers=workers,
         )
         for problem in summary.problems:
             out.message(f"Error: {problem.member}: {problem.reason}")

@@ -316,9 +316,12 @@ def test_the_cli_takes_a_number_of_workers(tmp_path, monkeypatch):
     )
     started: list[int] = []
     real_count = importer._worker_count
-    monkeypatch.setattr(
-        importer, "_worker_count", lambda *a: started.append(real_count(*a)) or started[-1]
-    )
+
+    def counted(*args: object) -> int:
+        started.append(real_count(*args))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(importer, "_worker_count", counted)
     for workers, root in (("2", "pooled"), ("0", "serial")):
         result = CliRunner().invoke(
             app, ["import", str(bundle), "--workers", workers, "--archive", str(tmp_path / root)]

@@ -334,5 +334,6 @@ def test_the_cli_takes_a_number_of_workers(tmp_path, monkeypatch):
     assert ids == sorted(str(qid) for qid in serial.iter_ids()) and len(ids) == 8
     for qid in pooled.iter_ids():  # the same records (the files differ by their times)
         assert pooled.read_version(qid).record == serial.read_version(qid).record
-    refused = CliRunner().invoke(app, ["import", str(bundle), "--workers", "-1"])
-    assert refused.exit_code == 2 and "--workers" in refused.stderr
+    for wrong in ("-1", "9"):
+        refused = CliRunner().invoke(app, ["import", str(bundle), "--workers", wrong])
+        assert refused.exit_code == 2 and "--workers" in refused.stderr

@@ -710,8 +710,9 @@ def import_(
         typer.Option(
             "--workers",
             min=0,
-            help="Worker processes for an AN questions zip (default: one per CPU, at most 4, "
-            "from 2,000 questions; 0: none).",
+            max=8,
+            help="Worker processes for an AN questions zip, 0 to 8 (default: one per CPU, "
+            "at most 4, from 2,000 questions; 0: none).",
             show_default=False,
         ),
     ] = None,

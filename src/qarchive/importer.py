@@ -11,11 +11,10 @@ absurd compression ratios, oversized and non-JSON members are refused and
 reported, never extracted to disk.
 
 A zip of many questions (:data:`POOL_MIN_QUESTIONS`) is imported by a few worker
-processes and this one together (:class:`_Pool`). This process reads the zip's
-directory and checks every member as above; each worker opens the members it is
-given, parses them and works out each question's save with
-:meth:`Archive.stage_save` (the same decision and the same bytes as
-:meth:`Archive.save`), staging its files; this process takes the results in the
+processes and this one together (:class:`_Pool`). This process reads and checks
+every member as above and sends its bytes to a worker, which parses it and works
+out the question's save with :meth:`Archive.stage_save` (the same decision and the
+same bytes as :meth:`Archive.save`), staging its files; this process takes the results in the
 zip's order, keeps each save in the batch (:meth:`Archive.save_prepared`: its
 index row, then one sync and the renames for a thousand questions before the
 index commit) and reports problems as the serial import would. A question given

@@ -23,7 +23,7 @@ SETTINGS = Settings()
 
 SOAK = bool(os.environ.get("QARCHIVE_SOAK"))
 CASES = 5_000 if SOAK else 150
-ID_CASES = 100_000 if SOAK else 10_000
+ID_CASES = 100_000 if SOAK else 3_000
 TIME_BOUND = 2.0  # seconds for one parse of a mutated page (real pages take a few ms)
 
 SAMPLES = [

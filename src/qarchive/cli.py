@@ -334,7 +334,7 @@ def _filters(**values: Any) -> Filters:
 
 def _on_terminal() -> bool:
     # Tables are drawn with rich on a terminal; pipes and files get plain aligned
-    # lines (one per question, nothing cut or wrapped) without loading rich.
+    # lines (one per question, titles whole, nothing wrapped) without loading rich.
     return sys.stdout.isatty()
 
 

@@ -5,7 +5,7 @@ Nothing in this package touches the network, the filesystem or the clock.
 
 from __future__ import annotations
 
-from qarchive.errors import NotYetPublished, ParseError, UnknownFormat
+from qarchive.errors import NotYetPublished, ParseError
 from qarchive.models import Question, SourceFormat
 from qarchive.sources.an import PARSERS as AN_PARSERS
 from qarchive.sources.an import Parser
@@ -58,7 +58,7 @@ def parse(content: bytes, *, url: str) -> Question:
         return PARSERS[_detect(content, head, url=url)](content, url=url)
     except NotYetPublished:
         raise
-    except (UnknownFormat, ParseError):
+    except ParseError:  # UnknownFormat included
         # Only what does not parse as a question is searched for an error page's
         # words: a question may be titled "Maintenance des ascenseurs" (which a dyn
         # page's <title> then says) or quote "service unavailable" in its text.

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
+from qarchive._help import load_help_renderer
 from qarchive._version import __version__
 from qarchive.choices import (
     DEFAULT_FEED_DAYS,
@@ -59,6 +60,18 @@ class _QarchiveGroup(TyperGroup):
         except QarchiveError as exc:
             _err().print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        load_help_renderer()
+        super().format_help(ctx, formatter)
+
+
+class _QarchiveCommand(TyperCommand):
+    """A command whose help loads typer's renderer without its unused imports."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        load_help_renderer()
+        super().format_help(ctx, formatter)
 
 
 app = typer.Typer(
@@ -902,6 +915,7 @@ def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
 # -- following questions: watch, digest ------------------------------------------------
 
 watch_app = typer.Typer(
+    cls=_QarchiveGroup,
     name="watch",
     help="""Follow questions: by ID, or saved searches for new ones.
 
@@ -1068,6 +1082,13 @@ def digest(
     result = make_digest(store, since=start, now=lambda: now, wait=wait)
     sys.stdout.write(render_digest(result, fmt))
     _err().print(digest_summary(result), markup=False)
+
+
+# Every command draws its help through _QarchiveCommand (see qarchive._help);
+# typer records a command declared without cls= as a TyperCommand.
+for _info in (*app.registered_commands, *watch_app.registered_commands):
+    if _info.cls is TyperCommand:
+        _info.cls = _QarchiveCommand
 
 
 def main() -> None:

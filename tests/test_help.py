@@ -1,0 +1,74 @@
+"""Help is drawn by typer's rich renderer, loaded without rich.markdown and rich.traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from qarchive import _help
+
+_RUN = (
+    "import sys\n"
+    "{preload}"
+    "from qarchive.cli import main\n"
+    "sys.argv = ['qarchive', *sys.argv[1:]]\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit as exit:\n"
+    "    assert not exit.code, exit.code\n"
+    "loaded = sorted(m for m in ('rich.markdown', 'rich.traceback') if m in sys.modules)\n"
+    "print('LOADED', loaded, file=sys.stderr)\n"
+)
+
+
+def _help_text(argv: list[str], *, preload: str = "") -> tuple[str, str]:
+    env = {**os.environ, "COLUMNS": "100", "TERM": "dumb"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN.format(preload=preload), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["list", "--help"], ["watch", "--help"], ["watch", "add", "-h"]]
+)
+def test_help_skips_the_unused_modules_and_reads_the_same(argv: list[str]) -> None:
+    light, loaded = _help_text(argv)
+    assert loaded == "LOADED []"
+    assert "Usage: qarchive" in light
+    # The same help as typer draws with the real modules imported beforehand.
+    full, loaded = _help_text(argv, preload="import rich.markdown, rich.traceback\n")
+    assert loaded == "LOADED ['rich.markdown', 'rich.traceback']"
+    assert light == full
+
+
+def test_stand_ins_make_the_real_objects() -> None:
+    from rich.markdown import Markdown
+    from rich.traceback import Traceback
+
+    assert isinstance(_help._Markdown("*bold*"), Markdown)
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        traceback = _help._Traceback.from_exception(type(exc), exc, exc.__traceback__)
+    assert isinstance(traceback, Traceback)
+
+
+def test_stand_ins_leave_sys_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("typer.rich_utils", "rich.markdown", "rich.traceback"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    _help.load_help_renderer()
+    renderer = sys.modules["typer.rich_utils"]
+    assert "rich.markdown" not in sys.modules
+    assert "rich.traceback" not in sys.modules
+    assert renderer.Markdown is _help._Markdown
+    _help.load_help_renderer()  # once loaded, nothing more happens
+    assert sys.modules["typer.rich_utils"] is renderer

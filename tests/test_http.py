@@ -1,4 +1,6 @@
 import email.utils
+import http.server
+import threading
 
 import httpx
 import pytest
@@ -167,6 +169,46 @@ def test_conditional_get_sends_validators_and_reports_304():
     assert fetched.not_modified
     assert seen["if-none-match"] == '"abc"'
     assert seen["if-modified-since"] == "Tue, 02 Oct 2018"
+
+
+def test_conditional_gets_answered_304_reuse_one_connection():
+    # A nightly refresh is mostly 304s: each must not cost a new connection (a TLS
+    # handshake on the real sites). The server keeps connections alive (HTTP/1.1).
+    connections: list[object] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            connections.append(self.client_address)
+
+        def do_GET(self):
+            matched = self.headers.get("If-None-Match") == '"v1"'
+            body = b"" if matched else b"{}"
+            self.send_response(304 if matched else 200)
+            self.send_header("ETag", '"v1"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with Client(Settings(an_url=base, rate=0)) as client:
+            statuses = [
+                client.get(f"{base}/q", validators=Validators('"v1"')).status_code for _ in range(3)
+            ]
+            assert client.get(f"{base}/q").content == b"{}"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert statuses == [304, 304, 304]
+    assert len(connections) == 1
 
 
 def test_validators_are_returned():

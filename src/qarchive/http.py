@@ -231,7 +231,10 @@ class Client:
         self._throttle(urlsplit(url).netloc.lower())
         try:
             with self._http.stream("GET", url, headers=headers) as response:
-                body = b"" if response.is_redirect else self._read_capped(url, response)
+                # Not ``is_redirect``, true of every 3xx: a 304 left unread would close
+                # the connection, and every conditional GET would open a new one.
+                redirect = response.has_redirect_location
+                body = b"" if redirect else self._read_capped(url, response)
                 return _Response(
                     response.status_code, response.reason_phrase, response.headers, body
                 )

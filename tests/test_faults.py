@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import errno
 import gzip
+import json
 import os
 import re
 import socket
@@ -577,6 +578,9 @@ def test_disk_full_while_writing_a_version(sites, seeded, monkeypatch):
 )
 def test_archive_not_writable(sites, seeded, monkeypatch, code, reason):
     directory = archive().question_dir(SEED)
+    # This check has more than its times to record: the ETag, which state.json lost.
+    forgotten = json.loads((directory / "state.json").read_bytes()) | {"validators": {}}
+    (directory / "state.json").write_text(json.dumps(forgotten))
     state = (directory / "state.json").read_bytes()
     _fail_writes(
         monkeypatch, code, when=lambda p: True, at="write" if code == errno.ENOSPC else "open"
@@ -591,6 +595,29 @@ def test_archive_not_writable(sites, seeded, monkeypatch, code, reason):
     )
     assert_untouched(seeded)
     assert (directory / "state.json").read_bytes() == state
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(errno.EROFS, "Read-only file system"), (errno.ENOSPC, "No space left on device")],
+)
+def test_check_times_not_writable(sites, seeded, monkeypatch, code, reason):
+    # A 304 changes only the check times: they go to checks.json, written at the end.
+    root, directory = archive().root, archive().question_dir(SEED)
+    state, checks = (directory / "state.json").read_bytes(), (root / "checks.json").read_bytes()
+    _fail_writes(
+        monkeypatch, code, when=lambda p: True, at="write" if code == errno.ENOSPC else "open"
+    )
+    advice = "free some space" if code == errno.ENOSPC else "make the archive writable"
+    result = run("fetch", "15-12526QE")
+    assert result.exit_code == 1
+    assert result.stdout == "15-12526QE       unchanged v1\n"  # the check itself went well
+    assert result.stderr == (
+        f"Error: cannot write {root}/checks.json: {reason}; {advice}, then run: qarchive verify\n"
+    )
+    assert_untouched(seeded)
+    assert (directory / "state.json").read_bytes() == state
+    assert (root / "checks.json").read_bytes() == checks
 
 
 def test_refresh_stops_when_its_log_cannot_be_written(sites, seeded, monkeypatch):

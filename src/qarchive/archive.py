@@ -5,8 +5,14 @@ Layout (the files are the truth; anything else is derived)::
     <root>/questions/an/15/15-12526QE/
         v0001.json      {"schema", "version", "fetched_at", "content_hash", "changed", "raw", "record"}
         raw/<timestamp>.<ext>.gz
-        state.json      last check, validators per URL, last error, failure count
+        state.json      validators per URL, last error, failure count, check times when written
+    <root>/checks.json  every question's last check times, written once per run
     <root>/.lock
+
+A check that changes nothing but its times writes no file in the question's
+directory: its times go to ``checks.json`` (:mod:`qarchive.checks`), written when
+the writer is done (:meth:`Archive.flush_checks`, at the latest when the lock is
+released). :meth:`Archive.read_state` takes the newer time of the two files.
 
 Every write is atomic (temp file in the same directory, fsync, rename), so a crash
 at any moment leaves the last good version readable. A new version is written only
@@ -33,6 +39,7 @@ import pydantic_core
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from qarchive import index as qindex
+from qarchive.checks import CHECKS_FILE, CheckLog, CheckTimes, newest
 from qarchive.errors import (
     ArchiveDamaged,
     ArchiveLocked,
@@ -185,6 +192,7 @@ class Archive:
         self._batch_every = BATCH_SIZE
         self._in_place = True  # raw captures in a directory the batch made: written in place
         self.references = ReferenceLookup(self.root)  # AN actors and organs, read when needed
+        self._checks = CheckLog(self.root / CHECKS_FILE)  # check times, written once per run
 
     # -- locking -----------------------------------------------------------------
 
@@ -193,11 +201,13 @@ class Archive:
         """Hold the archive's writer lock; raise :class:`ArchiveLocked` if taken.
 
         Re-entrant for the same :class:`Archive` object (a refresh that rebuilds
-        the index while holding the lock does not wait for itself).
+        the index while holding the lock does not wait for itself). Check times
+        not yet written are written (:meth:`flush_checks`) before the lock is released.
 
         Raises:
             ArchiveLocked: another process holds the lock (and ``wait`` is false).
-            ArchiveWriteError: the lock file cannot be created or opened (read-only archive).
+            ArchiveWriteError: the lock file cannot be created or opened (read-only archive),
+                or ``checks.json`` cannot be written at the end.
         """
         if self._lock_depth:
             self._lock_depth += 1
@@ -225,6 +235,12 @@ class Archive:
         self._lock_depth = 1
         try:
             yield
+        except BaseException:
+            with contextlib.suppress(ArchiveWriteError):  # the first error is the one to see
+                self.flush_checks()
+            raise
+        else:
+            self.flush_checks()
         finally:
             self._lock_depth = 0
             lock.release()
@@ -321,12 +337,30 @@ class Archive:
             ) from None
 
     def read_state(self, qid: QuestionId) -> QuestionState:
-        """The question's state; an unreadable state.json counts as empty (it is derived)."""
-        path = self.question_dir(qid) / "state.json"
+        """The question's state; an unreadable state.json counts as empty (it is derived).
+
+        ``checked_at`` and ``succeeded_at`` are each the newer of ``state.json``'s
+        and ``checks.json``'s (including times recorded and not yet written).
+        """
+        state, _ = self._read_state_file(self.question_dir(qid) / "state.json")
+        return self._with_check_times(state, qid)
+
+    def _with_check_times(self, state: QuestionState, qid: QuestionId) -> QuestionState:
+        times = self._checks.get(qid.canonical)
+        if times is not None:
+            state.checked_at = newest(state.checked_at, times.checked_at)
+            state.succeeded_at = newest(state.succeeded_at, times.succeeded_at)
+        return state
+
+    @staticmethod
+    def _read_state_file(path: Path) -> tuple[QuestionState, bool]:
+        # The state.json alone, and whether it is sound as it is (absent counts as sound).
         try:
-            return QuestionState.model_validate_json(path.read_bytes())
+            return QuestionState.model_validate_json(path.read_bytes()), True
+        except FileNotFoundError:
+            return QuestionState(), True
         except (OSError, ValidationError, ValueError):
-            return QuestionState()
+            return QuestionState(), False
 
     def read_raw(self, qid: QuestionId, name: str) -> bytes:
         """The decompressed raw capture ``raw/<name>`` of a question."""
@@ -652,16 +686,23 @@ class Archive:
         validators: dict[str, Validators] | None = None,
         error: ErrorInfo | None = None,
     ) -> QuestionState | None:
-        """Update ``state.json`` after a check; skipped for questions never archived.
+        """Record a check; skipped for questions never archived. Returns the new state.
 
         A failure keeps the previous validators and counts consecutive failures.
+        ``state.json`` is written only when something other than the check times
+        changed (validators, an error, the failure count) or it was unreadable; the
+        times always go to ``checks.json``, written by :meth:`flush_checks` (at once
+        when the lock is not held).
 
         Raises:
-            ArchiveWriteError: ``state.json`` cannot be written; the old one is kept.
+            ArchiveWriteError: ``state.json`` or ``checks.json`` cannot be written;
+                the old one is kept.
         """
         if not self.versions(qid):
             return None  # a typo or a 404 must not leave an empty directory behind
-        state = self.read_state(qid)
+        path = self.question_dir(qid) / "state.json"
+        stored, sound = self._read_state_file(path)
+        state = self._with_check_times(stored.model_copy(deep=True), qid)
         state.checked_at = at
         if error is None:
             state.succeeded_at = at
@@ -672,8 +713,28 @@ class Archive:
         else:
             state.last_error = error
             state.consecutive_failures += 1
-        self._write(self.question_dir(qid) / "state.json", _dump(state.model_dump(mode="json")))
+        if not sound or _beyond_times(state) != _beyond_times(stored):
+            self._write(path, _dump(state.model_dump(mode="json")))
+        self._checks.record(qid.canonical, CheckTimes(state.checked_at, state.succeeded_at))
+        if not self._lock_depth:
+            self.flush_checks()
         return state
+
+    def flush_checks(self) -> int:
+        """Write the check times recorded since the last flush to ``checks.json``; how many.
+
+        Called once at the end of a run (:func:`qarchive.fetching.fetch_questions`)
+        and when the lock is released; a run that dies before loses those times
+        only: ``state.json`` and the versions are written as each check goes.
+
+        Raises:
+            ArchiveWriteError: ``checks.json`` cannot be written; the old one is kept
+                and the times stay recorded.
+        """
+        try:
+            return self._checks.flush()
+        except OSError as exc:
+            raise ArchiveWriteError.from_os_error(self._checks.path, exc) from None
 
     def _write(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
         try:
@@ -683,6 +744,11 @@ class Archive:
                 atomic_write(path, data)
         except OSError as exc:
             raise ArchiveWriteError.from_os_error(path, exc) from None
+
+
+def _beyond_times(state: QuestionState) -> dict[str, Any]:
+    # What state.json holds besides the check times: a change of it is worth a write.
+    return state.model_dump(exclude={"checked_at", "succeeded_at"})
 
 
 @functools.lru_cache(maxsize=64)

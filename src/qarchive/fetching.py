@@ -1,11 +1,13 @@
 """The main job: fetch a question, parse it, save a version if it changed.
 
 ``fetch → detect → parse → save``, with each step its own module; this one only
-orders them, chooses among sources and records the outcome in ``state.json``.
+orders them, chooses among sources and records the outcome of each check
+(:meth:`qarchive.archive.Archive.record_check`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from qarchive.errors import (
     ParseError,
     QarchiveError,
 )
-from qarchive.http import Client, Fetched
+from qarchive.http import Client, Fetched, Validators
 from qarchive.ids import Chamber, QuestionId, parse_question_id
 from qarchive.models import AUTHOR_PLACE_FIELDS, Question
 from qarchive.resolve import resolve_question_id
@@ -107,7 +109,8 @@ def fetch_questions(
 
     Failures are reported, recorded in ``state.json`` and never stop the run,
     except an archive that cannot be written (disk full, read-only): every next
-    question would fail the same way. The caller holds the archive lock.
+    question would fail the same way. The caller holds the archive lock. The
+    check times are written to ``checks.json`` once, when the last question is done.
 
     Raises:
         ArchiveWriteError: a file of the archive cannot be written.
@@ -126,6 +129,12 @@ def fetch_questions(
                         qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
                     )
                 yield FetchReport(qid, error=exc)
+    except BaseException:
+        with contextlib.suppress(ArchiveWriteError):  # the first error is the one to see
+            archive.flush_checks()
+        raise
+    else:
+        archive.flush_checks()
     finally:
         if owned:
             http.close()
@@ -159,7 +168,8 @@ def fetch_question(
             current = archive.latest(qid) if fetched.not_modified else None
             if current is not None:  # read back: a damaged version is reported, not hidden
                 result = SaveResult(SaveOutcome.UNCHANGED, current.version)
-                archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
+                found = _freshened(state.validators_for(source.url), fetched.validators)
+                archive.record_check(qid, at=now(), validators={source.url: found})
                 return FetchReport(
                     qid, result=result, source_url=source.url, notes=["not modified"]
                 )
@@ -179,6 +189,20 @@ def fetch_question(
         archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
         return FetchReport(qid, result=result, source_url=fetched.url, notes=notes)
     raise _most_telling(qid, errors)
+
+
+def _freshened(stored: Validators | None, answered: Validators) -> Validators:
+    """The validators after a 304: the answer's, and the stored ones it does not repeat.
+
+    A server need not repeat Last-Modified in a 304 (RFC 9110 §15.4.5); what the
+    answer leaves out still describes the unchanged resource (RFC 9111 §4.3.4).
+    """
+    if stored is None:
+        return answered
+    return Validators(
+        etag=answered.etag or stored.etag,
+        last_modified=answered.last_modified or stored.last_modified,
+    )
 
 
 def _parse_checked(fetched: Fetched, qid: QuestionId) -> Question:

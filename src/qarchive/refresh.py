@@ -5,7 +5,9 @@ answered or closed recently (errata follow answers), adds the questions the AN's
 daily publication lists name since the last run, and fetches them all through
 the same pipeline as ``qarchive fetch`` (conditional GET, polite rate, retries).
 Questions on the watchlist come first, whatever their age; the events of what was
-saved are recorded and notified by :class:`qarchive.alerts.Alerts`.
+saved are recorded and notified by :class:`qarchive.alerts.Alerts`. A night that
+finds nothing new writes no file in any question's directory: the check times go
+to ``checks.json``, once, at the end of the run (:mod:`qarchive.checks`).
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ def _discover_senat(
     """Add what the Sénat's open data shows new or changed; drop what it shows unchanged.
 
     A pending question the CSV shows unchanged is skipped only if it was checked
-    in the last :data:`SENAT_RECHECK_DAYS` days, so that a text correction with no
+    (``state.json`` or ``checks.json``) in the last :data:`SENAT_RECHECK_DAYS` days, so that a text correction with no
     change of status is still seen within a week. Watched questions are always fetched.
     """
     from qarchive.senat_discovery import discover_senat

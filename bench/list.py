@@ -5,7 +5,11 @@ Usage: uv run python bench/list.py [--questions N] [--runs N] [--archive DIR] [-
 The index is written directly (bulk SQL into the schema of ``qarchive.index``,
 whose triggers fill ``filter_values`` and ``stats_tallies`` as rows go in), with
 no version files: ``list``, ``search`` and ``stats`` read only the index.
-It is kept in ``--archive`` and reused by later runs of the same size. Each
+Titles and texts are drawn word by word from a Zipf-distributed vocabulary
+(50,000 word forms, real French ones at the top ranks; questions of 80–350 words,
+answers of 100–400, "éoliennes" in about 0.75 % of the questions), rubriques
+from 84 real ones. The index is kept in ``--archive`` and reused by later runs
+of the same size. Each
 command then runs through the installed console script in a fresh process (what
 a user waits for), and in-process through the library (the query alone).
 Results go into bench/README.md with the machine and the date.
@@ -27,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +97,157 @@ WORDS = [
 ]  # fmt: skip
 FILLER = ["le", "la", "les", "des", "du", "de", "sur", "pour", "dans", "avec", "par", "attire",
           "attention", "ministre", "situation"]  # fmt: skip
-# Zipf-like weights: a few ministries and words take most of the questions.
+# The texts' vocabulary, most frequent first: function words and the domain words of
+# nearly every question (their order is their Zipf rank), then WORDS and TOPICAL at
+# ranks spread from about 400 to 15,000, "éoliennes" at EOLIENNES_RANK, and
+# generated pseudo-words for the rest, up to VOCABULARY_SIZE word forms.
+COMMON = [
+    "de", "la", "le", "les", "des", "et", "à", "l'", "en", "du", "d'", "que", "qui", "pour",
+    "dans", "un", "une", "sur", "est", "par", "au", "ne", "pas", "ministre", "plus", "ce",
+    "aux", "qu'", "a", "il", "cette", "son", "ses", "sont", "avec", "leur", "se", "ou", "n'",
+    "s'", "situation", "ces", "être", "été", "sa", "leurs", "comme", "mais", "si", "elle",
+    "ont", "y", "tout", "tous", "ainsi", "notamment", "gouvernement", "afin", "mesures",
+    "entre", "dont", "lors", "sans", "également", "attention", "état", "compte", "cadre",
+    "non", "peut", "doit", "fait", "faire", "aussi", "même", "place", "depuis", "mise",
+    "œuvre", "public", "publique", "services", "personnes", "santé", "entreprises", "communes",
+    "loi", "dispositif", "nombre", "cas", "où", "deux", "très", "donc", "toutefois",
+    "cependant", "alors", "avant", "après", "part", "c'", "nationale", "national", "territoire",
+    "ensemble", "accès", "ministère", "projet", "question", "moyens", "demande", "souhaite",
+    "savoir", "entend", "prendre", "intentions", "année", "ans", "nouvelle", "nouveau", "temps",
+    "conditions", "charge", "français", "france", "pays", "collectivités", "aide", "aides",
+    "soutien", "politique", "financement", "coût", "millions", "euros", "milliards", "travail",
+    "emploi", "formation", "action", "actions", "plan", "réforme", "décret", "article", "code",
+    "texte", "application", "procédure", "dossier", "dossiers", "délai", "règles", "droit",
+    "droits", "obligation", "acteurs", "professionnels", "secteur", "activité", "économique",
+    "sociale", "social", "local", "locaux", "élus", "maires", "département", "départements",
+    "région", "régions", "territoriales", "rural", "ruraux", "zones", "population", "habitants",
+    "citoyens", "familles", "enfants", "jeunes", "âgées", "patients", "usagers", "agents",
+    "salariés", "administration", "préfet", "préfecture", "établissements", "structures",
+    "réseau", "qualité", "niveau", "développement", "besoins", "difficultés", "problème",
+    "risques", "risque", "sécurité", "protection", "prévention", "contrôle", "réponse",
+    "inquiétude", "préoccupation", "concernant", "relative", "relatif", "suite", "face",
+    "regard", "effet", "matière", "titre", "vue", "manière", "fin", "lieu", "objectif",
+    "objectifs", "période", "date", "jour", "mois", "récemment", "actuellement", "aujourd'hui",
+    "prochaines", "dernières", "années", "plusieurs", "certains", "certaines", "nombreux",
+    "nombreuses", "chaque", "autres", "autre", "premier", "première", "particulier",
+    "particulière", "important", "importante", "nécessaire", "possible", "difficile", "grand",
+    "grande", "petites", "moyennes", "augmentation", "baisse", "hausse", "évolution",
+    "modification", "réalisation", "création", "suppression", "maintien", "gestion",
+    "organisation", "fonctionnement", "information", "rapport", "étude", "données",
+    "résultats", "chiffres", "montant", "budget", "crédits", "fonds", "dépenses", "recettes",
+    "prix", "marché", "concurrence", "production", "filière", "filières", "consommateurs",
+    "entreprise", "commune", "collectivité", "parlement", "assemblée", "sénat", "européenne",
+    "union", "international", "internationale", "accord", "engagement", "engagements",
+    "annonce", "prévu", "prévue", "prévus", "permet", "permettre", "permettant", "pourrait",
+    "pourraient", "devrait", "serait", "seraient", "existe", "reste", "restent", "concerne",
+    "indique", "rappelle", "précise", "répondre", "apporter", "garantir", "assurer",
+    "renforcer", "améliorer", "favoriser", "envisage", "tenu", "égard", "jusqu'", "lorsqu'",
+    "puisqu'", "selon", "vers", "contre", "sous", "encore", "déjà", "seulement", "toujours",
+    "aucun", "aucune", "quelles", "quelle", "quels", "celle", "celles", "ceux", "celui",
+    "lequel", "laquelle", "auprès", "particulièrement", "directement", "rapidement",
+]  # fmt: skip
+TOPICAL = [
+    "agriculture", "médecin", "infirmiers", "ehpad", "autonomie", "dépendance", "maladie",
+    "hospitalier", "soins", "lycée", "lycées", "élèves", "enseignement", "recherche",
+    "innovation", "carburants", "gaz", "chauffage", "rénovation", "bâtiments", "urbanisme",
+    "permis", "construire", "sécheresse", "inondations", "catastrophe", "naturelle",
+    "assurance", "assureurs", "banques", "crédit", "consommation", "commerçants", "centres",
+    "villes", "quartiers", "violences", "victimes", "femmes", "égalité", "discriminations",
+    "laïcité", "immigration", "étrangers", "asile", "nationalité", "visa", "identité",
+    "cartes", "mairies", "état-civil", "élections", "vote", "procurations", "pompiers",
+    "secours", "samu", "ambulances", "transports", "bus", "trains", "tgv", "ter", "autoroute",
+    "péages", "aéroport", "vols", "ports", "pêcheurs", "quotas", "bateaux", "montagne",
+    "neige", "stations", "saisonniers", "hébergement", "hôtellerie", "restauration",
+    "apprentis", "alternance", "diplômes", "bourses", "orientation", "harcèlement",
+    "réseaux", "plateformes", "données", "cybersécurité", "téléphonie", "antennes",
+    "déchets", "recyclage", "plastique", "emballages", "pollution", "air", "bruit", "amiante",
+    "glyphosate", "abeilles", "semences", "céréales", "betteraves", "bovins", "ovins",
+    "abattoirs", "vétérinaires", "animaux", "chiens", "chats", "zoos", "cirques", "corrida",
+]  # fmt: skip
+RUBRIQUES = [
+    "santé", "énergie et carburants", "agriculture", "collectivités territoriales",
+    "impôts et taxes", "retraites : généralités", "enseignement", "logement",
+    "sécurité des biens et des personnes", "professions de santé", "personnes handicapées",
+    "transports ferroviaires", "établissements de santé", "outre-mer", "environnement",
+    "police", "justice", "emploi et activité", "entreprises", "fonction publique territoriale",
+    "famille", "pharmacie et médicaments", "communes", "eau et assainissement",
+    "personnes âgées", "chasse et pêche", "animaux", "enfants", "femmes", "gendarmerie",
+    "bois et forêts", "commerce et artisanat", "formation professionnelle et apprentissage",
+    "chômage : indemnisation", "fonctionnaires et agents publics", "sports", "culture",
+    "patrimoine culturel", "télécommunications", "numérique", "défense",
+    "anciens combattants et victimes de guerre", "étrangers", "papiers d'identité",
+    "état civil", "élections et référendums", "aménagement du territoire", "ruralité",
+    "urbanisme", "tourisme et loisirs", "consommation", "banques et établissements financiers",
+    "assurances", "assurance maladie maternité", "sécurité sociale", "prestations familiales",
+    "pauvreté", "associations et fondations", "enseignement supérieur",
+    "recherche et innovation", "enseignement secondaire", "enseignement maternel et primaire",
+    "politique extérieure", "Union européenne", "frontaliers", "automobiles",
+    "sécurité routière", "voirie", "transports routiers", "transports aériens",
+    "transports urbains", "mer et littoral", "pollution", "déchets", "biodiversité",
+    "agroalimentaire", "drogue", "travail", "professions libérales", "marchés publics",
+    "lieux de privation de liberté", "services publics", "arts et spectacles", "cultes",
+]  # fmt: skip
 MINISTRY_WEIGHTS = [1 / (rank + 1) ** 1.1 for rank in range(len(MINISTRIES))]
-WORD_WEIGHTS = [1 / (rank + 1) ** 0.8 for rank in range(len(WORDS))]
+RUBRIQUE_CUM_WEIGHTS = list(accumulate(1 / (rank + 1) for rank in range(len(RUBRIQUES))))
+VOCABULARY_SIZE, ZIPF_EXPONENT = 50_000, 1.05
+# "éoliennes" in about 0.75 % of the questions, as a topic of rural constituencies
+EOLIENNES_RANK = 3_400
+# "titres sécurisés" as a phrase: put in the title and text of this share of the
+# questions (the two words, drawn at ranks 602 and 613, fall side by side in a
+# handful of a million questions)
+PHRASE, PHRASE_SHARE = "titres sécurisés", 0.0025
+OPENING = "attire l'attention de M. le ministre sur"
+
+
+def _pseudo_words(count: int, taken: set[str]) -> list[str]:
+    """``count`` made-up French-looking words, none folding to a word of ``taken``."""
+    rng = random.Random(f"{SEED}-vocabulary")
+    onsets = ["", "b", "c", "d", "f", "g", "j", "l", "m", "n", "p", "r", "s", "t", "v", "ch",
+              "br", "cr", "dr", "fr", "gr", "pr", "tr", "pl", "cl", "bl", "qu", "gu"]  # fmt: skip
+    # plain vowels mostly; a few accented ones, as in French
+    vowels = ["a", "a", "a", "e", "e", "e", "i", "i", "o", "o", "u", "é", "é", "ou", "ai", "au",
+              "eu", "oi", "an", "en", "on", "in", "è", "ê", "â", "ô", "î"]  # fmt: skip
+    endings = ["", "", "", "s", "tion", "tions", "ment", "ments", "ité", "eur", "eurs", "ique",
+               "iques", "age", "ance", "ence", "ier", "ière", "eux", "euse", "al", "aux", "ée",
+               "és", "ées", "er", "ir", "ant", "ante", "isme", "iste", "oire", "elle", "erie"]  # fmt: skip
+    words: list[str] = []
+    while len(words) < count:
+        syllables = (
+            rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.choice((1, 2, 2, 2, 3)))
+        )
+        word = "".join(syllables) + rng.choice(endings)
+        folded = qindex.fold(word)
+        if len(word) >= 4 and folded not in taken:
+            taken.add(folded)
+            words.append(word)
+    return words
+
+
+def _vocabulary() -> list[str]:
+    """VOCABULARY_SIZE word forms, most frequent first (see COMMON)."""
+    common = list(dict.fromkeys([*COMMON, *FILLER]))
+    topical = [w for w in dict.fromkeys([*WORDS, *TOPICAL]) if w not in common]
+    topical.remove("éoliennes")
+    taken = {qindex.fold(word) for word in [*common, *topical, "éoliennes"]}
+    pseudo = iter(_pseudo_words(VOCABULARY_SIZE - len(common) - len(topical) - 1, taken))
+    # topical words at ranks spaced evenly on a log scale from 400 to 15,000
+    step = (15_000 / 400) ** (1 / (len(topical) - 1))
+    placed = {EOLIENNES_RANK: "éoliennes"}
+    for number, word in enumerate(topical):
+        rank = round(400 * step**number)
+        while rank in placed:
+            rank += 1
+        placed[rank] = word
+    tail = [
+        placed.get(rank) or next(pseudo) for rank in range(len(common) + 1, VOCABULARY_SIZE + 1)
+    ]
+    return [*common, *tail]
+
+
+VOCABULARY = _vocabulary()
+VOCABULARY_CUM_WEIGHTS = list(
+    accumulate(1 / rank**ZIPF_EXPONENT for rank in range(1, len(VOCABULARY) + 1))
+)
 
 
 def _authors(rng: random.Random, count: int = 600) -> list[tuple[str, str, str, int, str]]:
@@ -109,11 +262,9 @@ def _authors(rng: random.Random, count: int = 600) -> list[tuple[str, str, str, 
     return authors
 
 
-def _words(rng: random.Random, count: int) -> str:
-    picked = rng.choices(WORDS, WORD_WEIGHTS, k=count)
-    return " ".join(
-        word if rng.random() < 0.6 else f"{rng.choice(FILLER)} {word}" for word in picked
-    )
+def _join(words: list[str]) -> str:
+    """Words as text, elisions joined ("l'attention")."""
+    return " ".join(words).replace("' ", "'")
 
 
 def _status(rng: random.Random) -> str:
@@ -130,6 +281,13 @@ def _status(rng: random.Random) -> str:
 def _rows(count: int, seed: int) -> Iterator[tuple[tuple[Any, ...], tuple[str, ...]]]:
     """(questions row in COLUMN_NAMES order, FTS row) for ``count`` synthetic questions."""
     rng = random.Random(seed)
+    # Texts draw from their own generator: the other fields stay the same when they change.
+    texts = random.Random(f"{seed}-texts")
+    choices = texts.choices
+
+    def draw(count: int) -> list[str]:
+        return choices(VOCABULARY, cum_weights=VOCABULARY_CUM_WEIGHTS, k=count)
+
     authors = _authors(rng)
     legislature_weights = [share for *_, share in LEGISLATURES]
     numbers = {legislature: 0 for legislature, *_ in LEGISLATURES}
@@ -155,7 +313,15 @@ def _rows(count: int, seed: int) -> Iterator[tuple[tuple[Any, ...], tuple[str, .
         closed = answered if status == "answered" else None
         if status in ("lapsed", "withdrawn", "converted"):
             closed = min(TODAY, published + dt.timedelta(days=rng.randrange(30, 900))).isoformat()
-        title, rubrique = _words(rng, rng.randrange(3, 7)).capitalize(), rng.choice(WORDS)
+        rubrique = choices(RUBRIQUES, cum_weights=RUBRIQUE_CUM_WEIGHTS)[0]
+        title_words = draw(texts.randrange(4, 11))
+        # 80–350 words with the opening ("M. Jean Martin attire l'attention de ..."), most near 150
+        question = draw(round(texts.triangular(80, 350, 150)) - 10)
+        if texts.random() < PHRASE_SHARE:
+            title_words.append(f"des {PHRASE}")
+            question.insert(texts.randrange(len(question)), f"des {PHRASE}")
+        title = _join(title_words)
+        title = title[0].upper() + title[1:]
         values = {
             "id": qid,
             "chamber": "an",
@@ -188,8 +354,11 @@ def _rows(count: int, seed: int) -> Iterator[tuple[tuple[Any, ...], tuple[str, .
             "group_search": qindex.fold(f"{short} {full}"),
             "ministry_search": qindex.fold(ministry),
         }
-        text = f"{civility} {name} attire l'attention sur {_words(rng, rng.randrange(25, 45))}."
-        answer = _words(rng, rng.randrange(25, 45)) if status == "answered" else ""
+        text = f"{civility} {name} {OPENING} {_join(question)}."
+        answer = ""
+        if status == "answered":  # 100–400 words, most near 200
+            answer = _join(draw(round(texts.triangular(100, 400, 200))))
+            answer = f"{answer[0].upper()}{answer[1:]}."
         fts = (qid, title, rubrique, "", text, answer)
         yield tuple(values[column] for column in qindex.COLUMN_NAMES), fts
 
@@ -268,8 +437,9 @@ def main() -> None:
     size = archive.index_path.stat().st_size / 2**20
     print(f"index: {archive.index_path} ({size:,.0f} MiB)")
 
-    # A word in half the questions (the worst case for ranking) and a phrase in 0.25 %.
-    ministry, word, phrase = "intérieur", "éoliennes", '"titres sécurisés"'
+    # A topical word (in about 0.75 % of the questions), the commonest domain word (in
+    # every question, through OPENING: the worst case for ranking) and a phrase (0.25 %).
+    ministry, word, common, phrase = "intérieur", "éoliennes", "ministre", '"titres sécurisés"'
     where = ["--archive", str(args.archive)]
     cases: list[tuple[str, list[str], Callable[[], object]]] = [
         ("qarchive --help", ["--help"], lambda: None),
@@ -302,6 +472,11 @@ def main() -> None:
             lambda: list(search_questions(archive, word, Filters(), limit=50, today=TODAY)),
         ),
         (
+            f'search "{common}" --limit 50',
+            ["search", common, "--limit", "50", *where],
+            lambda: list(search_questions(archive, common, Filters(), limit=50, today=TODAY)),
+        ),
+        (
             f"search '{phrase}' --limit 50",
             ["search", phrase, "--limit", "50", *where],
             lambda: list(search_questions(archive, phrase, Filters(), limit=50, today=TODAY)),
@@ -326,6 +501,13 @@ def main() -> None:
             ),
         ),
     ]
+    with contextlib.closing(sqlite3.connect(archive.index_path)) as connection:
+        total = connection.execute("SELECT count(*) FROM questions").fetchone()[0]
+        for query in (word, common, phrase):
+            found = connection.execute(
+                "SELECT count(*) FROM questions_fts WHERE questions_fts MATCH ?", (query,)
+            ).fetchone()[0]
+            print(f"search {query} matches {found:,} questions ({100 * found / total:.2f} %)")
     print(f"medians of {args.runs} runs, seconds (one untimed run first writes the .pyc files)")
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"{'command':<52} {'CLI':>7} {'library':>8}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,44 @@ def test_stand_ins_leave_sys_modules(monkeypatch: pytest.MonkeyPatch) -> None:
     assert renderer.Markdown is _help._Markdown
     _help.load_help_renderer()  # once loaded, nothing more happens
     assert sys.modules["typer.rich_utils"] is renderer
+
+
+def test_a_run_builds_only_the_command_it_names() -> None:
+    import typer.main
+
+    from qarchive.cli import app, app_for
+
+    whole = typer.main.get_command(app)
+    assert isinstance(whole, typer.main.TyperGroup)
+    assert len(whole.commands) > 10
+    for name, command in whole.commands.items():
+        alone = typer.main.get_command(app_for([name, "--help"]))
+        assert isinstance(alone, typer.main.TyperGroup)
+        assert list(alone.commands) == [name]
+        assert [p.opts for p in alone.commands[name].params] == [p.opts for p in command.params]
+    for args in ([], ["--help"], ["--version"], ["-h", "list"], ["lst"], ["15-12526QE"]):
+        assert app_for(args) is app, args
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "expected"),
+    [
+        (["lst"], 2, "Did you mean 'list'?"),
+        (["watch", "lst"], 2, "No such command 'lst'"),
+        (["--version"], 0, "qarchive "),
+        (["watch", "list"], 0, "0 questions and 0 saved searches watched"),
+    ],
+)
+def test_main_runs_the_trimmed_app_like_the_whole_one(
+    argv: list[str], code: int, expected: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "COLUMNS": "100", "QARCHIVE_ARCHIVE": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", "from qarchive.cli import main; main()", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == code, done.stderr
+    assert expected in done.stdout + done.stderr

@@ -10,6 +10,7 @@ Exit codes (also in README):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import sys
 import time
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+from typer.models import CommandInfo, TyperInfo
 
 from qarchive._help import load_help_renderer
 from qarchive._version import __version__
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
     from qarchive.settings import Settings
     from qarchive.watch import SavedSearch
 
-__all__ = ["app", "main"]
+__all__ = ["app", "app_for", "main"]
 
 
 class _QarchiveGroup(TyperGroup):
@@ -1091,6 +1093,41 @@ for _info in (*app.registered_commands, *watch_app.registered_commands):
         _info.cls = _QarchiveCommand
 
 
+def app_for(args: list[str]) -> typer.Typer:
+    """The app to run for these arguments: only the command they name, when they name one.
+
+    typer builds every command's options from its signature at each run (0.04 s of
+    the 0.3 s a listing takes, bench/README.md); a run needs only its own command.
+    Arguments that start with an option (``--help``, ``--version``) or name no
+    command get the whole app: its help lists every command, and Click suggests
+    the nearest name for a typo.
+    """
+    if not args or args[0].startswith("-"):
+        return app
+    commands = [info for info in app.registered_commands if _command_name(info) == args[0]]
+    groups = [info for info in app.registered_groups if _group_name(info) == args[0]]
+    if not commands and not groups:
+        return app
+    trimmed = copy.copy(app)
+    trimmed.registered_commands, trimmed.registered_groups = commands, groups
+    return trimmed
+
+
+def _command_name(info: CommandInfo) -> str | None:
+    if info.name:
+        return info.name
+    return None if info.callback is None else info.callback.__name__.lower().replace("_", "-")
+
+
+def _group_name(info: TyperInfo) -> str | None:
+    if isinstance(info.name, str):
+        return info.name
+    instance = info.typer_instance
+    return (
+        instance.info.name if instance is not None and isinstance(instance.info.name, str) else None
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app_for(sys.argv[1:])()

@@ -77,15 +77,16 @@ def test_stand_ins_leave_sys_modules(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_run_builds_only_the_command_it_names() -> None:
     import typer.main
+    from typer.core import TyperGroup
 
     from qarchive.cli import app, app_for
 
     whole = typer.main.get_command(app)
-    assert isinstance(whole, typer.main.TyperGroup)
+    assert isinstance(whole, TyperGroup)
     assert len(whole.commands) > 10
     for name, command in whole.commands.items():
         alone = typer.main.get_command(app_for([name, "--help"]))
-        assert isinstance(alone, typer.main.TyperGroup)
+        assert isinstance(alone, TyperGroup)
         assert list(alone.commands) == [name]
         assert [p.opts for p in alone.commands[name].params] == [p.opts for p in command.params]
     for args in ([], ["--help"], ["--version"], ["-h", "list"], ["lst"], ["15-12526QE"]):

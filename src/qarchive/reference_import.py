@@ -92,8 +92,13 @@ class ReferenceImport:
     named: int = 0  # archived questions that got their author's name from this data
 
 
-def is_reference_file(path: Path) -> bool:
-    """True for an AMO zip (``json/acteur/…``, ``json/organe/…``) or one AMO document."""
+def is_reference_file(path: Path, *, names: list[str] | None = None) -> bool:
+    """True for an AMO zip (``json/acteur/…``, ``json/organe/…``) or one AMO document.
+
+    ``names``: the members, when the caller has read the zip's directory already.
+    """
+    if names is not None:
+        return any(_MEMBER.search(name) for name in names)
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096)

@@ -234,16 +234,27 @@ class Archive:
             ) from None
         self._lock_depth = 1
         try:
-            yield
-        except BaseException:
-            with contextlib.suppress(ArchiveWriteError):  # the first error is the one to see
-                self.flush_checks()
-            raise
-        else:
-            self.flush_checks()
+            with self.checks_flushed():
+                yield
         finally:
             self._lock_depth = 0
             lock.release()
+
+    @contextlib.contextmanager
+    def checks_flushed(self) -> Iterator[None]:
+        """Write the check times recorded in the block when it ends (:meth:`flush_checks`).
+
+        Raises:
+            ArchiveWriteError: ``checks.json`` cannot be written, when the block
+                itself raised nothing (its own error is the one to see).
+        """
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(ArchiveWriteError):
+                self.flush_checks()
+            raise
+        self.flush_checks()
 
     # -- reading -----------------------------------------------------------------
 

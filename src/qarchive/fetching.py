@@ -7,7 +7,6 @@ orders them, chooses among sources and records the outcome of each check
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -118,23 +117,20 @@ def fetch_questions(
     owned = client is None
     http = client if client is not None else Client(settings)
     try:
-        for qid in qids:
-            try:
-                yield fetch_question(qid, settings=settings, archive=archive, client=http, now=now)
-            except ArchiveWriteError:
-                raise
-            except QarchiveError as exc:
-                if not isinstance(exc, ArchiveDamaged):
-                    archive.record_check(
-                        qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
+        with archive.checks_flushed():
+            for qid in qids:
+                try:
+                    yield fetch_question(
+                        qid, settings=settings, archive=archive, client=http, now=now
                     )
-                yield FetchReport(qid, error=exc)
-    except BaseException:
-        with contextlib.suppress(ArchiveWriteError):  # the first error is the one to see
-            archive.flush_checks()
-        raise
-    else:
-        archive.flush_checks()
+                except ArchiveWriteError:
+                    raise
+                except QarchiveError as exc:
+                    if not isinstance(exc, ArchiveDamaged):
+                        archive.record_check(
+                            qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
+                        )
+                    yield FetchReport(qid, error=exc)
     finally:
         if owned:
             http.close()

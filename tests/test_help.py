@@ -115,3 +115,20 @@ def test_main_runs_the_trimmed_app_like_the_whole_one(
     )
     assert done.returncode == code, done.stderr
     assert expected in done.stdout + done.stderr
+
+
+def test_python_dash_m_runs_the_same_command_line(tmp_path: Path) -> None:
+    env = {**os.environ, "QARCHIVE_ARCHIVE": str(tmp_path), "COLUMNS": "100"}
+    version = subprocess.run(
+        [sys.executable, "-m", "qarchive", "--version"], capture_output=True, text=True, env=env
+    )
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.startswith("qarchive ")
+    listing = subprocess.run(
+        [sys.executable, "-m", "qarchive", "list", "--format", "ids"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert listing.stderr == "0 questions\n"

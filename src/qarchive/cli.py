@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
+from typer.main import get_command_name
 from typer.models import CommandInfo, TyperInfo
 
 from qarchive._help import load_help_renderer
@@ -1116,7 +1117,8 @@ def app_for(args: list[str]) -> typer.Typer:
 def _command_name(info: CommandInfo) -> str | None:
     if info.name:
         return info.name
-    return None if info.callback is None else info.callback.__name__.lower().replace("_", "-")
+    # The name typer gives a command declared without one.
+    return None if info.callback is None else get_command_name(info.callback.__name__)
 
 
 def _group_name(info: TyperInfo) -> str | None:

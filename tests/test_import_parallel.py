@@ -90,7 +90,13 @@ def _index(root: Path):
     with sqlite3.connect(root / "index.sqlite") as db:
         return [
             sorted(db.execute(f"SELECT * FROM {table}").fetchall())
-            for table in ("questions", "questions_fts", "filter_values", "stats_tallies")
+            for table in (
+                "questions",
+                "questions_fts",
+                "filter_values",
+                "stats_tallies",
+                "stats_totals",
+            )
         ] + [sorted(db.execute("SELECT name, sql FROM sqlite_master").fetchall())]
 
 

@@ -16,11 +16,21 @@ from qarchive.index import (
     INDEX_SCHEMA_VERSION,
     TALLY_GROUPINGS,
     TEXT_FILTERS,
+    TOTAL_COLUMNS,
     fold,
+    upgrade_index,
     within_two_months_sql,
 )
 from qarchive.models import Answer, Author, Closure, Group, Ministry, Publication, Status
-from qarchive.query import Filters, SortKey, count_questions, list_questions, search_questions
+from qarchive.query import (
+    ArchiveIndex,
+    Filters,
+    SortKey,
+    count_questions,
+    list_questions,
+    search_questions,
+)
+from qarchive.stats import StatsGroup, compute_stats
 
 TODAY = dt.date(2019, 3, 1)
 
@@ -131,14 +141,16 @@ def _dump(path):
         fts = db.execute("SELECT * FROM questions_fts ORDER BY id").fetchall()
         values = db.execute("SELECT * FROM filter_values ORDER BY filter, folded").fetchall()
         tallies = db.execute(f"SELECT * FROM stats_tallies ORDER BY {TALLY_ORDER}").fetchall()
-    return rows, fts, values, tallies
+        totals = db.execute(f"SELECT * FROM stats_totals ORDER BY {TOTAL_ORDER}").fetchall()
+    return rows, fts, values, tallies, totals
 
 
 TALLY_ORDER = "grouping, key, name, ref, status, delay, within, chamber, legislature"
+TOTAL_ORDER = ", ".join(TOTAL_COLUMNS)
 
 
 def _recomputed(path):
-    """filter_values and stats_tallies worked out afresh from the questions rows."""
+    """filter_values, stats_tallies and stats_totals worked out afresh from the questions rows."""
     groupings = " UNION ALL ".join(
         f"SELECT '{grouping}' AS grouping, ifnull({key.format(r='q')}, x'') AS key, "
         f"ifnull({name.format(r='q')}, x'') AS name, ifnull({ref.format(r='q')}, x'') AS ref, "
@@ -156,11 +168,15 @@ def _recomputed(path):
             f"SELECT {TALLY_ORDER}, count(*) FROM ({groupings}) "
             f"GROUP BY {TALLY_ORDER} ORDER BY {TALLY_ORDER}"
         ).fetchall()
+        totals = db.execute(
+            f"SELECT {TOTAL_ORDER}, count(*) FROM ({groupings}) "
+            f"GROUP BY {TOTAL_ORDER} ORDER BY {TOTAL_ORDER}"
+        ).fetchall()
         found = db.execute(
             f"SELECT filter, folded, count(*) FROM ({values}) "
             "GROUP BY filter, folded ORDER BY filter, folded"
         ).fetchall()
-    return found, tallies
+    return found, tallies, totals
 
 
 def test_incremental_index_equals_a_rebuild(archive, tmp_path):
@@ -209,9 +225,9 @@ def test_tallies_and_filter_values_stay_exact_through_updates(archive):
     assert _dump(archive.index_path) == incremental
     with sqlite3.connect(archive.index_path) as db:  # a deleted row leaves no count behind
         db.execute("DELETE FROM questions WHERE id = '15-2QE'")
-    found, _ = _recomputed(archive.index_path)
-    assert _dump(archive.index_path)[2:] == (found, _)
-    assert ("author", "jean lassalle pa9", 1) not in found
+    recomputed = _recomputed(archive.index_path)
+    assert _dump(archive.index_path)[2:] == recomputed
+    assert ("author", "jean lassalle pa9", 1) not in recomputed[0]
 
 
 def test_new_version_replaces_the_row(archive):
@@ -268,6 +284,57 @@ def test_missing_or_outdated_index_is_rebuilt(archive):
         db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
         db.execute("DELETE FROM questions")
     assert len(ids(list_questions(archive, Filters(), today=TODAY))) == 5
+
+
+def _as_schema_4(path, *, totals_left=False):
+    """Turn an index back into schema 4: the same, less stats_totals and its triggers."""
+    with sqlite3.connect(path) as db:
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'questions' "
+            "AND name LIKE 'stats_totals%'"
+        ).fetchall():
+            db.execute(f"DROP TRIGGER {name}")
+        if not totals_left:
+            db.execute("DROP TABLE stats_totals")
+        db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    db.close()
+
+
+def test_a_schema_4_index_is_upgraded_in_place_not_rebuilt(archive):
+    expected, triggers = _dump(archive.index_path), _triggers(archive.index_path)
+    _as_schema_4(archive.index_path)
+    inode = archive.index_path.stat().st_ino
+    # What a listing opens: the query side hands an outdated index to the archive.
+    rows = compute_stats(ArchiveIndex(archive.root), Filters(), by=StatsGroup.MINISTRY, today=TODAY)
+    assert [(row.name, row.questions) for row in rows] == [
+        ("Intérieur", 3),
+        ("Économie", 1),
+        ("Santé", 1),
+    ]
+    assert archive.index_path.stat().st_ino == inode  # a rebuild writes a new file
+    assert _dump(archive.index_path) == expected
+    assert sorted(_triggers(archive.index_path)) == sorted(triggers)
+    with sqlite3.connect(archive.index_path) as db:
+        assert dict(db.execute("SELECT key, value FROM meta"))["schema_version"] == "5"
+    db.close()
+    # The upgraded index keeps counting: the same rows as a rebuild.
+    record = answered(RECORDS[1])
+    archive.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
+    assert _dump(archive.index_path)[2:] == _recomputed(archive.index_path)
+
+
+def test_an_upgrade_that_fails_leaves_a_rebuild(archive):
+    """A schema-4 index the upgrade cannot apply to is rolled back, then rebuilt."""
+    expected = _dump(archive.index_path)
+    _as_schema_4(archive.index_path, totals_left=True)  # CREATE TABLE stats_totals fails
+    inode = archive.index_path.stat().st_ino
+    assert not upgrade_index(archive.index_path)
+    with sqlite3.connect(archive.index_path) as db:  # rolled back: still schema 4
+        assert dict(db.execute("SELECT key, value FROM meta"))["schema_version"] == "4"
+    db.close()
+    assert len(ids(list_questions(archive, Filters(), today=TODAY))) == 5
+    assert archive.index_path.stat().st_ino != inode
+    assert _dump(archive.index_path) == expected
 
 
 def test_reindex_reports_damaged_versions_and_indexes_the_rest(archive):
@@ -572,7 +639,7 @@ def _triggers(path):
 def test_a_batch_counts_tallies_in_bulk_as_the_triggers_would(archive, tmp_path):
     """index_batch drops the counting triggers and counts its rows at each commit."""
     triggers = _triggers(archive.index_path)
-    assert len(triggers) == 6
+    assert len(triggers) == 9  # insert, delete and update for each of the three tables
     moves = [
         answered(RECORDS[0]),  # a row replaced: its old counts go, its new ones come
         RECORDS[1].model_copy(
@@ -599,7 +666,7 @@ def test_a_batch_counts_tallies_in_bulk_as_the_triggers_would(archive, tmp_path)
         )
     assert _dump(archive.index_path)[2:] == _recomputed(archive.index_path)
     assert _triggers(archive.index_path) == triggers  # every commit holds them
-    found, _ = _recomputed(archive.index_path)
+    found = _recomputed(archive.index_path)[0]
     assert ("author", "jean lassalle pa9", 1) in found
     incremental = _dump(archive.index_path)
     archive.reindex()  # a rebuild counts in bulk too: the same rows

@@ -426,7 +426,7 @@ class Archive:
         """A connection to an up-to-date index, rebuilt first if missing or outdated."""
         if not qindex.index_is_current(self.index_path):
             with self.lock(wait=True):
-                if not qindex.index_is_current(self.index_path):
+                if not qindex.upgrade_index(self.index_path):
                     self.reindex()
         return qindex.connect_index(self.index_path)
 
@@ -442,7 +442,7 @@ class Archive:
         if self._batch is not None:
             yield
             return
-        if not qindex.index_is_current(self.index_path):
+        if not qindex.upgrade_index(self.index_path):
             self.reindex()
         self._batch = qindex.connect_index(self.index_path)
         self._bulk = qindex.BulkTallies(self._batch)
@@ -478,11 +478,12 @@ class Archive:
             qindex.upsert_entry(self._batch, entry, bulk=self._bulk)
             return
         # The index always exists beside versions (so a missing one is damage that
-        # verify names): a missing or outdated index is rebuilt from the files, which
-        # already hold this version. One that fails to update is dropped, never left
-        # silently stale, and rebuilt when next read.
+        # verify names): an outdated index is upgraded, a missing one (or one of a
+        # schema with no upgrade) rebuilt from the files, which already hold this
+        # version. One that fails to update is dropped, never left silently stale,
+        # and rebuilt when next read.
         try:
-            if not qindex.index_is_current(self.index_path):
+            if not qindex.upgrade_index(self.index_path):
                 self.reindex()
                 return
             with (

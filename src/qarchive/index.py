@@ -16,15 +16,19 @@ datasette::
                     chamber, legislature, status, answer delay and "answered within
                     two months": what ``qarchive stats`` adds up instead of
                     reading a million rows
+    stats_totals    the same counts summed over chambers and legislatures: the
+                    third of the rows that ``stats`` reads when neither is
+                    filtered, as in ``qarchive stats --by ministry``
     meta            schema_version, the qarchive version that wrote it
 
-``filter_values`` and ``stats_tallies`` are kept by triggers on ``questions``, so
+``filter_values``, ``stats_tallies`` and ``stats_totals`` are kept by triggers on ``questions``, so
 they are exact after any insert, update or delete, and a rebuild gives the same
 rows as incremental updates. A bulk write (a rebuild, a batch of an import)
 drops the triggers inside its transaction and counts its rows in a few
 statements before committing (:class:`BulkTallies`): the same rows, for a
-fraction of the cost, and no commit ever lacks the triggers. An index written by another schema version is
-rebuilt, never misread.
+fraction of the cost, and no commit ever lacks the triggers. An index written by
+another schema version is upgraded in place when a migration exists
+(:func:`upgrade_index`), else rebuilt; never misread.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ __all__ = [
     "TALLY_COLUMNS",
     "TALLY_GROUPINGS",
     "TEXT_FILTERS",
+    "TOTAL_COLUMNS",
     "UNKNOWN",
     "BulkTallies",
     "IndexEntry",
@@ -61,6 +66,7 @@ __all__ = [
     "index_is_current",
     "index_row",
     "tally_value",
+    "upgrade_index",
     "upsert_entry",
     "upsert_question",
     "within_two_months_sql",
@@ -69,8 +75,8 @@ __all__ = [
 
 INDEX_FILE = "index.sqlite"
 # 3: FTS rows share the question's rowid. 4: filter_values, stats_tallies, and
-# indexes on the folded filter columns.
-INDEX_SCHEMA_VERSION = 4
+# indexes on the folded filter columns. 5: stats_totals (upgraded from 4 in place).
+INDEX_SCHEMA_VERSION = 5
 
 IndexRow = dict[str, Any]
 
@@ -165,6 +171,8 @@ TALLY_COLUMNS = (
     "chamber",
     "legislature",
 )
+# stats_totals: the tallies without chamber and legislature, summed over them.
+TOTAL_COLUMNS = TALLY_COLUMNS[:-2]
 _NULLABLE = frozenset({"key", "name", "ref", "delay"})
 UNKNOWN = b""  # NULL, in a tally's key columns
 
@@ -254,29 +262,53 @@ def _tally_keys(r: str) -> list[list[str]]:
     ]
 
 
+def _total_keys(r: str) -> list[list[str]]:
+    return [key[: len(TOTAL_COLUMNS)] for key in _tally_keys(r)]
+
+
 def _filter_keys(r: str) -> list[list[str]]:
     return [[f"'{name}'", f"ifnull({r}.{column}, '')"] for name, column in TEXT_FILTERS.items()]
 
 
-_TRIGGER_SQL: dict[str, str] = _count_triggers(
-    "stats_tallies",
-    TALLY_COLUMNS,
-    _tally_keys,
-    "chamber legislature status answer_delay_days answered published ministry_responding "
-    "group_short group_full author_ref author_name",
-) | _count_triggers(
-    "filter_values", ("filter", "folded"), _filter_keys, " ".join(TEXT_FILTERS.values())
+# The tables of counts kept by triggers: (key columns, keys of a row, the
+# questions columns whose change moves a row to other keys).
+_STATS_COLUMNS = (
+    "status answer_delay_days answered published ministry_responding "
+    "group_short group_full author_ref author_name"
 )
+_COUNTED: dict[str, tuple[tuple[str, ...], Callable[[str], list[list[str]]], str]] = {
+    "stats_tallies": (TALLY_COLUMNS, _tally_keys, f"chamber legislature {_STATS_COLUMNS}"),
+    "stats_totals": (TOTAL_COLUMNS, _total_keys, _STATS_COLUMNS),
+    "filter_values": (("filter", "folded"), _filter_keys, " ".join(TEXT_FILTERS.values())),
+}
+_TABLE_TRIGGERS: dict[str, dict[str, str]] = {
+    table: _count_triggers(table, *counted) for table, counted in _COUNTED.items()
+}
+_TRIGGER_SQL: dict[str, str] = {
+    name: sql for triggers in _TABLE_TRIGGERS.values() for name, sql in triggers.items()
+}
 _TRIGGERS = "".join(f"\n{sql};" for sql in _TRIGGER_SQL.values()) + "\n"
 # The same counts, kept for many rows at once (see BulkTallies).
 _BULK_COUNTS = {
     sign: [
-        _bulk_count("stats_tallies", TALLY_COLUMNS, _tally_keys, sign),
-        _bulk_count("filter_values", ("filter", "folded"), _filter_keys, sign),
+        _bulk_count(table, columns, keys, sign) for table, (columns, keys, _) in _COUNTED.items()
     ]
     for sign in "+-"
 }
 
+
+_TOTALS_TABLE = f"""
+CREATE TABLE stats_totals (
+    grouping TEXT NOT NULL,
+    key NOT NULL,
+    name NOT NULL,
+    ref NOT NULL,
+    status TEXT NOT NULL,
+    delay NOT NULL,
+    within INTEGER NOT NULL,
+    questions INTEGER NOT NULL,
+    PRIMARY KEY ({", ".join(TOTAL_COLUMNS)})
+) WITHOUT ROWID;"""
 
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -313,6 +345,7 @@ CREATE TABLE stats_tallies (
     questions INTEGER NOT NULL,
     PRIMARY KEY ({", ".join(TALLY_COLUMNS)})
 ) WITHOUT ROWID;
+{_TOTALS_TABLE}
 {_TRIGGERS}
 """
 
@@ -425,15 +458,65 @@ def _create(connection: sqlite3.Connection) -> None:
 
 
 def index_is_current(path: Path) -> bool:
-    """True when ``path`` is an index of this schema version (else it must be rebuilt)."""
+    """True when ``path`` is an index of this schema version (else upgrade or rebuild it)."""
+    return _schema_version(path) == INDEX_SCHEMA_VERSION
+
+
+def _schema_version(path: Path) -> int | None:
+    # None for a missing, unreadable or foreign file: only a rebuild can help.
     if not path.is_file():
-        return False
+        return None
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.Error:
+        return None
+    return int(row[0]) if row is not None and str(row[0]).isdigit() else None
+
+
+def _add_stats_totals(connection: sqlite3.Connection) -> None:
+    # 4 → 5: the totals are the tallies summed over chamber and legislature.
+    columns = ", ".join(TOTAL_COLUMNS)
+    connection.execute(_TOTALS_TABLE)
+    connection.execute(
+        f"INSERT INTO stats_totals ({columns}, questions) "
+        f"SELECT {columns}, sum(questions) FROM stats_tallies GROUP BY {columns}"
+    )
+    for sql in _TABLE_TRIGGERS["stats_totals"].values():
+        connection.execute(sql)
+
+
+# Upgrades from a schema version to the next, in SQL over the index alone: seconds,
+# where a rebuild reads every version file again (minutes at a million questions).
+_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {4: _add_stats_totals}
+
+
+def upgrade_index(path: Path) -> bool:
+    """Bring an index of an older schema up to this one in place, where SQL can.
+
+    True when the index at ``path`` is now current; False when it must be rebuilt
+    from the files (missing, unreadable, or of a version with no upgrade). The
+    upgrade is one transaction: a failure leaves the index as it was. The caller
+    holds the archive's lock.
+    """
+    version = _schema_version(path)
+    if version == INDEX_SCHEMA_VERSION:
+        return True
+    steps = range(version or 0, INDEX_SCHEMA_VERSION)
+    if version is None or not all(step in _UPGRADES for step in steps):
         return False
-    return row is not None and row[0] == str(INDEX_SCHEMA_VERSION)
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection, connection:
+            connection.execute("BEGIN IMMEDIATE")
+            for step in steps:
+                _UPGRADES[step](connection)
+            connection.executemany(
+                "UPDATE meta SET value = ? WHERE key = ?",
+                [(str(INDEX_SCHEMA_VERSION), "schema_version"), (__version__, "written_by")],
+            )
+    except sqlite3.Error:
+        return False
+    return True
 
 
 _INSERT_ROW = (
@@ -487,7 +570,7 @@ def upsert_entry(
 
 
 class BulkTallies:
-    """``filter_values`` and ``stats_tallies`` kept for many rows at once (a bulk write).
+    """The tables of counts (``stats_tallies``...) kept for many rows at once (a bulk write).
 
     The triggers that keep them cost more than the row and its full text together
     (about 0.2 ms a row). :meth:`begin` drops them inside the open transaction;
@@ -545,8 +628,8 @@ class BulkTallies:
         if self._replaced:
             for sql in _BULK_COUNTS["-"]:
                 connection.execute(sql.format(source="temp.bulk_replaced AS r"))
-            connection.execute("DELETE FROM stats_tallies WHERE questions = 0")
-            connection.execute("DELETE FROM filter_values WHERE questions = 0")
+            for table in _COUNTED:
+                connection.execute(f"DELETE FROM {table} WHERE questions = 0")
         connection.execute("DELETE FROM temp.bulk_written")
         connection.execute("DELETE FROM temp.bulk_replaced")
         for sql in _TRIGGER_SQL.values():

@@ -1,4 +1,8 @@
-"""Help is drawn by typer's rich renderer, loaded without rich.markdown and rich.traceback."""
+"""Help is drawn by typer's rich renderer, loaded without rich.markdown and rich.traceback.
+
+Arguments that name no command get the app with its commands unbuilt (``cli.app_for``);
+it prints what the whole app prints.
+"""
 
 from __future__ import annotations
 
@@ -89,14 +93,81 @@ def test_a_run_builds_only_the_command_it_names() -> None:
         assert isinstance(alone, TyperGroup)
         assert list(alone.commands) == [name]
         assert [p.opts for p in alone.commands[name].params] == [p.opts for p in command.params]
+    # The arguments that name no command list them all, with no options built.
     for args in ([], ["--help"], ["--version"], ["-h", "list"], ["lst"], ["15-12526QE"]):
-        assert app_for(args) is app, args
+        listing = typer.main.get_command(app_for(args))
+        assert isinstance(listing, TyperGroup)
+        assert list(listing.commands) == list(whole.commands), args
+        assert not any(command.params for command in listing.commands.values()), args
+
+
+def test_the_listing_shows_what_typer_builds_and_builds_what_it_resolves() -> None:
+    import typer.main
+    from typer.core import TyperGroup
+
+    from qarchive.cli import app, app_for
+
+    whole = typer.main.get_command(app)
+    listing = typer.main.get_command(app_for(["--help"]))
+    assert isinstance(whole, TyperGroup)
+    assert isinstance(listing, TyperGroup)
+    fields = ("name", "help", "short_help", "hidden", "deprecated", "rich_help_panel")
+    for name, command in whole.commands.items():
+        shown = listing.commands[name]
+        assert [getattr(shown, f) for f in fields] == [getattr(command, f) for f in fields]
+    for name in ("list", "watch"):
+        with listing.make_context("qarchive", [name, "--help"]) as ctx:
+            resolved, built, rest = listing.resolve_command(ctx, [name, "--help"])
+        assert (resolved, rest) == (name, ["--help"])
+        assert built is listing.commands[name]
+        assert type(built) is type(whole.commands[name])
+        assert [p.opts for p in built.params] == [p.opts for p in whole.commands[name].params]
+
+
+_ENTRY = "import sys\nfrom qarchive.cli import app, main\nsys.argv[0] = 'qarchive'\n{entry}()\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["--help"], {}),
+        ([], {}),
+        (["-h"], {"COLUMNS": "60"}),
+        (["--version"], {}),
+        (["lst"], {}),
+        (["--help", "list"], {}),
+        (["watch", "--help"], {}),
+        (["--", "lst"], {}),
+        ([], {"_QARCHIVE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "qarchive "}),
+        ([], {"_QARCHIVE_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "qarchive list --"}),
+    ],
+)
+def test_main_prints_what_the_whole_app_prints(
+    argv: list[str], env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**os.environ, "COLUMNS": "100", "QARCHIVE_ARCHIVE": str(tmp_path), **env}
+    main, whole = (
+        subprocess.run(
+            [sys.executable, "-c", _ENTRY.format(entry=entry), *argv],
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        for entry in ("main", "app")
+    )
+    assert main.stdout + main.stderr
+    assert (main.returncode, main.stdout, main.stderr) == (
+        whole.returncode,
+        whole.stdout,
+        whole.stderr,
+    )
 
 
 @pytest.mark.parametrize(
     ("argv", "code", "expected"),
     [
         (["lst"], 2, "Did you mean 'list'?"),
+        (["--", "list", "--format", "ids"], 0, "0 questions"),
         (["watch", "lst"], 2, "No such command 'lst'"),
         (["--version"], 0, "qarchive "),
         (["watch", "list"], 0, "0 questions and 0 saved searches watched"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import inspect
 import sys
 import time
 from collections.abc import Iterator
@@ -20,7 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
-from typer.main import get_command_name
+from typer.main import (
+    get_command_from_info,
+    get_command_name,
+    get_group_from_info,
+    solve_typer_info_defaults,
+)
 from typer.models import CommandInfo, TyperInfo
 
 from qarchive._help import load_help_renderer
@@ -43,6 +49,7 @@ from qarchive.ids import Chamber, QuestionId
 # pay for pydantic, httpx and SQLite (see bench/README.md).
 if TYPE_CHECKING:
     from rich.console import Console
+    from typer._click import Command, Context
 
     from qarchive.archive import Archive
     from qarchive.fetching import FetchReport
@@ -1094,21 +1101,104 @@ for _info in (*app.registered_commands, *watch_app.registered_commands):
         _info.cls = _QarchiveCommand
 
 
+class _ListingGroup(_QarchiveGroup):
+    """The whole app's group, for arguments that name no command: help, --version, a typo.
+
+    Its list of commands and Click's "Did you mean" read only names and help, so each
+    command starts as a stand-in without options. typer builds a command's options
+    from its signature (0.025 s for all of them); that is done only for a command
+    Click resolves, after ``--`` or in shell completion.
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._unbuilt = _subcommands(app)
+        self.commands = {name: _stand_in(info) for name, info in self._unbuilt.items()}
+
+    def resolve_command(
+        self, ctx: Context, args: list[str]
+    ) -> tuple[str | None, Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and name in self._unbuilt:
+            command = self.commands[name] = _build(self._unbuilt.pop(name))
+        return name, command, rest
+
+
+def _subcommands(source: typer.Typer) -> dict[str, CommandInfo | TyperInfo]:
+    """The commands and groups of an app by name, in the order typer lists them."""
+    found: dict[str, CommandInfo | TyperInfo] = {}
+    for info in source.registered_commands:
+        name = _command_name(info)
+        assert name is not None, "typer needs a callback for every command"
+        found[name] = info
+    for group in source.registered_groups:
+        # typer merges the commands of a group without a name into its parent's.
+        name = solve_typer_info_defaults(group).name
+        assert name, "every group of qarchive has a name"
+        found[name] = group
+    return found
+
+
+def _stand_in(info: CommandInfo | TyperInfo) -> TyperCommand:
+    """What the list of commands shows of a command, with typer's name and help."""
+    if isinstance(info, TyperInfo):
+        solved = solve_typer_info_defaults(info)
+        name, text, short_help = solved.name, solved.help, solved.short_help
+        hidden, deprecated, panel = solved.hidden, solved.deprecated, solved.rich_help_panel
+    else:
+        assert info.callback is not None
+        name, short_help = _command_name(info), info.short_help
+        text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
+        hidden, deprecated, panel = info.hidden, info.deprecated, info.rich_help_panel
+    return TyperCommand(
+        name=name,
+        help=text,
+        short_help=short_help,
+        hidden=hidden,
+        deprecated=deprecated,
+        rich_help_panel=panel,
+    )
+
+
+def _build(info: CommandInfo | TyperInfo) -> Command:
+    """The command as typer builds it within the whole app, options and all."""
+    if isinstance(info, TyperInfo):
+        return get_group_from_info(
+            info,
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            suggest_commands=app.suggest_commands,
+            rich_markup_mode=app.rich_markup_mode,
+        )
+    return get_command_from_info(
+        info,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+
+
+def _listing_app() -> typer.Typer:
+    listing = copy.copy(app)
+    listing.registered_commands, listing.registered_groups = [], []
+    listing.info = copy.copy(app.info)
+    listing.info.cls = _ListingGroup
+    return listing
+
+
 def app_for(args: list[str]) -> typer.Typer:
     """The app to run for these arguments: only the command they name, when they name one.
 
     typer builds every command's options from its signature at each run (0.04 s of
     the 0.3 s a listing takes, bench/README.md); a run needs only its own command.
     Arguments that start with an option (``--help``, ``--version``) or name no
-    command get the whole app: its help lists every command, and Click suggests
-    the nearest name for a typo.
+    command get the whole app with its commands unbuilt (:class:`_ListingGroup`):
+    its help lists every command, and Click suggests the nearest name for a typo.
     """
     if not args or args[0].startswith("-"):
-        return app
+        return _listing_app()
     commands = [info for info in app.registered_commands if _command_name(info) == args[0]]
     groups = [info for info in app.registered_groups if _group_name(info) == args[0]]
     if not commands and not groups:
-        return app
+        return _listing_app()
     trimmed = copy.copy(app)
     trimmed.registered_commands, trimmed.registered_groups = commands, groups
     return trimmed

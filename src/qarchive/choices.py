@@ -13,6 +13,7 @@ __all__ = [
     "DEFAULT_FEED_LIMIT",
     "DEFAULT_NOTIFY_TIMEOUT",
     "DEFAULT_RECENT_DAYS",
+    "Chamber",
     "DigestFormat",
     "ExportFormat",
     "OutputFormat",
@@ -24,6 +25,13 @@ DEFAULT_RECENT_DAYS = 30  # refresh re-checks answers and closures this recent (
 DEFAULT_FEED_DAYS = 30
 DEFAULT_FEED_LIMIT = 100
 DEFAULT_NOTIFY_TIMEOUT = 30.0  # seconds for one run of refresh --notify's command
+
+
+class Chamber(StrEnum):
+    """The two chambers of the French Parliament (also ``qarchive.ids.Chamber``)."""
+
+    AN = "an"
+    SENAT = "senat"
 
 
 class OutputFormat(StrEnum):

@@ -36,6 +36,7 @@ from qarchive.choices import (
     DEFAULT_FEED_LIMIT,
     DEFAULT_NOTIFY_TIMEOUT,
     DEFAULT_RECENT_DAYS,
+    Chamber,
     DigestFormat,
     ExportFormat,
     OutputFormat,
@@ -43,7 +44,6 @@ from qarchive.choices import (
     StatsGroup,
 )
 from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
-from qarchive.ids import Chamber, QuestionId
 
 # The library is imported inside each command, so that --help and --version do not
 # pay for pydantic, httpx and SQLite (see bench/README.md).
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
     from qarchive.archive import Archive
     from qarchive.fetching import FetchReport
+    from qarchive.ids import QuestionId
     from qarchive.output import Reporter
     from qarchive.query import Filters
     from qarchive.settings import Settings

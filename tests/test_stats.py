@@ -17,7 +17,7 @@ from qarchive.cli import app
 from qarchive.errors import UsageError
 from qarchive.ids import parse_question_id
 from qarchive.models import Answer, Author, Ministry, Publication, Status, add_months
-from qarchive.query import Filters
+from qarchive.query import Filters, count_questions, list_questions
 from qarchive.stats import STATS_COLUMNS, StatsGroup, StatsRow, compute_stats
 from small_archive import RECORDS, TODAY, build_archive
 
@@ -232,6 +232,23 @@ def test_tallies_add_up_to_what_the_questions_give(archive, by):
         by=by,
         today=TODAY,  # the scan path
     )
+
+
+def test_the_summary_count_of_status_chamber_and_legislature_comes_from_the_tallies(archive):
+    """list's "N matching questions" for tallied filters adds up counts: the same number."""
+    cases = [
+        *TALLIED,
+        Filters(answered=True, chamber="an"),
+        Filters(overdue=True, legislature=17),
+        Filters(chamber="senat", legislature=15),  # none
+    ]
+    for filters in cases:
+        assert filters.tallied(), filters
+        listed = len(list(list_questions(archive, filters, today=TODAY)))
+        assert count_questions(archive, filters, today=TODAY) == listed, filters
+    assert count_questions(archive, Filters(), today=TODAY) == len(RECORDS)
+    assert not Filters(overdue=True, answered=True).tallied()  # the scan says 0
+    assert count_questions(archive, Filters(overdue=True, answered=True), today=TODAY) == 0
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ __all__ = [
     "count_questions",
     "list_questions",
     "search_questions",
+    "tally_selection",
 ]
 
 # The columns of a listing row, in order (also the CSV header).
@@ -147,6 +148,45 @@ class Filters:
     def only(self, *names: str) -> bool:
         """True when no filter is set but (some of) ``names``."""
         return all(field.name in names or not getattr(self, field.name) for field in fields(self))
+
+    def tallied(self) -> bool:
+        """True when the index's tables of counts can answer these filters (see :func:`tally_selection`)."""
+        return self.only(*_TALLIED_FILTERS) and not (self.overdue and self.answered)
+
+    def not_yet_due(self, today: dt.date) -> tuple[str, list[Any]]:
+        """The condition (over ``questions`` q) for the pending questions not due by ``today``.
+
+        The tables of counts count pending questions, not which are overdue today:
+        ``--overdue`` counts are the pending ones less these, published in the last
+        two months (a short range of the index on status and deadline).
+        """
+        where, params = replace(self, overdue=False).where(today)
+        return f"{where} AND q.status = 'pending' AND q.deadline >= ?", [*params, today.isoformat()]
+
+
+# What the tables of counts (stats_totals, stats_tallies) are kept by.
+_TALLIED_FILTERS = ("unanswered", "answered", "overdue", "chamber", "legislature")
+
+
+def tally_selection(filters: Filters, grouping: str) -> tuple[str, str, list[Any]]:
+    """The table of counts, the condition and parameters selecting ``filters``' rows of ``grouping``.
+
+    ``stats_totals`` when neither chamber nor legislature is filtered (a third of
+    the rows of ``stats_tallies``), else ``stats_tallies``. ``--overdue`` selects
+    every pending question: take off :meth:`Filters.not_yet_due`. Only for
+    filters that are :meth:`Filters.tallied`.
+    """
+    table = "stats_totals"
+    clauses, params = ["grouping = ?"], [grouping]
+    for column in ("chamber", "legislature"):
+        if getattr(filters, column) is not None:
+            table = "stats_tallies"
+            clauses.append(f"{column} = ?")
+            params.append(getattr(filters, column))
+    if filters.unanswered or filters.answered or filters.overdue:
+        clauses.append("status = ?")
+        params.append("answered" if filters.answered else "pending")
+    return table, " AND ".join(clauses), params
 
 
 def _like_pattern(text: str) -> str:
@@ -288,12 +328,15 @@ def _total(connection: sqlite3.Connection) -> int:
 def count_questions(archive: IndexSource, filters: Filters, *, today: dt.date) -> int:
     """How many questions match ``filters`` (for the summary line).
 
-    A single text filter is counted from ``filter_values`` alone; otherwise the
-    count reads the most selective text filter's index, or the status indexes.
+    Status, chamber and legislature are counted from the tables of counts, a
+    single text filter from ``filter_values`` alone; otherwise the count reads
+    the most selective text filter's index, or the status indexes.
     """
     where, params = filters.where(today)
     connection = archive.open_index()
     try:
+        if filters.tallied():
+            return _tallied_count(connection, filters, today)
         matches = match_filter_values(connection, filters)
         plan = ""
         if matches is not None:
@@ -313,6 +356,19 @@ def count_questions(archive: IndexSource, filters: Filters, *, today: dt.date) -
         )
     finally:
         connection.close()
+
+
+def _tallied_count(connection: sqlite3.Connection, filters: Filters, today: dt.date) -> int:
+    table, where, params = tally_selection(filters, "all")
+    found = connection.execute(f"SELECT sum(questions) FROM {table} WHERE {where}", params)
+    count = int(found.fetchone()[0] or 0)
+    if filters.overdue:
+        not_due, not_due_params = filters.not_yet_due(today)
+        found = connection.execute(
+            f"SELECT count(*) FROM questions q WHERE {not_due}", not_due_params
+        )
+        count -= int(found.fetchone()[0])
+    return count
 
 
 SNIPPET_START, SNIPPET_END = "**", "**"

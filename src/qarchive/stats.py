@@ -33,12 +33,12 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from qarchive.choices import StatsGroup
 from qarchive.index import TALLY_GROUPINGS, UNKNOWN, fold, within_two_months_sql
-from qarchive.query import Filters, IndexSource, match_filter_values
+from qarchive.query import Filters, IndexSource, match_filter_values, tally_selection
 
 _ANSWERED, _PENDING = "answered", "pending"  # qarchive.models.Status, without pydantic
 
@@ -86,8 +86,6 @@ _GROUPINGS: dict[StatsGroup | None, tuple[str, str, str]] = {
         "MAX(q.author_ref)",
     ),
 }
-# The filters stats_tallies can apply; any other is answered from the questions.
-_TALLIED_FILTERS = ("unanswered", "answered", "overdue", "chamber", "legislature")
 
 
 def compute_stats(
@@ -123,7 +121,7 @@ def compute_stats(
     filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        if filters.only(*_TALLIED_FILTERS) and not (filters.overdue and filters.answered):
+        if filters.tallied():
             tallies = _add_up_tallies(connection, filters, by, today)
         else:
             tallies = _add_up_questions(connection, filters, by, today)
@@ -141,23 +139,11 @@ def _add_up_tallies(
 ) -> dict[Any, _Tally]:
     """The groups' figures from the tables of counts: a few thousand rows, not every question.
 
-    ``stats_totals`` when neither chamber nor legislature is filtered (a third of
-    the rows), else ``stats_tallies``. The tallies count pending questions but
-    cannot know which are overdue today; those not yet due (published in the last
-    two months, a small range of the index on status and deadline) are counted
-    from the questions and taken off.
+    The tables count pending questions but cannot know which are overdue today;
+    those not yet due are counted from the questions and taken off.
     """
     grouping = by.value if by is not None else "all"
-    table = "stats_totals"
-    clauses, params = ["grouping = ?"], [grouping]
-    for column in ("chamber", "legislature"):
-        if getattr(filters, column) is not None:
-            table = "stats_tallies"
-            clauses.append(f"{column} = ?")
-            params.append(getattr(filters, column))
-    if filters.unanswered or filters.answered or filters.overdue:
-        clauses.append("status = ?")
-        params.append(_ANSWERED if filters.answered else _PENDING)
+    table, where, params = tally_selection(filters, grouping)
     tallies: dict[Any, _Tally] = {}
     # One row per group and status, the answered questions' delays packed in one
     # "days count days count ..." string: a row per delay meant decoding the
@@ -166,7 +152,7 @@ def _add_up_tallies(
         "SELECT key, name, ref, status, sum(questions), sum(within * questions), "
         f"group_concat(CASE WHEN status = '{_ANSWERED}' AND typeof(delay) = 'integer' "
         "THEN delay || ' ' || questions END, ' ') "
-        f"FROM {table} WHERE {' AND '.join(clauses)} "
+        f"FROM {table} WHERE {where} "
         "GROUP BY key, name, ref, status",  # the order of the table's key: no sort
         params,
     ):
@@ -179,12 +165,11 @@ def _add_up_tallies(
         if delays:
             numbers = [int(number) for number in delays.split()]
             tally.delays += zip(numbers[::2], numbers[1::2], strict=True)
-    where, where_params = replace(filters, overdue=False).where(today)
+    not_due, not_due_params = filters.not_yet_due(today)
     key_sql = TALLY_GROUPINGS[grouping][0].format(r="q")
     for key, count in connection.execute(
-        f"SELECT ifnull({key_sql}, x''), count(*) FROM questions q "
-        f"WHERE {where} AND q.status = 'pending' AND q.deadline >= ? GROUP BY 1",
-        [*where_params, today.isoformat()],
+        f"SELECT ifnull({key_sql}, x''), count(*) FROM questions q WHERE {not_due} GROUP BY 1",
+        not_due_params,
     ):
         tallies[key].overdue -= count
         if filters.overdue:  # --overdue: the pending questions, less those not yet due

@@ -297,18 +297,29 @@ _BULK_COUNTS = {
 }
 
 
-_TOTALS_TABLE = f"""
-CREATE TABLE stats_totals (
-    grouping TEXT NOT NULL,
-    key NOT NULL,
-    name NOT NULL,
-    ref NOT NULL,
-    status TEXT NOT NULL,
-    delay NOT NULL,
-    within INTEGER NOT NULL,
-    questions INTEGER NOT NULL,
-    PRIMARY KEY ({", ".join(TOTAL_COLUMNS)})
-) WITHOUT ROWID;"""
+# The key columns' types in the tables of counts (untyped: text, number or UNKNOWN).
+_TALLY_TYPES = {
+    "grouping": "TEXT",
+    "status": "TEXT",
+    "within": "INTEGER",
+    "chamber": "TEXT",
+    "legislature": "INTEGER",
+}
+
+
+def _count_table(name: str, columns: tuple[str, ...]) -> str:
+    """SQL: a table of counts of questions keyed by ``columns`` (stats_tallies, stats_totals)."""
+    keys = "".join(
+        f"\n    {column} {_TALLY_TYPES[column] + ' ' if column in _TALLY_TYPES else ''}NOT NULL,"
+        for column in columns
+    )
+    return (
+        f"CREATE TABLE {name} ({keys}\n    questions INTEGER NOT NULL,\n"
+        f"    PRIMARY KEY ({', '.join(columns)})\n) WITHOUT ROWID;"
+    )
+
+
+_TOTALS_TABLE = _count_table("stats_totals", TOTAL_COLUMNS)
 
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -332,19 +343,7 @@ CREATE TABLE filter_values (
     questions INTEGER NOT NULL,
     PRIMARY KEY (filter, folded)
 ) WITHOUT ROWID;
-CREATE TABLE stats_tallies (
-    grouping TEXT NOT NULL,
-    key NOT NULL,
-    name NOT NULL,
-    ref NOT NULL,
-    status TEXT NOT NULL,
-    delay NOT NULL,
-    within INTEGER NOT NULL,
-    chamber TEXT NOT NULL,
-    legislature INTEGER NOT NULL,
-    questions INTEGER NOT NULL,
-    PRIMARY KEY ({", ".join(TALLY_COLUMNS)})
-) WITHOUT ROWID;
+{_count_table("stats_tallies", TALLY_COLUMNS)}
 {_TOTALS_TABLE}
 {_TRIGGERS}
 """

@@ -2,15 +2,15 @@
 
 Usage: uv run python bench/list.py [--questions N] [--runs N] [--archive DIR] [--rebuild]
 
-The index is written directly (bulk SQL into the schema of ``qarchive.index``,
-whose triggers fill ``filter_values`` and ``stats_tallies`` as rows go in), with
-no version files: ``list``, ``search`` and ``stats`` read only the index.
-Titles and texts are drawn word by word from a Zipf-distributed vocabulary
-(50,000 word forms, real French ones at the top ranks; questions of 80–350 words,
-answers of 100–400, "éoliennes" in about 0.75 % of the questions), rubriques
-from 84 real ones. The index is kept in ``--archive`` and reused by later runs
-of the same size. Each
-command then runs through the installed console script in a fresh process (what
+The index is written directly (bulk SQL into the schema of ``qarchive.index``, whose
+triggers fill ``filter_values``, ``stats_tallies`` and ``stats_totals`` as rows go
+in), with no version files: ``list``, ``search`` and ``stats`` read only the index.
+Titles and texts are drawn word by word from a Zipf-distributed vocabulary (50,000
+word forms, real French ones at the top ranks; questions of 80–350 words, answers of
+100–400, "éoliennes" in about 0.75 % of the questions), rubriques from 84 real ones.
+The index is kept in ``--archive`` and reused by later runs of the same size (an
+index of an older schema is upgraded in place, as qarchive does, when it can be).
+Each command then runs through the installed console script in a fresh process (what
 a user waits for), and in-process through the library (the query alone).
 Results go into bench/README.md with the machine and the date.
 """

@@ -323,6 +323,20 @@ def test_a_schema_4_index_is_upgraded_in_place_not_rebuilt(archive):
     assert _dump(archive.index_path)[2:] == _recomputed(archive.index_path)
 
 
+def test_an_index_from_a_newer_qarchive_is_rebuilt_not_relabelled(archive):
+    expected = _dump(archive.index_path)
+    with sqlite3.connect(archive.index_path) as db:
+        db.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+            (str(INDEX_SCHEMA_VERSION + 1),),
+        )
+        db.execute("DELETE FROM questions WHERE id = '15-1QE'")  # what a rebuild puts back
+    db.close()
+    assert not upgrade_index(archive.index_path)
+    assert len(ids(list_questions(archive, Filters(), today=TODAY))) == 5
+    assert _dump(archive.index_path) == expected
+
+
 def test_an_upgrade_that_fails_leaves_a_rebuild(archive):
     """A schema-4 index the upgrade cannot apply to is rolled back, then rebuilt."""
     expected = _dump(archive.index_path)

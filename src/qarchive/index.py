@@ -21,9 +21,9 @@ datasette::
                     filtered, as in ``qarchive stats --by ministry``
     meta            schema_version, the qarchive version that wrote it
 
-``filter_values``, ``stats_tallies`` and ``stats_totals`` are kept by triggers on ``questions``, so
-they are exact after any insert, update or delete, and a rebuild gives the same
-rows as incremental updates. A bulk write (a rebuild, a batch of an import)
+``filter_values``, ``stats_tallies`` and ``stats_totals`` are kept by triggers on
+``questions``, so they are exact after any insert, update or delete, and a rebuild
+gives the same rows as incremental updates. A bulk write (a rebuild, a batch of an import)
 drops the triggers inside its transaction and counts its rows in a few
 statements before committing (:class:`BulkTallies`): the same rows, for a
 fraction of the cost, and no commit ever lacks the triggers. An index written by
@@ -501,8 +501,11 @@ def upgrade_index(path: Path) -> bool:
     version = _schema_version(path)
     if version == INDEX_SCHEMA_VERSION:
         return True
-    steps = range(version or 0, INDEX_SCHEMA_VERSION)
-    if version is None or not all(step in _UPGRADES for step in steps):
+    # An index from a newer qarchive is rebuilt too: it cannot be brought down.
+    if version is None or version > INDEX_SCHEMA_VERSION:
+        return False
+    steps = range(version, INDEX_SCHEMA_VERSION)
+    if not all(step in _UPGRADES for step in steps):
         return False
     try:
         with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection, connection:

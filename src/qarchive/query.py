@@ -150,7 +150,7 @@ class Filters:
         return all(field.name in names or not getattr(self, field.name) for field in fields(self))
 
     def tallied(self) -> bool:
-        """True when the index's tables of counts can answer these filters (see :func:`tally_selection`)."""
+        """True when the index's tables of counts can answer these filters."""
         return self.only(*_TALLIED_FILTERS) and not (self.overdue and self.answered)
 
     def not_yet_due(self, today: dt.date) -> tuple[str, list[Any]]:
@@ -169,7 +169,7 @@ _TALLIED_FILTERS = ("unanswered", "answered", "overdue", "chamber", "legislature
 
 
 def tally_selection(filters: Filters, grouping: str) -> tuple[str, str, list[Any]]:
-    """The table of counts, the condition and parameters selecting ``filters``' rows of ``grouping``.
+    """The table of counts, condition and parameters for ``filters``' rows of ``grouping``.
 
     ``stats_totals`` when neither chamber nor legislature is filtered (a third of
     the rows of ``stats_tallies``), else ``stats_tallies``. ``--overdue`` selects

@@ -41,7 +41,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from qarchive.models import Question
+from qarchive.model.question import Question
 from qarchive.sources import detect_format, parse
 from qarchive.sources.an import PARSERS
 from qarchive.sources.errorpage import check_error_page

@@ -2,7 +2,7 @@
 
 Usage: uv run python bench/list.py [--questions N] [--runs N] [--archive DIR] [--rebuild]
 
-The index is written directly (bulk SQL into the schema of ``qarchive.index``, whose
+The index is written directly (bulk SQL into the schema of ``qarchive.index.schema``, whose
 triggers fill ``filter_values``, ``stats_tallies`` and ``stats_totals`` as rows go
 in), with no version files: ``list``, ``search`` and ``stats`` read only the index.
 Titles and texts are drawn word by word from a Zipf-distributed vocabulary (50,000
@@ -35,11 +35,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from qarchive import index as qindex
-from qarchive.archive import Archive
-from qarchive.models import add_months
-from qarchive.query import Filters, list_questions, search_questions
-from qarchive.stats import StatsGroup, compute_stats
+from qarchive.index import schema as qindex
+from qarchive.index.query import Filters, list_questions, search_questions
+from qarchive.index.stats import StatsGroup, compute_stats
+from qarchive.model.question import add_months
+from qarchive.store.archive import Archive
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).with_name("qarchive")  # the venv's console script
@@ -370,7 +370,7 @@ def build_index(path: Path, count: int, seed: int = SEED) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     placeholders = ", ".join("?" for _ in qindex.COLUMN_NAMES)
     insert = f"INSERT INTO questions ({', '.join(qindex.COLUMN_NAMES)}) VALUES ({placeholders})"
-    # Full-text rows share their question's rowid (see qarchive.index.upsert_question).
+    # Full-text rows share their question's rowid (see qarchive.index.schema.upsert_question).
     insert_fts = (
         "INSERT INTO questions_fts (rowid, id, title, rubrique, analysis, question, answer) "
         "VALUES ((SELECT rowid FROM questions WHERE id = ?), ?, ?, ?, ?, ?, ?)"

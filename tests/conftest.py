@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from qarchive.models import Question
+from qarchive.model.question import Question
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

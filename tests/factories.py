@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from qarchive.ids import Chamber
-from qarchive.models import (
+from qarchive.model.ids import Chamber
+from qarchive.model.question import (
     Answer,
     Author,
     Group,

@@ -27,9 +27,8 @@ import datetime as dt
 from pathlib import Path
 
 from factories import NOW, make_question
-from qarchive.archive import Archive
-from qarchive.ids import parse_question_id
-from qarchive.models import (
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import (
     Answer,
     Author,
     Closure,
@@ -40,6 +39,7 @@ from qarchive.models import (
     Signalement,
     Status,
 )
+from qarchive.store.archive import Archive
 
 __all__ = ["RECORDS", "TODAY", "build_archive"]
 

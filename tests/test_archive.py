@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import NOW, answered, make_question
-from qarchive.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, _dump, atomic_write
 from qarchive.errors import (
     ArchiveDamaged,
     ArchiveLocked,
@@ -17,7 +16,8 @@ from qarchive.errors import (
     UsageError,
 )
 from qarchive.http import Validators
-from qarchive.ids import parse_question_id
+from qarchive.model.ids import parse_question_id
+from qarchive.store.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, _dump, atomic_write
 
 QID = parse_question_id("15-12526QE")
 RAW = RawCapture("https://example/page", b"<html>page</html>", "html")
@@ -179,7 +179,7 @@ def test_lock_is_exclusive(archive):
 
 
 def test_a_change_of_source_alone_is_not_a_new_version(archive):
-    from qarchive.models import Source, SourceFormat
+    from qarchive.model.question import Source, SourceFormat
 
     archive.save(make_question(), qid=QID, fetched_at=NOW)
     moved = make_question(source=Source(format=SourceFormat.AN_EZ_HTM, url="http://mirror/q"))

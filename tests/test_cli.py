@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES
-from qarchive.archive import Archive
 from qarchive.cli import app
-from qarchive.ids import parse_question_id
+from qarchive.model.ids import parse_question_id
+from qarchive.store.archive import Archive
 
 SEED = parse_question_id("15-12526QE")
 JSON_PATH = "/dyn/opendata/QANR5L15QE12526.json"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from qarchive.archive import Archive
-from qarchive.verify import repair_archive, verify_archive
+from qarchive.jobs.verify import repair_archive, verify_archive
+from qarchive.store.archive import Archive
 
 SEED_JSON = FIXTURES / "sites/www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json"
 SOAK = bool(os.environ.get("QARCHIVE_SOAK"))

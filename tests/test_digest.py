@@ -6,7 +6,8 @@ import pytest
 
 from factories import answered, make_question
 from qarchive.choices import DigestFormat
-from qarchive.digest import (
+from qarchive.errors import ArchiveDamaged, UsageError
+from qarchive.follow.digest import (
     DIGEST_FILE,
     build_digest,
     last_digest,
@@ -14,8 +15,7 @@ from qarchive.digest import (
     parse_since,
     render_digest,
 )
-from qarchive.errors import ArchiveDamaged, UsageError
-from qarchive.events import append_events, derive_events
+from qarchive.follow.events import append_events, derive_events
 from small_archive import RECORDS, TODAY, build_archive
 from test_cli import run
 

@@ -6,8 +6,7 @@ import json
 import pytest
 
 from factories import NOW, answered, make_question
-from qarchive.archive import Archive
-from qarchive.events import (
+from qarchive.follow.events import (
     EVENTS_DIR,
     EventType,
     append_events,
@@ -17,8 +16,8 @@ from qarchive.events import (
     read_events,
     recent_event_ids,
 )
-from qarchive.ids import parse_question_id
-from qarchive.models import (
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import (
     Attribution,
     Closure,
     Erratum,
@@ -27,6 +26,7 @@ from qarchive.models import (
     Signalement,
     Status,
 )
+from qarchive.store.archive import Archive
 
 PENDING = make_question()
 SEED = parse_question_id("15-12526QE")

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from qarchive.cli import app
 from qarchive.errors import ArchiveDamaged, NotArchived, UsageError
-from qarchive.export import EXPORT_COLUMNS, ExportFormat, export_questions
-from qarchive.ids import parse_question_id
-from qarchive.models import Question
-from qarchive.query import Filters
+from qarchive.index.query import Filters
+from qarchive.jobs.export import EXPORT_COLUMNS, ExportFormat, export_questions
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Question
 from small_archive import RECORDS, TODAY, build_archive
 
 # Oldest first; 15-2QE and 15-4QE share a publication date and sort by ID.

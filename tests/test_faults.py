@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 from werkzeug import Request, Response
 
-import qarchive.refresh
-import qarchive.storage
+import qarchive.jobs.refresh
+import qarchive.store.files
 from conftest import SITES
-from qarchive.ids import parse_question_id
-from qarchive.models import carry_known_values
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import carry_known_values
 from qarchive.sources import parse
 from test_cli import ANSWERED_JSON, DYN_PATH, HTM_PATH, JSON_PATH, SEED, archive, run
 
@@ -525,7 +525,7 @@ def _fail_writes(monkeypatch, code: int, *, when: Callable[[Path], bool], at: st
             raise _os_error(code)
         return _FailingFile(real_open(file, mode, *args, **kwargs), _os_error(code))
 
-    monkeypatch.setattr(qarchive.storage, "open", failing_open, raising=False)
+    monkeypatch.setattr(qarchive.store.files, "open", failing_open, raising=False)
 
 
 def test_disk_full_while_writing_a_version(sites, seeded, monkeypatch):
@@ -551,7 +551,7 @@ def test_disk_full_while_writing_a_version(sites, seeded, monkeypatch):
     orphans = sorted(set((directory / "raw").iterdir()) - kept)
     assert len(orphans) == 2  # the captures written before the version file
 
-    monkeypatch.delattr(qarchive.storage, "open")  # space freed; the advice followed
+    monkeypatch.delattr(qarchive.store.files, "open")  # space freed; the advice followed
     check = run("verify")
     assert check.exit_code == 4
     for orphan in orphans:
@@ -624,7 +624,7 @@ def test_refresh_stops_when_its_log_cannot_be_written(sites, seeded, monkeypatch
     real_open = os.open
 
     def failing_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
-        if str(path).endswith(qarchive.refresh.LOG_FILE):
+        if str(path).endswith(qarchive.jobs.refresh.LOG_FILE):
             raise _os_error(errno.ENOSPC)
         return real_open(path, flags, *args, **kwargs)
 
@@ -632,7 +632,7 @@ def test_refresh_stops_when_its_log_cannot_be_written(sites, seeded, monkeypatch
     result = run("refresh", "--no-discover")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: cannot write {archive().root}/{qarchive.refresh.LOG_FILE}: No space left on "
+        f"Error: cannot write {archive().root}/{qarchive.jobs.refresh.LOG_FILE}: No space left on "
         "device; free some space, then run: qarchive verify\n"
     )
     assert_untouched(seeded)

@@ -6,12 +6,12 @@ import feedparser
 import pytest
 
 from factories import NOW, answered, make_question
-from qarchive.archive import Archive
 from qarchive.errors import UsageError
-from qarchive.feed import EventKind, recent_events, write_feed
-from qarchive.ids import parse_question_id
-from qarchive.models import Closure, Ministry, Publication, Status
-from qarchive.query import Filters
+from qarchive.follow.feed import EventKind, recent_events, write_feed
+from qarchive.index.query import Filters
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Closure, Ministry, Publication, Status
+from qarchive.store.archive import Archive
 
 TODAY = dt.date(2019, 1, 20)
 

@@ -4,7 +4,7 @@ The seed question 15-12526QE exists in the fixtures in four formats: the
 open-data JSON, the ``/dyn`` page, the legacy eZ page and the XML export (served
 at its real path, ``/q15/15-12526QE.htm/vue/xml``). Parsed, or fetched into an
 archive holding the AN reference data, they must give the same record except for
-the fields :data:`qarchive.fidelity.FORMAT_GAPS` declares.
+the fields :data:`fidelity.FORMAT_GAPS` declares.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ from pydantic import BaseModel
 
 from amo_fixture import AMO_ZIP, legislature_zip, question_json
 from conftest import FIXTURES, SITES
-from qarchive.archive import Archive
-from qarchive.fetching import fetch_question, save_page
-from qarchive.fidelity import FORMAT_GAPS, RESOLVED_FIELDS, comparable, gaps
+from fidelity import FORMAT_GAPS, RESOLVED_FIELDS, comparable, gaps
 from qarchive.http import Client
-from qarchive.ids import parse_question_id
-from qarchive.importer import import_file
-from qarchive.models import Question, SourceFormat, Status
+from qarchive.jobs.fetch import fetch_question, save_page
+from qarchive.jobs.imports.an import import_file
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Question, SourceFormat, Status
+from qarchive.model.versioning import diff_records
 from qarchive.settings import load_settings
 from qarchive.sources import parse
-from qarchive.versioning import diff_records
+from qarchive.store.archive import Archive
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 SEED = parse_question_id("15-12526QE")

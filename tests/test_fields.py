@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from amo_fixture import AMO_ZIP, legislature_zip, question_json
 from factories import NOW, make_question
-from qarchive.archive import Archive
 from qarchive.cli import app
-from qarchive.fields import FIELD_RULES, MANDATORY, field_report
-from qarchive.ids import parse_question_id
-from qarchive.importer import import_file
-from qarchive.models import Answer, Publication, Status
+from qarchive.jobs.fields import FIELD_RULES, MANDATORY, field_report
+from qarchive.jobs.imports.an import import_file
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Answer, Publication, Status
+from qarchive.store.archive import Archive
 
 # A synthetic legislature: four deputies (two homonyms, one who changed group),
 # pending and answered questions.

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qarchive.archive import Archive
 from qarchive.errors import FetchError, InvalidQuestionId, ParseError
-from qarchive.ids import parse_question_id
+from qarchive.model.ids import parse_question_id
 from qarchive.settings import Settings
 from qarchive.sources import parse
 from qarchive.sources.an.urls import source_urls
+from qarchive.store.archive import Archive
 
 SETTINGS = Settings()
 

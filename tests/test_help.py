@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from qarchive import _help
+from qarchive.cli import help as _help
 
 _RUN = (
     "import sys\n"

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qarchive.errors import InvalidQuestionId
-from qarchive.ids import ACCEPTED_FORMS, Chamber, QuestionId, parse_question_id
+from qarchive.model.ids import ACCEPTED_FORMS, Chamber, QuestionId, parse_question_id
 
 SEED = QuestionId(Chamber.AN, 15, "QE", 12526)
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
-from qarchive.archive import Archive
 from qarchive.errors import UsageError
-from qarchive.ids import parse_question_id
-from qarchive.importer import import_file
+from qarchive.jobs.imports.an import import_file
+from qarchive.model.ids import parse_question_id
+from qarchive.store.archive import Archive
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 SEED_JSON = FIXTURES / "sites/www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json"
@@ -108,7 +108,7 @@ def test_interrupted_import_resumes_without_duplicates(real_zip, tmp_path):
 
 
 def test_an_import_after_a_fetch_of_the_same_content_writes_nothing(tmp_path):
-    from qarchive.fetching import save_page
+    from qarchive.jobs.fetch import save_page
 
     archive = Archive(tmp_path / "a")
     with archive.lock():
@@ -191,7 +191,7 @@ ZIP_PATH = "/static/openData/repository/15/questions/questions_ecrites/Questions
 
 
 def test_local_copy_downloads_from_a_configured_host(sites, tmp_path):
-    from qarchive.importer import local_copy
+    from qarchive.jobs.imports.an import local_copy
     from qarchive.settings import load_settings
 
     path = _zip(tmp_path, {"json/QANR5L15QE12526.json": SEED_JSON.read_bytes()})
@@ -210,7 +210,7 @@ def test_local_copy_downloads_from_a_configured_host(sites, tmp_path):
 
 def test_local_copy_refuses_other_hosts_and_missing_files(sites, tmp_path):
     from qarchive.errors import HostNotAllowed
-    from qarchive.importer import local_copy
+    from qarchive.jobs.imports.an import local_copy
     from qarchive.settings import load_settings
 
     with (

@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
-from qarchive import importer
-from qarchive.archive import Archive
 from qarchive.errors import ArchiveWriteError
-from qarchive.ids import parse_question_id
-from qarchive.importer import import_file
-from qarchive.verify import repair_archive, verify_archive
+from qarchive.jobs.imports import an as importer
+from qarchive.jobs.imports.an import import_file
+from qarchive.jobs.verify import repair_archive, verify_archive
+from qarchive.model.ids import parse_question_id
+from qarchive.store.archive import Archive
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 SEED_JSON = FIXTURES / "sites/www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json"
@@ -217,8 +217,8 @@ def _alive(pid: int) -> bool:
 _IMPORT = """
 import sys
 from pathlib import Path
-from qarchive import importer
-from qarchive.archive import Archive
+from qarchive.jobs.imports import an as importer
+from qarchive.store.archive import Archive
 importer._HEAD_START, importer._CHUNK = 0, 4
 archive = Archive(Path(sys.argv[2]))
 with archive.lock(wait=True):

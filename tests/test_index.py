@@ -8,11 +8,17 @@ import pytest
 from typer.testing import CliRunner
 
 from factories import NOW, answered, make_question
-from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import UsageError
-from qarchive.ids import parse_question_id
-from qarchive.index import (
+from qarchive.index.query import (
+    ArchiveIndex,
+    Filters,
+    SortKey,
+    count_questions,
+    list_questions,
+    search_questions,
+)
+from qarchive.index.schema import (
     INDEX_SCHEMA_VERSION,
     TALLY_GROUPINGS,
     TEXT_FILTERS,
@@ -21,16 +27,10 @@ from qarchive.index import (
     upgrade_index,
     within_two_months_sql,
 )
-from qarchive.models import Answer, Author, Closure, Group, Ministry, Publication, Status
-from qarchive.query import (
-    ArchiveIndex,
-    Filters,
-    SortKey,
-    count_questions,
-    list_questions,
-    search_questions,
-)
-from qarchive.stats import StatsGroup, compute_stats
+from qarchive.index.stats import StatsGroup, compute_stats
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Answer, Author, Closure, Group, Ministry, Publication, Status
+from qarchive.store.archive import Archive
 
 TODAY = dt.date(2019, 3, 1)
 

@@ -1,7 +1,7 @@
 import datetime as dt
 
 from factories import answered, make_question
-from qarchive.models import Signalement, add_months
+from qarchive.model.question import Signalement, add_months
 
 
 def test_add_months_clamps_to_month_end():
@@ -39,7 +39,7 @@ def test_derived_values_are_not_serialised():
 
 
 def test_carry_keeps_known_values_a_poorer_source_lacks():
-    from qarchive.models import Author, Publication, carry_known_values
+    from qarchive.model.question import Author, Publication, carry_known_values
 
     known = answered(
         make_question(
@@ -71,7 +71,7 @@ def test_carry_keeps_known_values_a_poorer_source_lacks():
 
 
 def test_carry_never_downgrades_answered_to_pending():
-    from qarchive.models import Status, carry_known_values
+    from qarchive.model.question import Status, carry_known_values
 
     known = answered(make_question())
     lagging = make_question()
@@ -88,8 +88,8 @@ def test_show_names_a_closure_once_dated_or_not():
 
     from rich.console import Console
 
-    from qarchive.models import Closure, Status
-    from qarchive.output import render_question
+    from qarchive.cli.render import render_question
+    from qarchive.model.question import Closure, Status
 
     def shown(closed):
         record = make_question(status=Status.LAPSED, closed=closed)

@@ -18,13 +18,10 @@ from typing import Any
 import pytest
 
 from factories import NOW, answered, make_question
-from qarchive.archive import Archive
-from qarchive.digest import make_digest
 from qarchive.errors import ArchiveDamaged, UsageError
-from qarchive.events import derive_events, read_events
-from qarchive.fetching import fetch_questions
-from qarchive.ids import parse_question_id
-from qarchive.notify import (
+from qarchive.follow.digest import make_digest
+from qarchive.follow.events import derive_events, read_events
+from qarchive.follow.notify import (
     MAX_FAILURES_IN_A_ROW,
     OUTBOX_FILE,
     deliver_outbox,
@@ -32,9 +29,12 @@ from qarchive.notify import (
     queue_events,
     run_command,
 )
-from qarchive.refresh import LOG_FILE, RefreshOptions, plan_refresh, run_refresh
+from qarchive.follow.watch import SavedSearch, add_watches, load_watchlist
+from qarchive.jobs.fetch import fetch_questions
+from qarchive.jobs.refresh import LOG_FILE, RefreshOptions, plan_refresh, run_refresh
+from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
-from qarchive.watch import SavedSearch, add_watches, load_watchlist
+from qarchive.store.archive import Archive
 from question_pages import opendata_page, opendata_path, publication_list
 from test_cli import ANSWERED_JSON, JSON_PATH, SEED
 

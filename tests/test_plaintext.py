@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.console import Console
 
-from qarchive.output import render_rows_table
-from qarchive.plaintext import match_summary, stats_summary, text_rows_table, text_stats_table
+from qarchive.cli.plain import match_summary, stats_summary, text_rows_table, text_stats_table
+from qarchive.cli.render import render_rows_table
 
 PENDING = {
     "id": "17-102260QE",

@@ -22,14 +22,14 @@ from amo_fixture import (
     question_json,
     write_amo_zip,
 )
-from qarchive.actors import Actor, Mandate, Organ
-from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import ParseError, UnknownFormat
-from qarchive.ids import parse_question_id
-from qarchive.importer import import_file
-from qarchive.references import REFERENCES_DIR, ReferenceLookup, rebuild_reference_index
+from qarchive.jobs.imports.an import import_file
+from qarchive.model.ids import parse_question_id
+from qarchive.model.reference import Actor, Mandate, Organ
 from qarchive.sources.an import amo
+from qarchive.store.archive import Archive
+from qarchive.store.references import REFERENCES_DIR, ReferenceLookup, rebuild_reference_index
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 SEED = parse_question_id("15-12526QE")

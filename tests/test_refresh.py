@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from factories import make_question
-from qarchive.archive import Archive
-from qarchive.fetching import fetch_questions
-from qarchive.ids import parse_question_id
-from qarchive.refresh import LOG_FILE, RefreshOptions, plan_refresh, run_refresh
+from qarchive.jobs.fetch import fetch_questions
+from qarchive.jobs.refresh import LOG_FILE, RefreshOptions, plan_refresh, run_refresh
+from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
+from qarchive.store.archive import Archive
 from test_cli import ANSWERED_JSON, JSON_PATH, SEED
 
 NIGHT = dt.datetime(2019, 1, 20, 3, 30, tzinfo=dt.UTC)

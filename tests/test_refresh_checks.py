@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from qarchive.archive import Archive
-from qarchive.checks import CHECKS_FILE, CheckLog, CheckTimes
-from qarchive.fetching import fetch_questions
 from qarchive.http import Validators
-from qarchive.ids import parse_question_id
-from qarchive.refresh import LOG_FILE
+from qarchive.jobs.fetch import fetch_questions
+from qarchive.jobs.refresh import LOG_FILE
+from qarchive.jobs.verify import verify_archive
+from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
-from qarchive.verify import verify_archive
+from qarchive.store.archive import Archive
+from qarchive.store.checks import CHECKS_FILE, CheckLog, CheckTimes
 from test_cli import JSON_PATH, SEED
 from test_faults import SEED_JSON
 from test_refresh import NIGHT, clock, refresh

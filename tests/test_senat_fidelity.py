@@ -1,7 +1,7 @@
 """One Sénat record whatever the source: the page, the rolling-year CSV, the SQL dump.
 
 The three fixtures of the seed SEQ180304125 agree on every field except those
-``qarchive.fidelity.FORMAT_GAPS`` declares; imports after a fetch write only what
+``fidelity.FORMAT_GAPS`` declares; imports after a fetch write only what
 a source adds, and a later fetch of the page takes nothing away.
 """
 
@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES
-from qarchive.archive import Archive
+from fidelity import comparable, gaps
 from qarchive.cli import app
-from qarchive.fidelity import comparable, gaps
-from qarchive.ids import parse_question_id
-from qarchive.models import Question
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Question
 from qarchive.sources import parse
 from qarchive.sources.senat import dump, opendata_csv
+from qarchive.store.archive import Archive
 
 SEED = parse_question_id("SEQ180304125")
 SENAT = FIXTURES / "sites/www.senat.fr"

@@ -17,16 +17,16 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import FIXTURES, SAMPLES
-from qarchive import importer
-from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import ParseError, UnknownFormat
-from qarchive.ids import parse_question_id
-from qarchive.importer import import_file
+from qarchive.jobs.imports import an as importer
+from qarchive.jobs.imports.an import import_file
+from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.sources.senat import discovery, dump, opendata_csv, urls
 from qarchive.sources.senat.opendata_csv import HEADER, ParsedRow, RowProblem
-from qarchive.text import normalize_text
+from qarchive.sources.text import normalize_text
+from qarchive.store.archive import Archive
 
 DATA = FIXTURES / "sites/data.senat.fr/data/questions"
 CSV_FILE = DATA / "questions-depuis-un-an.csv"

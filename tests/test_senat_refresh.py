@@ -11,10 +11,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from qarchive.archive import Archive
 from qarchive.cli import app
-from qarchive.ids import parse_question_id
-from qarchive.models import Status
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Status
+from qarchive.store.archive import Archive
 
 SEED = parse_question_id("SEQ180304125")
 PENDING = parse_question_id("SEQ250605001")

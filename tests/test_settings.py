@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import UsageError
 from qarchive.settings import (
@@ -20,6 +19,7 @@ from qarchive.settings import (
     Settings,
     load_settings,
 )
+from qarchive.store.archive import Archive
 
 
 def test_defaults_without_environment(tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_read_only_commands_do_not_import_pydantic(tmp_path: Path) -> None:
         "    try: main()\n"
         "    except SystemExit as exit: assert not exit.code, exit.code\n"
         "assert 'pydantic' not in sys.modules, 'pydantic was imported'\n"
-        "assert 'qarchive.models' not in sys.modules\n"
+        "assert 'qarchive.model.question' not in sys.modules\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False

@@ -11,14 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from factories import NOW
-from qarchive import stats
-from qarchive.archive import Archive
 from qarchive.cli import app
 from qarchive.errors import UsageError
-from qarchive.ids import parse_question_id
-from qarchive.models import Answer, Author, Ministry, Publication, Status, add_months
-from qarchive.query import Filters, count_questions, list_questions
-from qarchive.stats import STATS_COLUMNS, StatsGroup, StatsRow, compute_stats
+from qarchive.index import stats
+from qarchive.index.query import Filters, count_questions, list_questions
+from qarchive.index.stats import STATS_COLUMNS, StatsGroup, StatsRow, compute_stats
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Answer, Author, Ministry, Publication, Status, add_months
+from qarchive.store.archive import Archive
 from small_archive import RECORDS, TODAY, build_archive
 
 

@@ -1,4 +1,4 @@
-from qarchive.storage import GroupCommit, atomic_write
+from qarchive.store.files import GroupCommit, atomic_write
 
 
 def test_group_commit_makes_files_visible_only_when_committed(tmp_path):

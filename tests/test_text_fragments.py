@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from qarchive.text import html_to_text
+from qarchive.sources.text import html_to_text
 
 TAGS = ["p", "/p", "br", "br/", "/br", "b", "/b", "i", "/i", "em", "/em", "span", "/span",
         "a href='x'", "/a", "div", "/div", "strong", "/strong", "sup", "/sup", "table", "/table",

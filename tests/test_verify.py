@@ -5,9 +5,9 @@ import gzip
 import pytest
 
 from factories import NOW, answered, make_question
-from qarchive.archive import Archive, RawCapture
-from qarchive.ids import parse_question_id
-from qarchive.verify import repair_archive, verify_archive
+from qarchive.jobs.verify import repair_archive, verify_archive
+from qarchive.model.ids import parse_question_id
+from qarchive.store.archive import Archive, RawCapture
 
 QID = parse_question_id("15-12526QE")
 OTHER = parse_question_id("15-2QE")

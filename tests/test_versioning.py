@@ -1,5 +1,5 @@
 from factories import answered, make_question
-from qarchive.versioning import (
+from qarchive.model.versioning import (
     FieldChange,
     canonical_json,
     changed_fields,

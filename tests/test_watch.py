@@ -9,10 +9,8 @@ import feedparser
 import pytest
 
 from factories import NOW
-from qarchive.archive import Archive
 from qarchive.errors import ArchiveDamaged, UsageError
-from qarchive.ids import parse_question_id
-from qarchive.watch import (
+from qarchive.follow.watch import (
     WATCHLIST_FILE,
     SavedSearch,
     add_watches,
@@ -21,6 +19,8 @@ from qarchive.watch import (
     remove_watches,
     watch_status,
 )
+from qarchive.model.ids import parse_question_id
+from qarchive.store.archive import Archive
 from question_pages import opendata_page, opendata_path, publication_list
 from small_archive import TODAY, build_archive
 from test_cli import ANSWERED_JSON, JSON_PATH, archive, run

@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any
 from qarchive._version import __version__
 
 if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
-    from qarchive.archive import Archive, SaveOutcome, SaveResult, StoredVersion
-    from qarchive.digest import Digest, make_digest, render_digest
     from qarchive.errors import (
         ArchiveDamaged,
         ArchiveLocked,
@@ -41,44 +39,52 @@ if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
         UnknownFormat,
         UsageError,
     )
-    from qarchive.events import EventType, QuestionEvent, read_events
-    from qarchive.fetching import FetchReport, fetch_question, fetch_questions, parse_ids
-    from qarchive.ids import Chamber, QuestionId, parse_question_id
-    from qarchive.models import Question, Status
+    from qarchive.follow.digest import Digest, make_digest, render_digest
+    from qarchive.follow.events import EventType, QuestionEvent, read_events
+    from qarchive.follow.watch import (
+        SavedSearch,
+        Watchlist,
+        add_watches,
+        load_watchlist,
+        remove_watches,
+    )
+    from qarchive.jobs.fetch import FetchReport, fetch_question, fetch_questions, parse_ids
+    from qarchive.model.ids import Chamber, QuestionId, parse_question_id
+    from qarchive.model.question import Question, Status
     from qarchive.settings import Settings, load_settings
     from qarchive.sources import parse
-    from qarchive.watch import SavedSearch, Watchlist, add_watches, load_watchlist, remove_watches
+    from qarchive.store.archive import Archive, SaveOutcome, SaveResult, StoredVersion
 
 # Where each public name lives. Importing qarchive stays cheap (the CLI's --help
 # must not pay for pydantic and httpx); a name's module loads when it is used.
 _LOCATIONS = {
-    "Archive": "archive",
-    "SaveOutcome": "archive",
-    "SaveResult": "archive",
-    "StoredVersion": "archive",
-    "Digest": "digest",
-    "make_digest": "digest",
-    "render_digest": "digest",
-    "EventType": "events",
-    "QuestionEvent": "events",
-    "read_events": "events",
-    "FetchReport": "fetching",
-    "fetch_question": "fetching",
-    "fetch_questions": "fetching",
-    "parse_ids": "fetching",
-    "Chamber": "ids",
-    "QuestionId": "ids",
-    "parse_question_id": "ids",
-    "Question": "models",
-    "Status": "models",
+    "Archive": "store.archive",
+    "SaveOutcome": "store.archive",
+    "SaveResult": "store.archive",
+    "StoredVersion": "store.archive",
+    "Digest": "follow.digest",
+    "make_digest": "follow.digest",
+    "render_digest": "follow.digest",
+    "EventType": "follow.events",
+    "QuestionEvent": "follow.events",
+    "read_events": "follow.events",
+    "FetchReport": "jobs.fetch",
+    "fetch_question": "jobs.fetch",
+    "fetch_questions": "jobs.fetch",
+    "parse_ids": "jobs.fetch",
+    "Chamber": "model.ids",
+    "QuestionId": "model.ids",
+    "parse_question_id": "model.ids",
+    "Question": "model.question",
+    "Status": "model.question",
     "Settings": "settings",
     "load_settings": "settings",
     "parse": "sources",
-    "SavedSearch": "watch",
-    "Watchlist": "watch",
-    "add_watches": "watch",
-    "load_watchlist": "watch",
-    "remove_watches": "watch",
+    "SavedSearch": "follow.watch",
+    "Watchlist": "follow.watch",
+    "add_watches": "follow.watch",
+    "load_watchlist": "follow.watch",
+    "remove_watches": "follow.watch",
 } | {
     name: "errors"
     for name in (

@@ -28,7 +28,7 @@ DEFAULT_NOTIFY_TIMEOUT = 30.0  # seconds for one run of refresh --notify's comma
 
 
 class Chamber(StrEnum):
-    """The two chambers of the French Parliament (also ``qarchive.ids.Chamber``)."""
+    """The two chambers of the French Parliament (also ``qarchive.model.ids.Chamber``)."""
 
     AN = "an"
     SENAT = "senat"

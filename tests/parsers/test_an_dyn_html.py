@@ -11,8 +11,8 @@ import pytest
 
 from cocoa import unwrap_cocoa
 from qarchive.errors import UnknownFormat
-from qarchive.ids import Chamber
-from qarchive.models import (
+from qarchive.model.ids import Chamber
+from qarchive.model.question import (
     Answer,
     Author,
     Closure,

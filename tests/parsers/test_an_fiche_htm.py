@@ -11,7 +11,7 @@ import pytest
 
 from cocoa import unwrap_cocoa
 from qarchive.errors import UnknownFormat
-from qarchive.models import (
+from qarchive.model.question import (
     Attribution,
     Closure,
     Erratum,

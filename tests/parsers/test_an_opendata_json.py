@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from qarchive.errors import ParseError, UnknownFormat
-from qarchive.ids import Chamber
-from qarchive.models import (
+from qarchive.model.ids import Chamber
+from qarchive.model.question import (
     Attribution,
     Closure,
     Erratum,

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from qarchive.errors import ParseError, UnknownFormat
-from qarchive.ids import Chamber
-from qarchive.models import (
+from qarchive.model.ids import Chamber
+from qarchive.model.question import (
     Attribution,
     Closure,
     Erratum,

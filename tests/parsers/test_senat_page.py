@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from qarchive.errors import ErrorPage, NotYetPublished, ParseError, UnknownFormat
-from qarchive.models import (
+from qarchive.model.question import (
     Answer,
     Attribution,
     Closure,

@@ -6,7 +6,7 @@ Nothing in this package touches the network, the filesystem or the clock.
 from __future__ import annotations
 
 from qarchive.errors import NotYetPublished, ParseError
-from qarchive.models import Question, SourceFormat
+from qarchive.model.question import Question, SourceFormat
 from qarchive.sources.an import PARSERS as AN_PARSERS
 from qarchive.sources.an import Parser
 from qarchive.sources.an import detect_format as detect_an_format

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from qarchive.models import Question, SourceFormat
+from qarchive.model.question import Question, SourceFormat
 from qarchive.sources.an import dyn_html, ez_htm, fiche_htm, opendata_json, question_xml
 from qarchive.sources.an.detect import detect_format
 

@@ -10,10 +10,10 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from qarchive.errors import InvalidQuestionId, UnknownFormat
-from qarchive.ids import Chamber, QuestionId
-from qarchive.models import Status
+from qarchive.model.ids import Chamber, QuestionId
+from qarchive.model.question import Status
 from qarchive.settings import DEFAULT_AN_URL
-from qarchive.text import normalize_space, normalize_text, repair_mojibake
+from qarchive.sources.text import normalize_space, normalize_text, repair_mojibake
 
 __all__ = [
     "as_list",

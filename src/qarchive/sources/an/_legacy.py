@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from qarchive.models import Question, SourceFormat, Status
+from qarchive.model.question import Question, SourceFormat, Status
 from qarchive.sources.an._common import closure_status, identity, question_id, unrecognised
-from qarchive.text import normalize_space, parse_french_date, parse_int
+from qarchive.sources.text import normalize_space, parse_french_date, parse_int
 
 __all__ = [
     "ODD_CASE",

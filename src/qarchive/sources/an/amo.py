@@ -20,7 +20,7 @@ Kept: ``etatCivil.ident.civ/prenom/nom``; per mandate ``uid``, ``typeOrgane``,
 numCirco``; per organ ``codeType``, ``libelle``, ``libelleAbrev`` (the group's
 sigle: ``SOC`` then ``SOC-A``), ``libelleAbrege``, ``legislature``,
 ``viMoDe.dateDebut/dateFin`` and ``organeParent``. Only mandates in the organ
-types of :data:`qarchive.actors.KEPT_ORGAN_TYPES` are kept.
+types of :data:`qarchive.model.reference.KEPT_ORGAN_TYPES` are kept.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from qarchive.actors import KEPT_ORGAN_TYPES, Actor, Mandate, Organ
 from qarchive.errors import ParseError
+from qarchive.model.reference import KEPT_ORGAN_TYPES, Actor, Mandate, Organ
 from qarchive.sources.an._common import as_list, clean_field, unrecognised
 
 __all__ = ["parse", "parse_actor", "parse_organ"]

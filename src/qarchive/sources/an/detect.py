@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from qarchive.models import SourceFormat
+from qarchive.model.question import SourceFormat
 from qarchive.sources.an._common import unrecognised
 
 __all__ = ["HEAD", "LoweredHead", "detect_format"]

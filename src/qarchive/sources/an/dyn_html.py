@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from qarchive.errors import ParseError
-from qarchive.ids import QuestionId
-from qarchive.models import (
+from qarchive.model.ids import QuestionId
+from qarchive.model.question import (
     Answer,
     Author,
     Closure,
@@ -38,7 +38,7 @@ from qarchive.sources.an._common import (
     question_id,
     unrecognised,
 )
-from qarchive.text import html_to_text, normalize_space, parse_french_date, split_civility
+from qarchive.sources.text import html_to_text, normalize_space, parse_french_date, split_civility
 
 __all__ = ["parse"]
 

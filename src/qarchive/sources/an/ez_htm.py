@@ -15,7 +15,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from qarchive.models import Question, SourceFormat
+from qarchive.model.question import Question, SourceFormat
 from qarchive.sources.an._common import page_tree, unrecognised
 from qarchive.sources.an._legacy import (
     ODD_CASE,
@@ -28,7 +28,7 @@ from qarchive.sources.an._legacy import (
     parse_dates,
     split_analysis,
 )
-from qarchive.text import html_to_text, normalize_space, split_civility
+from qarchive.sources.text import html_to_text, normalize_space, split_civility
 
 __all__ = ["parse"]
 

@@ -13,7 +13,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-from qarchive.models import Question, SourceFormat
+from qarchive.model.question import Question, SourceFormat
 from qarchive.sources.an._common import clean_field, decode_page_utf8
 from qarchive.sources.an._legacy import (
     LegacyFields,
@@ -24,7 +24,7 @@ from qarchive.sources.an._legacy import (
     parse_dates,
     split_analysis,
 )
-from qarchive.text import has_mojibake, html_to_text, normalize_space, parse_int
+from qarchive.sources.text import has_mojibake, html_to_text, normalize_space, parse_int
 
 __all__ = ["parse"]
 
@@ -51,7 +51,7 @@ _Span = tuple[str | None, int, int]  # a pseudo-tag's text, where its tags start
 _FREE_TEXT = ("quest", "rep", "rub", "tana", "ana", "mini", "mina", "aut", "groupe")
 # A "no" flag in <ret>, like <reponse>N</reponse>, is not a withdrawal.
 _NO_FLAGS = frozenset({"N", "NON", "0"})
-# The letters that start mojibake (see qarchive.text): a text without them has none.
+# The letters that start mojibake (see qarchive.sources.text): a text without them has none.
 _MOJIBAKE_LEADS = "ÃÂâ"
 # The words find_lapse looks for first. In text nodes joined by NUL, a word
 # spelled across nodes (html_to_text may drop the nodes between) shows as one

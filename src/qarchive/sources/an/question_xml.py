@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from qarchive.errors import ParseError
-from qarchive.ids import QuestionId
-from qarchive.models import Question, SourceFormat
+from qarchive.model.ids import QuestionId
+from qarchive.model.question import Question, SourceFormat
 from qarchive.sources.an._common import (
     clean_field,
     identity,
@@ -25,7 +25,7 @@ from qarchive.sources.an._common import (
     status_of,
     unrecognised,
 )
-from qarchive.text import html_to_text, parse_french_date
+from qarchive.sources.text import html_to_text, parse_french_date
 
 __all__ = ["parse"]
 

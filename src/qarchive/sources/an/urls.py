@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qarchive.ids import QuestionId
+from qarchive.model.ids import QuestionId
 from qarchive.settings import Settings
 
 __all__ = ["SourceURL", "source_urls"]

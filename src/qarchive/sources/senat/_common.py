@@ -15,10 +15,10 @@ import re
 from typing import Any
 
 from qarchive.errors import InvalidQuestionId, UnknownFormat
-from qarchive.ids import Chamber, QuestionId, legislature_on, parse_question_id
-from qarchive.models import Author, Group, Ministry, Status
+from qarchive.model.ids import Chamber, QuestionId, legislature_on, parse_question_id
+from qarchive.model.question import Author, Group, Ministry, Status
 from qarchive.settings import DEFAULT_SENAT_URL
-from qarchive.text import normalize_space
+from qarchive.sources.text import normalize_space
 
 __all__ = [
     "display_name",

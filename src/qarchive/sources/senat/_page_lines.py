@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass, field
 
 from qarchive.errors import NotYetPublished
-from qarchive.models import Erratum, Ministry, Publication
+from qarchive.model.question import Erratum, Ministry, Publication
 from qarchive.sources.senat._common import senat_ministry, unrecognised
-from qarchive.text import normalize_space
+from qarchive.sources.text import normalize_space
 
 __all__ = ["DATE", "LABEL_MAX", "PageFacts", "parse_date", "read_lines"]
 

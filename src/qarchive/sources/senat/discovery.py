@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from qarchive.errors import InvalidQuestionId
-from qarchive.ids import Chamber, QuestionId, parse_question_id
+from qarchive.model.ids import Chamber, QuestionId, parse_question_id
 from qarchive.sources.senat.opendata_csv import LineReader, RowProblem, iter_rows
 
 __all__ = ["references_from_csv", "references_from_year_index"]

@@ -12,7 +12,7 @@ The join (``tam_reponses.idque`` → ``tam_questions.id``) must not hold the ~2 
 file in memory, and pg_dump writes ``tam_questions`` before ``tam_reponses`` and the
 theme table ``the`` after both. So both tables are spilled, row by row, to a
 SQLite database the caller provides (a temporary file: see
-:func:`qarchive.importer.import_file`), keyed and indexed; once the whole file is
+:func:`qarchive.jobs.imports.an.import_file`), keyed and indexed; once the whole file is
 read, questions are streamed back in file order, each with its answers. Python
 holds one question at a time, whatever the order of the blocks.
 
@@ -47,7 +47,7 @@ from qarchive.sources.senat.opendata_csv import (
     decode_cp1252,
     iter_lines,
 )
-from qarchive.text import normalize_space
+from qarchive.sources.text import normalize_space
 
 __all__ = ["LOOKUPS", "MAX_LOOKUP_ROWS", "build", "iter_records", "parse"]
 

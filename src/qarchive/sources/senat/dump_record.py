@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from qarchive.errors import ParseError, UnknownFormat
-from qarchive.ids import QuestionId
-from qarchive.models import (
+from qarchive.model.ids import QuestionId
+from qarchive.model.question import (
     Answer,
     Attribution,
     Author,
@@ -44,7 +44,7 @@ from qarchive.sources.senat._common import (
     status_from_words,
 )
 from qarchive.sources.senat.opendata_csv import parse_date, parse_senat_reference, split_themes
-from qarchive.text import html_to_text, normalize_space, normalize_text, repair_mojibake
+from qarchive.sources.text import html_to_text, normalize_space, normalize_text, repair_mojibake
 
 __all__ = ["ANSWERS", "QUESTIONS", "build", "not_the_dump", "parse", "reason"]
 

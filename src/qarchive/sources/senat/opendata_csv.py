@@ -31,15 +31,15 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from qarchive.errors import InvalidQuestionId, ParseError, UnknownFormat
-from qarchive.ids import Chamber, QuestionId, parse_question_id
-from qarchive.models import Answer, Attribution, Publication, Question, Source, SourceFormat
+from qarchive.model.ids import Chamber, QuestionId, parse_question_id
+from qarchive.model.question import Answer, Attribution, Publication, Question, Source, SourceFormat
 from qarchive.sources.senat._common import (
     identity,
     senat_author,
     senat_ministry,
     status_from_words,
 )
-from qarchive.text import normalize_space, repair_mojibake
+from qarchive.sources.text import normalize_space, repair_mojibake
 
 __all__ = [
     "DEFAULT_MAX_ROW_BYTES",

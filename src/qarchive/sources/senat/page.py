@@ -31,8 +31,8 @@ from itertools import takewhile
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from qarchive.errors import InvalidQuestionId, ParseError
-from qarchive.ids import QuestionId, senat_kind
-from qarchive.models import (
+from qarchive.model.ids import QuestionId, senat_kind
+from qarchive.model.question import (
     Answer,
     Attribution,
     Author,
@@ -52,7 +52,7 @@ from qarchive.sources.senat._common import (
 )
 from qarchive.sources.senat._page_lines import DATE, PageFacts, parse_date, read_lines
 from qarchive.sources.senat.detect import looks_like_senat_page
-from qarchive.text import html_to_text, normalize_space, normalize_text
+from qarchive.sources.text import html_to_text, normalize_space, normalize_text
 
 __all__ = ["looks_like_senat_page", "parse"]
 

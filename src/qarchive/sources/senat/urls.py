@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qarchive.ids import QuestionId
+from qarchive.model.ids import QuestionId
 from qarchive.settings import Settings
 from qarchive.sources.an.urls import SourceURL
 

@@ -1,0 +1,61 @@
+"""Load typer's rich help renderer without the two modules help never uses.
+
+``typer.rich_utils`` imports ``rich.markdown`` (with markdown-it) and ``rich.traceback``
+(with ``rich.syntax`` and ``rich.pretty``) at module level: 0.06–0.09 s of every
+``--help`` on the benchmark machine (bench/README.md), for help text written in
+"rich" markup mode, which uses neither. While ``typer.rich_utils`` is first imported,
+:func:`load_help_renderer` lets it bind stand-ins that import the real class on first
+use, so that typer's Markdown mode and pretty tracebacks still work if they are ever
+reached. The stand-ins are taken out of ``sys.modules`` at once: any other import of
+these modules gets the real ones.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+__all__ = ["load_help_renderer"]
+
+_RENDERER = "typer.rich_utils"
+
+
+class _Markdown:
+    """Stands in for ``rich.markdown.Markdown``; makes a real one."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        from rich.markdown import Markdown
+
+        return Markdown(*args, **kwargs)
+
+
+class _Traceback:
+    """Stands in for ``rich.traceback.Traceback``, whose only use there is this method."""
+
+    @classmethod
+    def from_exception(cls, *args: Any, **kwargs: Any) -> Any:
+        from rich.traceback import Traceback
+
+        return Traceback.from_exception(*args, **kwargs)
+
+
+_STAND_INS = {"rich.markdown": ("Markdown", _Markdown), "rich.traceback": ("Traceback", _Traceback)}
+
+
+def load_help_renderer() -> None:
+    """Import ``typer.rich_utils`` once, binding stand-ins for the modules it does not need."""
+    if _RENDERER in sys.modules:
+        return
+    placed = []
+    for module_name, (attribute, stand_in) in _STAND_INS.items():
+        if module_name not in sys.modules:  # already imported for real: nothing to save
+            module = types.ModuleType(module_name, "qarchive's stand-in; see qarchive.cli.help")
+            setattr(module, attribute, stand_in)
+            sys.modules[module_name] = module
+            placed.append(module_name)
+    try:
+        __import__(_RENDERER)
+    finally:
+        for module_name in placed:
+            del sys.modules[module_name]

@@ -1,0 +1,255 @@
+"""An Atom feed of what happened lately: new questions, new answers, closures.
+
+Events come from the latest version of each question (its publication, answer
+and closure dates), selected through the index, so a feed of a large archive
+reads only the files of the entries it shows.
+
+The feed of followed questions (``feed --watched``) comes from the events journal
+instead (:mod:`qarchive.follow.events`): one entry per event, with the event's stable
+ID, so a reader shows each event once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qarchive._version import __version__
+from qarchive.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT
+from qarchive.errors import ArchiveDamaged, QarchiveError
+from qarchive.follow.events import QuestionEvent, read_events
+from qarchive.index.query import Filters, search_questions
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Question
+from qarchive.store.archive import Archive, atomic_write
+
+if TYPE_CHECKING:
+    from feedgen.feed import FeedGenerator
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "DEFAULT_LIMIT",
+    "Event",
+    "EventKind",
+    "build_feed",
+    "build_watched_feed",
+    "recent_events",
+    "watched_events",
+    "write_feed",
+    "write_watched_feed",
+]
+
+DEFAULT_DAYS = DEFAULT_FEED_DAYS
+DEFAULT_LIMIT = DEFAULT_FEED_LIMIT
+
+
+class EventKind(StrEnum):
+    """What happened to a question."""
+
+    QUESTION = "question"  # published
+    ANSWER = "answer"  # answered
+    CLOSURE = "closure"  # withdrawn, lapsed or converted
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One feed entry: what happened, when, to which question."""
+
+    kind: EventKind
+    date: dt.date
+    record: Question
+
+
+_SQL = {
+    EventKind.QUESTION: "q.published >= ?",
+    EventKind.ANSWER: "q.answered >= ?",
+    EventKind.CLOSURE: "q.closed >= ? AND q.status IN ('withdrawn', 'lapsed', 'converted')",
+}
+_DATE_COLUMN = {
+    EventKind.QUESTION: "published",
+    EventKind.ANSWER: "answered",
+    EventKind.CLOSURE: "closed",
+}
+
+
+def recent_events(
+    archive: Archive,
+    filters: Filters,
+    *,
+    since: dt.date,
+    today: dt.date,
+    query: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[Event]:
+    """The latest events on or after ``since``, newest first, at most ``limit``.
+
+    Raises:
+        UsageError: ``query`` is not valid FTS5 syntax, or the filters conflict.
+    """
+    allowed = None
+    if query:
+        allowed = {row["id"] for row in search_questions(archive, query, filters, today=today)}
+    where, params = filters.where(today)
+    found: list[tuple[str, EventKind, str]] = []
+    connection = archive.open_index()
+    try:
+        for kind, condition in _SQL.items():
+            column = _DATE_COLUMN[kind]
+            sql = (
+                f"SELECT q.id, q.{column} FROM questions q WHERE {condition} AND {where} "
+                f"ORDER BY q.{column} DESC LIMIT {int(limit)}"
+            )
+            for row in connection.execute(sql, [since.isoformat(), *params]):
+                if allowed is None or row[0] in allowed:
+                    found.append((row[1], kind, row[0]))
+    finally:
+        connection.close()
+    found.sort(key=lambda item: (item[0], item[2], item[1]), reverse=True)
+    events = []
+    for day, kind, question_id in found[:limit]:
+        try:
+            stored = archive.read_version(parse_question_id(question_id))
+        except ArchiveDamaged:
+            continue  # reported by verify; a feed shows what can be read
+        events.append(Event(kind, dt.date.fromisoformat(day), stored.record))
+    return events
+
+
+def _title(event: Event) -> str:
+    record = event.record
+    label = record.title or record.rubrique or record.id
+    if event.kind is EventKind.ANSWER:
+        return f"Réponse à la question {record.id} : {label}"
+    if event.kind is EventKind.CLOSURE:
+        reason = (
+            record.closed.reason if record.closed and record.closed.reason else record.status.value
+        )
+        return f"Question {record.id} close ({reason}) : {label}"
+    return f"Nouvelle question {record.id} : {label}"
+
+
+def _content(event: Event) -> str:
+    record = event.record
+    author = " ".join(
+        filter(None, (record.author.civility, record.author.name or record.author.ref))
+    )
+    ministry = record.ministry_responding or record.ministry_asked
+    lines = [
+        f"{author} — {ministry.name if ministry else '?'} — publiée le {record.published.date}"
+    ]
+    if event.kind is EventKind.ANSWER and record.answer is not None:
+        lines += [f"Réponse publiée le {record.answer.published.date}", record.answer.text or ""]
+    else:
+        lines.append(record.text or "")
+    return "\n\n".join(lines)
+
+
+def _generator(*, title: str, feed_id: str, generated: dt.datetime) -> FeedGenerator:
+    """A feed with qarchive's header fields; entries are added by the caller."""
+    from feedgen.feed import FeedGenerator  # lxml underneath: only when writing a feed
+
+    generator = FeedGenerator()
+    generator.id(feed_id)
+    generator.title(title)
+    generator.author({"name": "qarchive"})
+    generator.generator("qarchive", version=__version__)
+    generator.link(href=feed_id, rel="self")
+    generator.updated(generated)
+    return generator
+
+
+def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.datetime) -> bytes:
+    """Render events as an Atom document (UTF-8 bytes)."""
+    generator = _generator(title=title, feed_id=feed_id, generated=generated)
+    for event in reversed(events):  # feedgen prepends: add oldest first
+        record = event.record
+        entry = generator.add_entry()
+        entry.id(f"urn:qarchive:{record.id}:{event.kind.value}:{event.date.isoformat()}")
+        entry.title(_title(event))
+        entry.link(href=record.url)
+        when = dt.datetime.combine(event.date, dt.time(), tzinfo=dt.UTC)
+        entry.updated(when)
+        entry.published(when)
+        if record.author.name:
+            entry.author({"name": record.author.name})
+        entry.category(term=event.kind.value)
+        entry.content(_content(event), type="text")
+    return bytes(generator.atom_str(pretty=True))
+
+
+def write_feed(path: Path, events: list[Event], *, title: str, generated: dt.datetime) -> None:
+    """Write the feed atomically, so a reader polling it never sees half a file.
+
+    Raises:
+        QarchiveError: the file cannot be written (it is left as it was).
+    """
+    content = build_feed(events, title=title, feed_id=path.resolve().as_uri(), generated=generated)
+    _write_output(path, content)
+
+
+def watched_events(
+    archive: Archive, *, since: dt.datetime, limit: int = DEFAULT_LIMIT
+) -> list[QuestionEvent]:
+    """The events of followed questions noticed since ``since``, newest first, at most ``limit``.
+
+    Raises:
+        ArchiveDamaged: a journal file cannot be read.
+    """
+    events = read_events(archive, since=since, watched=True)
+    return list(reversed(events))[:limit]
+
+
+def _watched_content(event: QuestionEvent) -> str:
+    lines = [event.summary]
+    facts = [event.author, event.ministry, f"status: {event.status}"]
+    lines.append(" — ".join(fact for fact in facts if fact))
+    lines.append(f"followed by: {', '.join(event.watched_by)}")
+    lines.append(f"event {event.id}, version archived {event.archived_at.isoformat()}")
+    return "\n\n".join(lines)
+
+
+def build_watched_feed(
+    events: list[QuestionEvent], *, title: str, feed_id: str, generated: dt.datetime
+) -> bytes:
+    """Render events of followed questions as an Atom document (UTF-8 bytes).
+
+    Each entry's ID is ``urn:qarchive:event:<event id>``, stable across runs.
+    """
+    generator = _generator(title=title, feed_id=feed_id, generated=generated)
+    for event in reversed(events):  # feedgen prepends: add oldest first
+        entry = generator.add_entry()
+        entry.id(f"urn:qarchive:event:{event.id}")
+        entry.title(event.summary)
+        entry.link(href=event.url)
+        entry.updated(event.noticed_at)
+        entry.published(event.noticed_at)
+        if event.author:
+            entry.author({"name": event.author})
+        entry.category(term=event.type.value)
+        entry.content(_watched_content(event), type="text")
+    return bytes(generator.atom_str(pretty=True))
+
+
+def write_watched_feed(
+    path: Path, events: list[QuestionEvent], *, title: str, generated: dt.datetime
+) -> None:
+    """Write the feed of followed questions atomically.
+
+    Raises:
+        QarchiveError: the file cannot be written (it is left as it was).
+    """
+    content = build_watched_feed(
+        events, title=title, feed_id=path.resolve().as_uri(), generated=generated
+    )
+    _write_output(path, content)
+
+
+def _write_output(path: Path, content: bytes) -> None:
+    try:
+        atomic_write(path, content)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise QarchiveError(f"cannot write {path}: {reason}", path=str(path)) from None

@@ -1,0 +1,347 @@
+"""Import of the AN "acteurs, mandats, organes" open data (AMO), and keeping it current.
+
+``qarchive import`` hands an AMO zip here (:func:`is_reference_file` tells it from
+a zip of questions): every actor and organ is parsed
+(:mod:`qarchive.sources.an.amo`) and stored as versioned files
+(:mod:`qarchive.store.references`), a version written only when its content changed;
+then ``references.sqlite`` is rebuilt and the archived AN questions that lack
+their author's name, constituency or group get a new version with them.
+``qarchive refresh`` calls :func:`refresh_references`: a conditional GET of the
+zip, which rarely changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from qarchive.errors import ArchiveDamaged, ArchiveWriteError, FetchError, ParseError, QarchiveError
+from qarchive.model.ids import Chamber, parse_question_id
+from qarchive.model.reference import KEPT_ORGAN_TYPES, Actor, Organ
+from qarchive.model.versioning import changed_fields, record_hash
+from qarchive.store.files import TEMP_PREFIX, GroupCommit, atomic_write
+from qarchive.store.references import (
+    KIND_DIRS,
+    REFERENCE_SCHEMA,
+    REFERENCES_DIR,
+    rebuild_reference_index,
+    version_numbers,
+)
+
+if TYPE_CHECKING:
+    from qarchive.settings import Settings
+    from qarchive.store.archive import Archive
+
+__all__ = [
+    "AMO_PATH",
+    "ReferenceImport",
+    "amo_url",
+    "import_references",
+    "is_reference_file",
+    "name_archived_questions",
+    "refresh_references",
+]
+
+# The historical AMO dataset: every actor, mandate and organ since the XIth legislature.
+AMO_PATH = (
+    "/static/openData/repository/{legislature}/amo/tous_acteurs_mandats_organes_xi_legislature/"
+    "AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip"
+)
+CURRENT_LEGISLATURE = 17
+MAX_REFERENCE_BYTES = 200 * 1024**2  # the AMO30 zip is ~14 MB (2026)
+BATCH_SIZE = 1000  # files per group commit
+_MEMBER = re.compile(r"(?:^|/)json/(?:acteur|organe)/[^/]+\.json$")
+Clock = Callable[[], dt.datetime]
+
+
+def amo_url(settings: Settings, legislature: int = CURRENT_LEGISLATURE) -> str:
+    """The AMO30 zip on the configured AN open-data host."""
+    return settings.an_data_url + AMO_PATH.format(legislature=legislature)
+
+
+class _Member(Protocol):
+    """One document of an import (``qarchive.jobs.imports.an`` yields them, checked)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def content(self) -> bytes | None: ...
+
+    @property
+    def problem(self) -> str | None: ...
+
+
+@dataclass(slots=True)
+class ReferenceImport:
+    """What an import of reference data did."""
+
+    read: int = 0
+    new: int = 0  # actors and organs seen for the first time
+    updated: int = 0  # ... whose content changed: a new version
+    unchanged: int = 0
+    skipped: int = 0  # entities qarchive does not keep (commissions, deports...)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (member, reason)
+    named: int = 0  # archived questions that got their author's name from this data
+
+
+def is_reference_file(path: Path, *, names: list[str] | None = None) -> bool:
+    """True for an AMO zip (``json/acteur/…``, ``json/organe/…``) or one AMO document.
+
+    ``names``: the members, when the caller has read the zip's directory already.
+    """
+    if names is not None:
+        return any(_MEMBER.search(name) for name in names)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+        if head.startswith(b"PK"):
+            with zipfile.ZipFile(path) as bundle:
+                return any(_MEMBER.search(name) for name in bundle.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return re.match(rb'\{\s*"(?:acteur|organe)"\s*:', start) is not None
+
+
+def import_references(
+    members: Iterable[_Member],
+    *,
+    archive: Archive,
+    source_url: str,
+    fetched_at: dt.datetime,
+    on_item: Callable[[int, int | None], None] | None = None,
+) -> ReferenceImport:
+    """Store every actor and organ of an AMO import as versioned files, then use them.
+
+    Files are staged and made durable together (one sync per batch, as a bulk
+    question import does); an entity whose content is unchanged writes nothing.
+    Afterwards the lookup is reloaded, ``references.sqlite`` rebuilt, and the
+    archived AN questions that lack their author's name, constituency or group
+    get a new version with them (:func:`name_archived_questions`). The caller
+    holds the archive lock.
+
+    Raises:
+        ArchiveWriteError: the archive cannot be written; nothing half-written stays.
+    """
+    from qarchive.sources.an import amo  # the parsers load only when importing
+
+    result, seen = ReferenceImport(), set()
+    base = archive.root / REFERENCES_DIR
+    group = GroupCommit()
+    try:
+        for done, member in enumerate(members, start=1):
+            result.read += 1
+            entity = _parse_member(member, amo.parse, source_url, result)
+            if entity is not None and (type(entity), entity.ref) in seen:
+                result.problems.append((member.name, f"skipped: {entity.ref} appears twice"))
+            elif entity is not None:
+                seen.add((type(entity), entity.ref))
+                try:
+                    outcome = _stage(
+                        base, entity, fetched_at=fetched_at, source=source_url, group=group
+                    )
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+                except ArchiveDamaged as exc:  # never written over: verify names it
+                    result.problems.append((member.name, str(exc)))
+            if len(group) >= BATCH_SIZE:
+                _commit(group, base)
+            if on_item is not None:
+                on_item(done, None)
+        _commit(group, base)
+    except BaseException:
+        group.discard()
+        raise
+    _write_state(base, url=source_url if source_url.startswith("http") else None, at=fetched_at)
+    archive.references.reload()
+    rebuild_reference_index(archive.root)
+    result.named = name_archived_questions(archive, fetched_at=fetched_at)
+    return result
+
+
+def _parse_member(
+    member: _Member,
+    parse: Callable[..., Actor | Organ | None],
+    source_url: str,
+    result: ReferenceImport,
+) -> Actor | Organ | None:
+    if member.problem is not None or member.content is None:
+        result.problems.append((member.name, member.problem or "empty"))
+        return None
+    try:
+        entity = parse(member.content, url=f"{source_url}#{member.name}")
+    except (ParseError, QarchiveError) as exc:
+        result.problems.append((member.name, str(exc)))
+        return None
+    if entity is None or (isinstance(entity, Organ) and entity.kind not in KEPT_ORGAN_TYPES):
+        result.skipped += 1
+        return None
+    return entity
+
+
+def _stage(
+    base: Path, entity: Actor | Organ, *, fetched_at: dt.datetime, source: str, group: GroupCommit
+) -> str:
+    directory = base / KIND_DIRS[type(entity)] / entity.ref
+    numbers = version_numbers(directory)
+    record_json = entity.model_dump(mode="json")
+    content_hash = record_hash(record_json)
+    previous: dict[str, Any] | None = None
+    if numbers:
+        path = directory / f"v{numbers[-1]:04d}.json"
+        try:
+            previous = json.loads(path.read_bytes())
+            stored_hash = previous["content_hash"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ArchiveDamaged(
+                f"{path} is damaged; run: qarchive verify", path=str(path)
+            ) from None
+        if stored_hash == content_hash:
+            return "unchanged"
+    number = numbers[-1] + 1 if numbers else 1
+    document = {
+        "schema": REFERENCE_SCHEMA,
+        "version": number,
+        "fetched_at": fetched_at.isoformat(),
+        "content_hash": content_hash,
+        "changed": changed_fields(previous["record"], record_json) if previous else [],
+        "source": source,
+        "record": record_json,
+    }
+    try:
+        group.stage(directory / f"v{number:04d}.json", _dump(document))
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(directory, exc) from None
+    return "updated" if previous else "new"
+
+
+def _commit(group: GroupCommit, base: Path) -> None:
+    try:
+        group.commit()
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(base, exc) from None
+
+
+def _dump(document: Any) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _read_state(base: Path) -> dict[str, Any]:
+    try:
+        state = json.loads((base / "state.json").read_bytes())
+    except (OSError, ValueError):
+        return {}  # derived: an unreadable state only costs an unconditional GET
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(base: Path, *, at: dt.datetime, **updates: Any) -> None:
+    state = _read_state(base) | {"checked_at": at.isoformat()}
+    state.update({key: value for key, value in updates.items() if value is not None})
+    try:
+        atomic_write(base / "state.json", _dump(state))
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(base / "state.json", exc) from None
+
+
+def name_archived_questions(archive: Archive, *, fetched_at: dt.datetime) -> int:
+    """Give a new version to each archived AN question the reference data can now name.
+
+    Questions imported before the reference data (the open data names authors by
+    reference only) are found through the index: an author reference without a
+    name, a constituency or a group. Each goes through :meth:`Archive.save`, which
+    resolves it; nothing is written for a question the data does not know. Hold
+    the lock.
+
+    Returns:
+        How many questions got a new version.
+    """
+    if not (archive.root / "questions" / Chamber.AN.value).is_dir():
+        return 0
+    connection = archive.open_index()
+    try:
+        ids = [
+            row[0]
+            for row in connection.execute(
+                "SELECT id FROM questions WHERE chamber = 'an' AND author_ref IS NOT NULL "
+                "AND (author_name IS NULL OR constituency IS NULL "
+                "OR (group_short IS NULL AND group_full IS NULL)) ORDER BY id"
+            )
+        ]
+    finally:
+        connection.close()
+    named = 0
+    with archive.index_batch():
+        for text in ids:
+            qid = parse_question_id(text)
+            try:
+                stored = archive.latest(qid)
+            except QarchiveError:  # a damaged version: verify reports it
+                continue
+            if stored is None or archive.references.resolve(stored.record) == stored.record:
+                continue
+            archive.save(stored.record, qid=qid, fetched_at=fetched_at)
+            named += 1
+    return named
+
+
+def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> list[str]:
+    """Bring the archive's reference data up to date; return notes for the summary line.
+
+    Only for an archive that holds reference data (imported once with ``qarchive
+    import``). The AMO zip is fetched again from where it was imported (else from
+    :func:`amo_url`) with a conditional GET: a 304, the usual answer, costs nothing.
+    A changed zip is imported like ``qarchive import`` does it. A failure is a note,
+    never a failure of the refresh. Hold the lock.
+
+    Raises:
+        ArchiveWriteError: the archive cannot be written.
+    """
+    from qarchive.http import Client, Validators
+    from qarchive.jobs.imports.an import import_file
+
+    base = archive.root / REFERENCES_DIR
+    if not (base / "acteurs").is_dir():
+        return []
+    state = _read_state(base)
+    url = state.get("url") or amo_url(settings)
+    stored = state.get("validators") or {}
+    validators = Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
+    big = settings.replace(max_bytes=max(settings.max_bytes, MAX_REFERENCE_BYTES))
+    try:
+        with Client(big) as client:
+            fetched = client.get(url, validators=validators if stored else None)
+    except FetchError as exc:
+        return [f"reference data not refreshed: {exc}"]
+    found = {"etag": fetched.validators.etag, "last_modified": fetched.validators.last_modified}
+    if fetched.not_modified:
+        _write_state(base, at=now())
+        return []
+    temp = archive.root / f"{TEMP_PREFIX}amo-{os.getpid()}.zip"
+    try:
+        temp.write_bytes(fetched.content)
+        if not is_reference_file(temp):
+            return [f"reference data not refreshed: {url} is not an AMO zip"]
+        summary = import_file(
+            temp, archive=archive, max_member_bytes=settings.max_bytes, source_url=url, now=now
+        )
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(temp, exc) from None
+    finally:
+        temp.unlink(missing_ok=True)
+    _write_state(base, at=now(), url=url, validators=found)
+    notes = []
+    if summary.new or summary.updated or summary.named:
+        notes.append(
+            f"reference data updated ({summary.new} new, {summary.updated} changed actors "
+            f"and organs; {summary.named} questions named)"
+        )
+    if summary.problems:
+        notes.append(f"reference data: {len(summary.problems)} members refused")
+    return notes

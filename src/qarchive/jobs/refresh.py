@@ -1,0 +1,332 @@
+"""The nightly job: re-fetch what can still change, discover what is new, log the run.
+
+A refresh selects from the index every question that is not closed, plus those
+answered or closed recently (errata follow answers), adds the questions the AN's
+daily publication lists name since the last run, and fetches them all through
+the same pipeline as ``qarchive fetch`` (conditional GET, polite rate, retries).
+Questions on the watchlist come first, whatever their age; the events of what was
+saved are recorded and notified by :class:`qarchive.follow.alerts.Alerts`. A night that
+finds nothing new writes no file in any question's directory: the check times go
+to ``checks.json``, once, at the end of the run (:mod:`qarchive.store.checks`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qarchive.choices import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
+from qarchive.errors import ArchiveWriteError, FetchError, UsageError
+from qarchive.follow.alerts import Alerts
+from qarchive.http import Client
+from qarchive.index.query import Filters
+from qarchive.jobs.fetch import Clock, FetchReport, fetch_questions, utc_now
+from qarchive.jobs.imports.amo import refresh_references
+from qarchive.model.ids import QuestionId, parse_question_id
+from qarchive.settings import Settings
+from qarchive.store.archive import Archive, SaveOutcome
+
+__all__ = [
+    "DEFAULT_RECENT_DAYS",
+    "FAILING_NIGHTS",
+    "LOG_FILE",
+    "RefreshOptions",
+    "RefreshSummary",
+    "discover_questions",
+    "plan_refresh",
+    "run_refresh",
+]
+
+FAILING_NIGHTS = 3  # report a question that failed this many runs in a row
+MAX_DISCOVERY_DAYS = 14  # never walk back further than this through the daily lists
+SENAT_RECHECK_DAYS = 7  # re-fetch a Sénat question the CSV shows unchanged at least weekly
+LOG_FILE = "refresh.log.jsonl"
+_UID = re.compile(r"QANR5L\d{1,3}(?:QE|QG|QOSD)\d{1,7}")
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshOptions:
+    """What a refresh looks at."""
+
+    everything: bool = False
+    recent_days: int = DEFAULT_RECENT_DAYS
+    chamber: str | None = None
+    legislature: int | None = None
+    limit: int | None = None
+    discover: bool = True
+    notify: str | None = None  # a shell command run once per followed event (stdin: JSON)
+    notify_timeout: float = DEFAULT_NOTIFY_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if self.notify is not None and not self.notify.strip():
+            raise UsageError(
+                "--notify needs a command, e.g. --notify 'mail -s qarchive me@example.org'"
+            )
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    """The counts of one run, for the summary line and ``refresh.log.jsonl``."""
+
+    started_at: str
+    checked: int = 0
+    new: int = 0
+    changed: int = 0
+    new_answers: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    discovered: int = 0
+    skipped_unchanged: int = 0  # Sénat questions the open data shows unchanged, not re-fetched
+    duration_s: float = 0.0
+    failing: dict[str, int] = field(default_factory=dict)  # id -> runs failed in a row
+    notes: list[str] = field(default_factory=list)
+    events: int = 0  # events recorded in the journal
+    watched: list[str] = field(default_factory=list)  # followed events' summaries, in order
+    notified: int = 0  # events the notify command took
+    notify_failed: list[str] = field(default_factory=list)  # "<event id>: <error>"
+    outbox: int | None = None  # events left undelivered (None: no --notify)
+    damaged: list[str] = field(default_factory=list)  # watch files that could not be read
+
+    def count(self, report: FetchReport) -> None:
+        """Add one question's outcome."""
+        self.checked += 1
+        if report.result is None:
+            self.failed += 1
+        elif report.result.outcome is SaveOutcome.NEW:
+            self.new += 1
+        elif report.result.outcome is SaveOutcome.UPDATED:
+            self.changed += 1
+            self.new_answers += "answer" in report.result.changed
+        else:
+            self.unchanged += 1
+
+
+def plan_refresh(
+    archive: Archive,
+    options: RefreshOptions,
+    *,
+    today: dt.date,
+    watched: Iterable[QuestionId] | None = None,
+) -> list[QuestionId]:
+    """The questions a refresh re-fetches: watched ones first, then by oldest publication.
+
+    ``watched`` (read from the watchlist when None) are re-fetched whatever their
+    age, within ``--chamber`` and ``--legislature``; ``--limit`` counts the others.
+
+    Raises:
+        ArchiveDamaged: ``watched`` is None and ``watchlist.json`` is damaged.
+    """
+    if watched is None:
+        watched = Alerts.read_watched(archive)
+    first = [
+        qid
+        for qid in watched
+        if options.chamber in (None, qid.chamber.value)
+        and options.legislature in (None, qid.legislature)
+    ]
+    filters = Filters(chamber=options.chamber, legislature=options.legislature)
+    where, params = filters.where(today)
+    sql = f"SELECT q.id FROM questions q WHERE {where}"
+    if not options.everything:
+        since = (today - dt.timedelta(days=options.recent_days)).isoformat()
+        sql += " AND (q.status = 'pending' OR q.answered >= ? OR q.closed >= ?)"
+        params += [since, since]
+    sql += " ORDER BY q.published, q.id"
+    if options.limit is not None:
+        sql += f" LIMIT {int(options.limit)}"
+    connection = archive.open_index()
+    try:
+        rest = [parse_question_id(row[0]) for row in connection.execute(sql, params)]
+    finally:
+        connection.close()
+    return list(dict.fromkeys([*first, *rest]))
+
+
+def discover_questions(
+    client: Client, settings: Settings, *, since: dt.date, today: dt.date, notes: list[str]
+) -> list[QuestionId]:
+    """Questions named by the AN's daily open-data publication lists from ``since`` to today.
+
+    A day without a list (404) is skipped; any other failure is noted and ends
+    the discovery, never the refresh.
+    """
+    found: dict[QuestionId, None] = {}
+    day = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
+    while day <= today:
+        url = f"{settings.an_url}/dyn/opendata/list-publication/publication_{day.isoformat()}.csv"
+        try:
+            content = client.get(url).content.decode("utf-8", errors="replace")
+        except FetchError as exc:
+            if getattr(exc, "status_code", None) != 404:
+                notes.append(f"discovery stopped at {day}: {exc}")
+                break
+        else:
+            for uid in _UID.findall(content):
+                found.setdefault(parse_question_id(uid), None)
+        day += dt.timedelta(days=1)
+    return list(found)
+
+
+def _chambers_to_discover(archive: Archive, options: RefreshOptions) -> set[str]:
+    """The chambers whose new questions a refresh discovers.
+
+    The one ``--chamber`` names; otherwise those the archive holds questions of,
+    or both in an archive that holds none yet: an archive kept for the AN does not
+    fill up with Sénat questions because a refresh ran.
+    """
+    if options.chamber is not None:
+        return {options.chamber}
+    connection = archive.open_index()
+    try:
+        held = {
+            row[0]
+            for row in connection.execute(
+                "SELECT DISTINCT chamber FROM questions WHERE chamber IN ('an', 'senat')"
+            )
+        }
+    finally:
+        connection.close()
+    return held or {"an", "senat"}
+
+
+def _discover_senat(
+    archive: Archive,
+    settings: Settings,
+    options: RefreshOptions,
+    client: Client,
+    planned: dict[QuestionId, None],
+    summary: RefreshSummary,
+    since: dt.date,
+    today: dt.date,
+    watched: Iterable[QuestionId],
+) -> None:
+    """Add what the Sénat's open data shows new or changed; drop what it shows unchanged.
+
+    A pending question the CSV shows unchanged is skipped only if it was checked
+    (``state.json`` or ``checks.json``) in the last :data:`SENAT_RECHECK_DAYS` days, so that a text correction with no
+    change of status is still seen within a week. Watched questions are always fetched.
+    """
+    from qarchive.jobs.discovery import discover_senat
+
+    since = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
+    found = discover_senat(client, settings, archive, since=since, today=today, notes=summary.notes)
+    new = [q for q in found.found if options.legislature in (None, q.legislature)]
+    summary.discovered += sum(1 for qid in new if qid not in planned)
+    keep = set(watched)
+    recheck_after = dt.timedelta(days=SENAT_RECHECK_DAYS)
+    for qid in found.unchanged:
+        if qid in planned and qid not in keep:
+            checked = archive.read_state(qid).checked_at
+            if checked is not None and today - checked.date() < recheck_after:
+                del planned[qid]
+                summary.skipped_unchanged += 1
+    planned.update(dict.fromkeys(new))
+
+
+def _last_run(archive: Archive) -> dt.date | None:
+    path = archive.root / LOG_FILE
+    try:
+        last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        return dt.datetime.fromisoformat(json.loads(last)["started_at"]).date()
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def _append_log(path: Path, summary: RefreshSummary) -> None:
+    line = json.dumps(asdict(summary), ensure_ascii=False) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode("utf-8"))  # one write: a line is never interleaved
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def run_refresh(
+    archive: Archive,
+    settings: Settings,
+    options: RefreshOptions,
+    *,
+    client: Client | None = None,
+    now: Clock = utc_now,
+    on_report: Callable[[FetchReport, int], None] | None = None,
+) -> RefreshSummary:
+    """Refresh the archive; the caller holds the lock. Failures are counted, not raised.
+
+    Args:
+        archive: the archive to refresh.
+        settings: base URLs and politeness settings.
+        options: what to select.
+        client: an HTTP client to reuse (one is made and closed otherwise).
+        now: the clock.
+        on_report: called after each question with its report and the total planned.
+
+    Raises:
+        ArchiveWriteError: the archive cannot be written (disk full, read-only);
+            the run stops there.
+    """
+    started, started_at = time.monotonic(), now()
+    today = started_at.date()
+    summary = RefreshSummary(started_at=started_at.isoformat())
+    owned = client is None
+    http = client if client is not None else Client(settings)
+    alerts = Alerts(archive, now=now)
+    try:
+        watched = alerts.watched_ids()
+        planned = dict.fromkeys(plan_refresh(archive, options, today=today, watched=watched))
+        if options.chamber in (None, "an"):  # AN reference data, if imported: a conditional GET
+            summary.notes += refresh_references(archive, settings, now=now)
+        chambers = _chambers_to_discover(archive, options) if options.discover else set()
+        since = (_last_run(archive) or today - dt.timedelta(days=1)) if chambers else today
+        if "an" in chambers:
+            found = discover_questions(
+                http, settings, since=since, today=today, notes=summary.notes
+            )
+            found = [q for q in found if options.legislature in (None, q.legislature)]
+            summary.discovered = sum(1 for qid in found if qid not in planned)
+            planned.update(dict.fromkeys(found))
+        if "senat" in chambers:
+            _discover_senat(
+                archive, settings, options, http, planned, summary, since, today, watched
+            )
+        for report in fetch_questions(
+            planned, settings=settings, archive=archive, client=http, now=now
+        ):
+            summary.count(report)
+            alerts.on_report(report)
+            if report.error is not None:
+                failures = archive.read_state(report.qid).consecutive_failures
+                if failures >= FAILING_NIGHTS:
+                    summary.failing[report.qid.canonical] = failures
+            if on_report is not None:
+                on_report(report, len(planned))
+        alerts.finish()
+    finally:
+        if owned:
+            http.close()
+    _notify(alerts, options, summary)
+    summary.duration_s = round(time.monotonic() - started, 3)
+    try:
+        archive.root.mkdir(parents=True, exist_ok=True)
+        _append_log(archive.root / LOG_FILE, summary)
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(archive.root / LOG_FILE, exc) from None
+    return summary
+
+
+def _notify(alerts: Alerts, options: RefreshOptions, summary: RefreshSummary) -> None:
+    summary.events = len(alerts.events)
+    summary.watched = [event.summary for event in alerts.watched_events]
+    summary.damaged = [str(error) for error in alerts.damaged]
+    summary.notes += alerts.notes
+    if options.notify is not None:
+        delivery = alerts.deliver(options.notify, timeout=options.notify_timeout)
+        if delivery is not None:
+            summary.notified, summary.notify_failed = len(delivery.delivered), delivery.failed
+            summary.outbox = delivery.waiting

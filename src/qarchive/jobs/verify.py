@@ -1,0 +1,186 @@
+"""Integrity check of an archive: every file read back, every rule of the layout checked.
+
+``verify`` never changes a version file. ``repair`` only removes what a crash can
+leave behind (temporary files) and rebuilds the index, which is derived.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import shutil
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qarchive.errors import ArchiveDamaged
+from qarchive.model.ids import QuestionId
+from qarchive.store.archive import Archive, QuestionState
+from qarchive.store.references import verify_references
+
+__all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
+
+_TEMP_PREFIXES = (".tmp-",)
+_NO_VERSION = "no version file (a write interrupted before its first version)"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong, with the file it concerns."""
+
+    path: Path
+    message: str
+    repairable: bool = False  # removed or rebuilt by ``verify --repair``
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    """What a verification found."""
+
+    questions: int = 0
+    versions: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+
+def verify_archive(archive: Archive) -> VerifyReport:
+    """Check every question directory, the reference data and the index against the files."""
+    report = VerifyReport()
+    latest: dict[str, int] = {}
+    for qid in archive.iter_ids():
+        report.questions += 1
+        number = _verify_question(archive, qid, report)
+        if number:
+            latest[qid.canonical] = number
+    report.problems += _stray_files(archive)
+    report.problems += [Problem(*found) for found in verify_references(archive.root)]
+    report.problems += _verify_index(archive, latest)
+    return report
+
+
+def _verify_question(archive: Archive, qid: QuestionId, report: VerifyReport) -> int:
+    directory = archive.question_dir(qid)
+    numbers = archive.versions(qid)
+    report.versions += len(numbers)
+    if not numbers:
+        # Only a write interrupted before its first version leaves this behind.
+        report.problems.append(Problem(directory, _NO_VERSION, repairable=True))
+        return 0
+    if numbers != list(range(1, len(numbers) + 1)):
+        report.problems.append(
+            Problem(directory, f"versions are not numbered 1..{len(numbers)}: {numbers}")
+        )
+    readable_latest = 0
+    referenced: set[str] = set()
+    for number in numbers:
+        try:
+            stored = archive.read_version(qid, number)
+        except ArchiveDamaged as exc:
+            report.problems.append(Problem(Path(exc.path or directory), _reason(exc)))
+            continue
+        readable_latest = number if number == numbers[-1] else readable_latest
+        if stored.record.id != qid.canonical:
+            report.problems.append(
+                Problem(stored.path, f"holds question {stored.record.id}, not {qid}")
+            )
+        referenced.update(stored.raw)
+        for name in stored.raw:
+            report.problems += _check_raw(directory / name)
+    report.problems += _orphan_raws(directory, referenced, readable=readable_latest > 0)
+    state = directory / "state.json"
+    if state.exists():
+        try:
+            QuestionState.model_validate_json(state.read_bytes())
+        except ValueError:
+            report.problems.append(
+                Problem(state, "unreadable state (it is rebuilt on the next fetch)", True)
+            )
+    # A question whose latest version is damaged is left out of the index too.
+    return readable_latest
+
+
+def _reason(exc: ArchiveDamaged) -> str:
+    # The message names the path and advises verify; keep the part in brackets.
+    text = str(exc)
+    start, end = text.find("("), text.rfind(")")
+    return f"damaged: {text[start + 1 : end]}" if 0 <= start < end else text
+
+
+def _check_raw(path: Path) -> list[Problem]:
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+    except FileNotFoundError:
+        return [Problem(path, "raw capture named by a version is missing")]
+    except (OSError, EOFError, zlib.error) as exc:
+        return [Problem(path, f"raw capture does not decompress ({exc})")]
+    return []
+
+
+def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> list[Problem]:
+    raw_dir = directory / "raw"
+    if not readable or not raw_dir.is_dir():
+        return []  # with a damaged latest version we cannot tell which captures it names
+    return [
+        Problem(path, "raw capture of no version (a write interrupted before its version)", True)
+        for path in sorted(raw_dir.iterdir())
+        if f"raw/{path.name}" not in referenced and not path.name.startswith(_TEMP_PREFIXES)
+    ]
+
+
+def _stray_files(archive: Archive) -> Iterator[Problem]:
+    root = archive.root / "questions"
+    if not root.is_dir():
+        return
+    for path in root.rglob("*"):
+        if path.name.startswith(_TEMP_PREFIXES):
+            yield Problem(path, "temporary file left by an interrupted write", repairable=True)
+    for path in archive.root.glob(".tmp-*"):
+        yield Problem(path, "temporary file left by an interrupted write", repairable=True)
+
+
+def _verify_index(archive: Archive, latest: dict[str, int]) -> list[Problem]:
+    path = archive.index_path
+    if not path.exists():
+        return [Problem(path, "missing (rebuilt on next use, or by verify --repair)", True)]
+    try:
+        # Not read-only: a hot journal left by a killed writer must be rolled back.
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            indexed = dict(db.execute("SELECT id, version FROM questions").fetchall())
+    except sqlite3.Error as exc:
+        return [Problem(path, f"unreadable index ({exc})", True)]
+    if indexed != latest:
+        missing = sorted(set(latest) - set(indexed))
+        extra = sorted(set(indexed) - set(latest))
+        stale = sorted(k for k in set(latest) & set(indexed) if latest[k] != indexed[k])
+        detail = json.dumps({"missing": missing[:5], "extra": extra[:5], "stale": stale[:5]})
+        return [Problem(path, f"index disagrees with the files {detail}", True)]
+    return []
+
+
+def repair_archive(archive: Archive, report: VerifyReport) -> list[Problem]:
+    """Remove temporary leftovers and rebuild the index; never touch a version.
+
+    Returns the problems that remain (the ones repair cannot fix). Hold the lock.
+    """
+    for problem in report.problems:
+        if not problem.repairable:
+            continue
+        if problem.message == _NO_VERSION:
+            if not any(problem.path.glob("v*.json")):  # checked again: never lose a version
+                shutil.rmtree(problem.path)
+        elif problem.path != archive.index_path:  # leftovers: temp files, state, orphan raws
+            problem.path.unlink(missing_ok=True)
+    archive.reindex()
+    return [problem for problem in report.problems if not problem.repairable]

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from factories import answered, make_question
-from qarchive.choices import DigestFormat
 from qarchive.errors import ArchiveDamaged, UsageError
 from qarchive.follow.digest import (
     DIGEST_FILE,
@@ -13,8 +12,8 @@ from qarchive.follow.digest import (
     last_digest,
     make_digest,
     parse_since,
-    render_digest,
 )
+from qarchive.follow.digest_text import DigestFormat, render_digest
 from qarchive.follow.events import append_events, derive_events
 from small_archive import RECORDS, TODAY, build_archive
 from test_cli import run

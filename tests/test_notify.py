@@ -31,7 +31,8 @@ from qarchive.follow.notify import (
 )
 from qarchive.follow.watch import SavedSearch, add_watches, load_watchlist
 from qarchive.jobs.fetch import fetch_questions
-from qarchive.jobs.refresh import LOG_FILE, RefreshOptions, plan_refresh, run_refresh
+from qarchive.jobs.plan import RefreshOptions, plan_refresh
+from qarchive.jobs.refresh import LOG_FILE, run_refresh
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.store.archive import Archive
@@ -138,7 +139,7 @@ def test_a_damaged_outbox_is_left_alone(tmp_path):
     with pytest.raises(ArchiveDamaged, match=r"outbox.json is damaged \(entries.0.event"):
         queue_events(archive, [EVENT])
     with pytest.raises(UsageError, match="--notify needs a command"):
-        deliver_outbox(archive, "  ")
+        deliver_outbox(archive, "  ", timeout=20)
     assert (archive.root / OUTBOX_FILE).read_text() == '{"schema": 1, "entries": [{"event": 3}]}'
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from factories import make_question
 from qarchive.jobs.fetch import fetch_questions
-from qarchive.jobs.refresh import LOG_FILE, RefreshOptions, plan_refresh, run_refresh
+from qarchive.jobs.plan import RefreshOptions, plan_refresh
+from qarchive.jobs.refresh import LOG_FILE, run_refresh
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.store.archive import Archive

@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
         UnknownFormat,
         UsageError,
     )
-    from qarchive.follow.digest import Digest, make_digest, render_digest
+    from qarchive.follow.digest import Digest, make_digest
+    from qarchive.follow.digest_text import render_digest
     from qarchive.follow.events import EventType, QuestionEvent, read_events
     from qarchive.follow.watch import (
         SavedSearch,
@@ -64,7 +65,7 @@ _LOCATIONS = {
     "StoredVersion": "store.archive",
     "Digest": "follow.digest",
     "make_digest": "follow.digest",
-    "render_digest": "follow.digest",
+    "render_digest": "follow.digest_text",
     "EventType": "follow.events",
     "QuestionEvent": "follow.events",
     "read_events": "follow.events",

@@ -30,20 +30,17 @@ from typer.main import (
 from typer.models import CommandInfo, TyperInfo
 
 from qarchive._version import __version__
-from qarchive.choices import (
-    DEFAULT_FEED_DAYS,
-    DEFAULT_FEED_LIMIT,
-    DEFAULT_NOTIFY_TIMEOUT,
-    DEFAULT_RECENT_DAYS,
-    Chamber,
-    DigestFormat,
-    ExportFormat,
-    OutputFormat,
-    SortKey,
-    StatsGroup,
-)
 from qarchive.cli.help import load_help_renderer
+from qarchive.cli.plain import OutputFormat
 from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
+from qarchive.follow.digest_text import DigestFormat
+from qarchive.follow.feed import DEFAULT_DAYS as DEFAULT_FEED_DAYS
+from qarchive.follow.feed import DEFAULT_LIMIT as DEFAULT_FEED_LIMIT
+from qarchive.index.query import SortKey
+from qarchive.index.stats import StatsGroup
+from qarchive.jobs.export import ExportFormat
+from qarchive.jobs.plan import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
+from qarchive.model.ids import Chamber
 
 # The library is imported inside each command, so that --help and --version do not
 # pay for pydantic, httpx and SQLite (see bench/README.md).
@@ -678,7 +675,8 @@ def refresh(
         qarchive refresh --notify 'jq -r .summary | mail -s "qarchive" desk@example.org'
     """
     from qarchive.cli.render import refresh_lines, refresh_summary, reporter
-    from qarchive.jobs.refresh import RefreshOptions, plan_refresh, run_refresh
+    from qarchive.jobs.plan import RefreshOptions, plan_refresh
+    from qarchive.jobs.refresh import run_refresh
     from qarchive.store.archive import Archive
 
     settings = _settings(archive)
@@ -1084,7 +1082,8 @@ def digest(
         qarchive digest --format html | mail -M text/html -s "qarchive digest" desk@example.org
     """
     from qarchive.cli.render import digest_summary
-    from qarchive.follow.digest import make_digest, parse_since, render_digest
+    from qarchive.follow.digest import make_digest, parse_since
+    from qarchive.follow.digest_text import render_digest
     from qarchive.store.archive import Archive
 
     now = dt.datetime.now(dt.UTC)

@@ -12,14 +12,14 @@ import csv
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Any, TextIO
-
-from qarchive.choices import OutputFormat
 
 __all__ = [
     "AUTHOR_WIDTH",
     "MINISTRY_WIDTH",
     "STATS_TABLE_COLUMNS",
+    "OutputFormat",
     "author_cell",
     "days_cell",
     "match_summary",
@@ -31,6 +31,17 @@ __all__ = [
     "write_lines",
     "write_rows",
 ]
+
+
+class OutputFormat(StrEnum):
+    """How listing commands print their rows; the values are the CLI spellings."""
+
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    IDS = "ids"
+
 
 # Names are cut to these widths in tables, so that the title keeps the room.
 AUTHOR_WIDTH, MINISTRY_WIDTH = 26, 18

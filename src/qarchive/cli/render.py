@@ -21,11 +21,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from qarchive.choices import OutputFormat
 from qarchive.cli.plain import (
     AUTHOR_WIDTH,
     MINISTRY_WIDTH,
     STATS_TABLE_COLUMNS,
+    OutputFormat,
     author_cell,
     days_cell,
     match_summary,

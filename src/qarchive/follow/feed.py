@@ -18,16 +18,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qarchive._version import __version__
-from qarchive.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT
 from qarchive.errors import ArchiveDamaged, QarchiveError
-from qarchive.follow.events import QuestionEvent, read_events
 from qarchive.index.query import Filters, search_questions
 from qarchive.model.ids import parse_question_id
-from qarchive.model.question import Question
-from qarchive.store.archive import Archive, atomic_write
+from qarchive.store.files import atomic_write
 
+# The CLI declares feed's options from DEFAULT_DAYS and DEFAULT_LIMIT at start: the
+# records, the journal and the archive are named for types only, so that declaring
+# them loads none of these.
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
+
+    from qarchive.follow.events import QuestionEvent
+    from qarchive.model.question import Question
+    from qarchive.store.archive import Archive
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -42,8 +46,8 @@ __all__ = [
     "write_watched_feed",
 ]
 
-DEFAULT_DAYS = DEFAULT_FEED_DAYS
-DEFAULT_LIMIT = DEFAULT_FEED_LIMIT
+DEFAULT_DAYS = 30  # feed: events of the last 30 days
+DEFAULT_LIMIT = 100  # at most 100 entries
 
 
 class EventKind(StrEnum):
@@ -198,6 +202,8 @@ def watched_events(
     Raises:
         ArchiveDamaged: a journal file cannot be read.
     """
+    from qarchive.follow.events import read_events
+
     events = read_events(archive, since=since, watched=True)
     return list(reversed(events))[:limit]
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from qarchive.choices import DEFAULT_NOTIFY_TIMEOUT
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, UsageError
 from qarchive.follow.events import QuestionEvent, event_json
 from qarchive.jobs.fetch import Clock, utc_now
@@ -38,7 +37,6 @@ from qarchive.store.files import atomic_write
 from qarchive.store.statefile import read_state_file
 
 __all__ = [
-    "DEFAULT_NOTIFY_TIMEOUT",
     "MAX_FAILURES_IN_A_ROW",
     "OUTBOX_FILE",
     "DeliveryReport",
@@ -197,7 +195,7 @@ def deliver_outbox(
     archive: Archive,
     command: str,
     *,
-    timeout: float = DEFAULT_NOTIFY_TIMEOUT,
+    timeout: float,
     now: Clock = utc_now,
 ) -> DeliveryReport:
     """Run ``command`` for each event of the outbox, oldest first; keep the failed ones.

@@ -11,10 +11,10 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from qarchive.choices import SortKey
 from qarchive.errors import UsageError
 from qarchive.index.schema import INDEX_FILE, TEXT_FILTERS, connect_index, fold, index_is_current
 
@@ -29,6 +29,15 @@ __all__ = [
     "search_questions",
     "tally_selection",
 ]
+
+
+class SortKey(StrEnum):
+    """Orders for ``list`` and ``search``; the values are the CLI spellings."""
+
+    PUBLISHED = "published"  # newest first
+    DELAY = "delay"  # longest wait (or longest answer delay) first
+    MINISTRY = "ministry"  # alphabetical, then oldest first
+
 
 # The columns of a listing row, in order (also the CSV header).
 LIST_COLUMNS = (

@@ -34,15 +34,23 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
-from qarchive.choices import StatsGroup
 from qarchive.index.query import Filters, IndexSource, match_filter_values, tally_selection
 from qarchive.index.schema import TALLY_GROUPINGS, UNKNOWN, fold, within_two_months_sql
 
 _ANSWERED, _PENDING = "answered", "pending"  # qarchive.model.question.Status, without pydantic
 
 __all__ = ["STATS_COLUMNS", "StatsGroup", "StatsRow", "compute_stats"]
+
+
+class StatsGroup(StrEnum):
+    """What ``stats --by`` groups on; the values are the CLI spellings."""
+
+    MINISTRY = "ministry"  # the ministry responding (else the one asked)
+    GROUP = "group"  # the author's political group, short name else full
+    AUTHOR = "author"  # the author's PA… reference where known, else the name
 
 
 @dataclass(frozen=True, slots=True)

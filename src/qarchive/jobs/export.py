@@ -24,18 +24,29 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from qarchive.choices import ExportFormat
 from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError, UsageError
 from qarchive.index.query import Filters
 from qarchive.model.ids import parse_question_id
-from qarchive.model.question import Question
-from qarchive.store.archive import Archive, StoredVersion
+
+# The CLI declares --format from ExportFormat at start: the record and the archive
+# are named for types only, so that declaring it loads neither.
+if TYPE_CHECKING:
+    from qarchive.model.question import Question
+    from qarchive.store.archive import Archive, StoredVersion
 
 __all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportFormat", "ExportResult", "export_questions"]
 
 BATCH_SIZE = 5000  # questions per index query, and rows per Parquet row group
+
+
+class ExportFormat(StrEnum):
+    """The file formats of ``export``; the values are the CLI spellings."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+    PARQUET = "parquet"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,25 +21,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from qarchive.choices import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
-from qarchive.errors import ArchiveWriteError, FetchError, UsageError
+from qarchive.errors import ArchiveWriteError, FetchError
 from qarchive.follow.alerts import Alerts
 from qarchive.http import Client
-from qarchive.index.query import Filters
 from qarchive.jobs.fetch import Clock, FetchReport, fetch_questions, utc_now
 from qarchive.jobs.imports.amo import refresh_references
+from qarchive.jobs.plan import RefreshOptions, plan_refresh
 from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.settings import Settings
 from qarchive.store.archive import Archive, SaveOutcome
 
 __all__ = [
-    "DEFAULT_RECENT_DAYS",
     "FAILING_NIGHTS",
     "LOG_FILE",
-    "RefreshOptions",
     "RefreshSummary",
     "discover_questions",
-    "plan_refresh",
     "run_refresh",
 ]
 
@@ -48,26 +44,6 @@ MAX_DISCOVERY_DAYS = 14  # never walk back further than this through the daily l
 SENAT_RECHECK_DAYS = 7  # re-fetch a Sénat question the CSV shows unchanged at least weekly
 LOG_FILE = "refresh.log.jsonl"
 _UID = re.compile(r"QANR5L\d{1,3}(?:QE|QG|QOSD)\d{1,7}")
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshOptions:
-    """What a refresh looks at."""
-
-    everything: bool = False
-    recent_days: int = DEFAULT_RECENT_DAYS
-    chamber: str | None = None
-    legislature: int | None = None
-    limit: int | None = None
-    discover: bool = True
-    notify: str | None = None  # a shell command run once per followed event (stdin: JSON)
-    notify_timeout: float = DEFAULT_NOTIFY_TIMEOUT
-
-    def __post_init__(self) -> None:
-        if self.notify is not None and not self.notify.strip():
-            raise UsageError(
-                "--notify needs a command, e.g. --notify 'mail -s qarchive me@example.org'"
-            )
 
 
 @dataclass(slots=True)
@@ -105,47 +81,6 @@ class RefreshSummary:
             self.new_answers += "answer" in report.result.changed
         else:
             self.unchanged += 1
-
-
-def plan_refresh(
-    archive: Archive,
-    options: RefreshOptions,
-    *,
-    today: dt.date,
-    watched: Iterable[QuestionId] | None = None,
-) -> list[QuestionId]:
-    """The questions a refresh re-fetches: watched ones first, then by oldest publication.
-
-    ``watched`` (read from the watchlist when None) are re-fetched whatever their
-    age, within ``--chamber`` and ``--legislature``; ``--limit`` counts the others.
-
-    Raises:
-        ArchiveDamaged: ``watched`` is None and ``watchlist.json`` is damaged.
-    """
-    if watched is None:
-        watched = Alerts.read_watched(archive)
-    first = [
-        qid
-        for qid in watched
-        if options.chamber in (None, qid.chamber.value)
-        and options.legislature in (None, qid.legislature)
-    ]
-    filters = Filters(chamber=options.chamber, legislature=options.legislature)
-    where, params = filters.where(today)
-    sql = f"SELECT q.id FROM questions q WHERE {where}"
-    if not options.everything:
-        since = (today - dt.timedelta(days=options.recent_days)).isoformat()
-        sql += " AND (q.status = 'pending' OR q.answered >= ? OR q.closed >= ?)"
-        params += [since, since]
-    sql += " ORDER BY q.published, q.id"
-    if options.limit is not None:
-        sql += f" LIMIT {int(options.limit)}"
-    connection = archive.open_index()
-    try:
-        rest = [parse_question_id(row[0]) for row in connection.execute(sql, params)]
-    finally:
-        connection.close()
-    return list(dict.fromkeys([*first, *rest]))
 
 
 def discover_questions(

@@ -29,9 +29,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from qarchive.choices import Chamber  # defined there for the CLI's start-up; named here too
 from qarchive.errors import InvalidQuestionId
 
 __all__ = [
@@ -45,6 +45,13 @@ __all__ = [
     "parse_question_id",
     "senat_kind",
 ]
+
+
+class Chamber(StrEnum):
+    """The two chambers of the French Parliament."""
+
+    AN = "an"
+    SENAT = "senat"
 
 
 AN_KINDS = ("QE", "QG", "QOSD")

@@ -1,0 +1,87 @@
+"""What a refresh looks at: its options, and the questions it re-fetches.
+
+Light at import: the CLI declares ``refresh``'s options from :class:`RefreshOptions`'s
+defaults at start, without the HTTP client or the archive's writing side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qarchive.errors import UsageError
+from qarchive.index.query import Filters
+from qarchive.model.ids import QuestionId, parse_question_id
+
+if TYPE_CHECKING:
+    from qarchive.store.archive import Archive
+
+__all__ = ["DEFAULT_NOTIFY_TIMEOUT", "DEFAULT_RECENT_DAYS", "RefreshOptions", "plan_refresh"]
+
+DEFAULT_RECENT_DAYS = 30  # refresh re-checks answers and closures this recent (errata)
+DEFAULT_NOTIFY_TIMEOUT = 30.0  # seconds for one run of refresh --notify's command
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshOptions:
+    """What a refresh looks at."""
+
+    everything: bool = False
+    recent_days: int = DEFAULT_RECENT_DAYS
+    chamber: str | None = None
+    legislature: int | None = None
+    limit: int | None = None
+    discover: bool = True
+    notify: str | None = None  # a shell command run once per followed event (stdin: JSON)
+    notify_timeout: float = DEFAULT_NOTIFY_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if self.notify is not None and not self.notify.strip():
+            raise UsageError(
+                "--notify needs a command, e.g. --notify 'mail -s qarchive me@example.org'"
+            )
+
+
+def plan_refresh(
+    archive: Archive,
+    options: RefreshOptions,
+    *,
+    today: dt.date,
+    watched: Iterable[QuestionId] | None = None,
+) -> list[QuestionId]:
+    """The questions a refresh re-fetches: watched ones first, then by oldest publication.
+
+    ``watched`` (read from the watchlist when None) are re-fetched whatever their
+    age, within ``--chamber`` and ``--legislature``; ``--limit`` counts the others.
+
+    Raises:
+        ArchiveDamaged: ``watched`` is None and ``watchlist.json`` is damaged.
+    """
+    if watched is None:
+        from qarchive.follow.alerts import Alerts  # the watchlist, read here only
+
+        watched = Alerts.read_watched(archive)
+    first = [
+        qid
+        for qid in watched
+        if options.chamber in (None, qid.chamber.value)
+        and options.legislature in (None, qid.legislature)
+    ]
+    filters = Filters(chamber=options.chamber, legislature=options.legislature)
+    where, params = filters.where(today)
+    sql = f"SELECT q.id FROM questions q WHERE {where}"
+    if not options.everything:
+        since = (today - dt.timedelta(days=options.recent_days)).isoformat()
+        sql += " AND (q.status = 'pending' OR q.answered >= ? OR q.closed >= ?)"
+        params += [since, since]
+    sql += " ORDER BY q.published, q.id"
+    if options.limit is not None:
+        sql += f" LIMIT {int(options.limit)}"
+    connection = archive.open_index()
+    try:
+        rest = [parse_question_id(row[0]) for row in connection.execute(sql, params)]
+    finally:
+        connection.close()
+    return list(dict.fromkeys([*first, *rest]))

@@ -35,8 +35,10 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from qarchive.index import rows as qrows
 from qarchive.index import schema as qindex
-from qarchive.index.query import Filters, list_questions, search_questions
+from qarchive.index.filters import Filters
+from qarchive.index.query import list_questions, search_questions
 from qarchive.index.stats import StatsGroup, compute_stats
 from qarchive.model.question import add_months
 from qarchive.store.archive import Archive
@@ -216,7 +218,7 @@ def _pseudo_words(count: int, taken: set[str]) -> list[str]:
             rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.choice((1, 2, 2, 2, 3)))
         )
         word = "".join(syllables) + rng.choice(endings)
-        folded = qindex.fold(word)
+        folded = qrows.fold(word)
         if len(word) >= 4 and folded not in taken:
             taken.add(folded)
             words.append(word)
@@ -228,7 +230,7 @@ def _vocabulary() -> list[str]:
     common = list(dict.fromkeys([*COMMON, *FILLER]))
     topical = [w for w in dict.fromkeys([*WORDS, *TOPICAL]) if w not in common]
     topical.remove("éoliennes")
-    taken = {qindex.fold(word) for word in [*common, *topical, "éoliennes"]}
+    taken = {qrows.fold(word) for word in [*common, *topical, "éoliennes"]}
     pseudo = iter(_pseudo_words(VOCABULARY_SIZE - len(common) - len(topical) - 1, taken))
     # topical words at ranks spaced evenly on a log scale from 400 to 15,000
     step = (15_000 / 400) ** (1 / (len(topical) - 1))
@@ -350,9 +352,9 @@ def _rows(count: int, seed: int) -> Iterator[tuple[tuple[Any, ...], tuple[str, .
             "url": f"https://www.assemblee-nationale.fr/dyn/{legislature}/questions/QANR5L{legislature}QE{number}",
             "version": 1,
             "fetched_at": fetched_at,
-            "author_search": qindex.fold(f"{name} {ref}"),
-            "group_search": qindex.fold(f"{short} {full}"),
-            "ministry_search": qindex.fold(ministry),
+            "author_search": qrows.fold(f"{name} {ref}"),
+            "group_search": qrows.fold(f"{short} {full}"),
+            "ministry_search": qrows.fold(ministry),
         }
         text = f"{civility} {name} {OPENING} {_join(question)}."
         answer = ""
@@ -360,7 +362,7 @@ def _rows(count: int, seed: int) -> Iterator[tuple[tuple[Any, ...], tuple[str, .
             answer = _join(draw(round(texts.triangular(100, 400, 200))))
             answer = f"{answer[0].upper()}{answer[1:]}."
         fts = (qid, title, rubrique, "", text, answer)
-        yield tuple(values[column] for column in qindex.COLUMN_NAMES), fts
+        yield tuple(values[column] for column in qrows.COLUMN_NAMES), fts
 
 
 def build_index(path: Path, count: int, seed: int = SEED) -> None:
@@ -368,9 +370,9 @@ def build_index(path: Path, count: int, seed: int = SEED) -> None:
     temp = path.with_name(f".tmp-{path.name}")
     temp.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    placeholders = ", ".join("?" for _ in qindex.COLUMN_NAMES)
-    insert = f"INSERT INTO questions ({', '.join(qindex.COLUMN_NAMES)}) VALUES ({placeholders})"
-    # Full-text rows share their question's rowid (see qarchive.index.schema.upsert_question).
+    placeholders = ", ".join("?" for _ in qrows.COLUMN_NAMES)
+    insert = f"INSERT INTO questions ({', '.join(qrows.COLUMN_NAMES)}) VALUES ({placeholders})"
+    # Full-text rows share their question's rowid (see qarchive.index.schema.upsert_entry).
     insert_fts = (
         "INSERT INTO questions_fts (rowid, id, title, rubrique, analysis, question, answer) "
         "VALUES ((SELECT rowid FROM questions WHERE id = ?), ?, ?, ?, ?, ?, ?)"

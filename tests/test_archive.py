@@ -15,9 +15,11 @@ from qarchive.errors import (
     NotArchived,
     UsageError,
 )
-from qarchive.http import Validators
 from qarchive.model.ids import parse_question_id
-from qarchive.store.archive import Archive, ErrorInfo, RawCapture, SaveOutcome, _dump, atomic_write
+from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.files import atomic_write, dump_json
+from qarchive.store.state import ErrorInfo
+from qarchive.store.versions import SaveOutcome
 
 QID = parse_question_id("15-12526QE")
 RAW = RawCapture("https://example/page", b"<html>page</html>", "html")
@@ -148,15 +150,16 @@ def test_state_records_success_and_failures(archive):
     assert archive.record_check(QID, at=NOW) is None  # never archived: no directory made
     assert not archive.question_dir(QID).exists()
     archive.save(make_question(), qid=QID, fetched_at=NOW)
-    state = archive.record_check(QID, at=NOW, validators={"u": Validators('"e"', None)})
-    assert state is not None and state.validators_for("u") == Validators('"e"', None)
+    stored = {"etag": '"e"', "last_modified": None}
+    state = archive.record_check(QID, at=NOW, validators={"u": stored})
+    assert state is not None and state.validators_for("u") == stored
     error = ErrorInfo(at=NOW, message="HTTP 500", url="u")
     archive.record_check(QID, at=NOW, error=error)
     state = archive.record_check(QID, at=NOW, error=error)
     assert state is not None and state.consecutive_failures == 2
     reread = archive.read_state(QID)
     assert reread.last_error == error
-    assert reread.validators_for("u") == Validators('"e"', None)  # kept through failures
+    assert reread.validators_for("u") == stored  # kept through failures
 
 
 def test_garbage_state_counts_as_empty(archive):
@@ -204,10 +207,10 @@ _JSON = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(document=_JSON)
 def test_version_files_are_the_bytes_json_dumps_would_write(document):
-    # _dump uses pydantic's encoder for speed; the files must not change for it.
+    # dump_json uses pydantic's encoder for speed; the files must not change for it.
     # (Records hold no floats, the one type the two encoders spell differently.)
     expected = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    assert _dump(document) == expected
+    assert dump_json(document) == expected
 
 
 def test_a_real_version_file_is_written_as_json_dumps_writes_it(archive):

@@ -7,7 +7,6 @@ import pytest
 
 from factories import NOW, answered, make_question
 from qarchive.follow.events import (
-    EVENTS_DIR,
     EventType,
     append_events,
     derive_events,
@@ -27,6 +26,7 @@ from qarchive.model.question import (
     Status,
 )
 from qarchive.store.archive import Archive
+from qarchive.store.layout import EVENTS_DIR
 
 PENDING = make_question()
 SEED = parse_question_id("15-12526QE")

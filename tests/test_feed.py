@@ -8,7 +8,7 @@ import pytest
 from factories import NOW, answered, make_question
 from qarchive.errors import UsageError
 from qarchive.follow.feed import EventKind, recent_events, write_feed
-from qarchive.index.query import Filters
+from qarchive.index.filters import Filters
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Closure, Ministry, Publication, Status
 from qarchive.store.archive import Archive

@@ -23,7 +23,6 @@ from qarchive.follow.digest import make_digest
 from qarchive.follow.events import derive_events, read_events
 from qarchive.follow.notify import (
     MAX_FAILURES_IN_A_ROW,
-    OUTBOX_FILE,
     deliver_outbox,
     load_outbox,
     queue_events,
@@ -32,10 +31,11 @@ from qarchive.follow.notify import (
 from qarchive.follow.watch import SavedSearch, add_watches, load_watchlist
 from qarchive.jobs.fetch import fetch_questions
 from qarchive.jobs.plan import RefreshOptions, plan_refresh
-from qarchive.jobs.refresh import LOG_FILE, run_refresh
+from qarchive.jobs.refresh import run_refresh
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.store.archive import Archive
+from qarchive.store.layout import OUTBOX_FILE, REFRESH_LOG
 from question_pages import opendata_page, opendata_path, publication_list
 from test_cli import ANSWERED_JSON, JSON_PATH, SEED
 
@@ -247,7 +247,7 @@ def test_refreshes_notify_each_event_once_and_retry_failures(follow, sites, tmp_
     # The journal has every event once; the log line names the watched events.
     journal = read_events(archive)
     assert len(journal) == len({e.id for e in journal}) == 5
-    log = json.loads((archive.root / LOG_FILE).read_text().splitlines()[2])
+    log = json.loads((archive.root / REFRESH_LOG).read_text().splitlines()[2])
     assert log["notify_failed"] == ["15-3QE@v2:answered: exit 3: endpoint said no"]
     assert log["watched"] == ["15-3QE answered on 2019-01-22 after 7 days: Étudiants"]
 

@@ -29,7 +29,7 @@ from qarchive.model.ids import parse_question_id
 from qarchive.model.reference import Actor, Mandate, Organ
 from qarchive.sources.an import amo
 from qarchive.store.archive import Archive
-from qarchive.store.references import REFERENCES_DIR, ReferenceLookup, rebuild_reference_index
+from qarchive.store.layout import REFERENCES_DIR
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 SEED = parse_question_id("15-12526QE")
@@ -232,8 +232,8 @@ def test_reference_index_for_datasette(tmp_path):
         ("Jeanne Exemple", "LAREM", "La République en Marche", "2020-10-14", "2022-06-21"),
     ]
     (archive.root / "references.sqlite").unlink()
-    assert rebuild_reference_index(archive.root) == (5, 8)
-    assert rebuild_reference_index(tmp_path / "empty") is None
+    assert archive.reindex_references() == (5, 8)
+    assert Archive(tmp_path / "empty").reindex_references() is None
 
 
 def test_hostile_and_broken_members_are_reported(tmp_path):
@@ -263,7 +263,7 @@ def test_a_damaged_reference_version_is_never_written_over(tmp_path):
     summary = load(archive, AMO_ZIP)
     assert [problem.member for problem in summary.problems] == ["json/acteur/PA000001.json"]
     assert damaged.read_bytes() == b"{broken"
-    assert ReferenceLookup(archive.root).actor("PA000001") is None  # unreadable: unknown
+    assert Archive(archive.root).references.actor("PA000001") is None  # unreadable: unknown
     result = run("verify", "--archive", str(archive.root))
     assert result.exit_code == 4
     assert "acteurs/PA000001/v0001.json: damaged" in result.stderr
@@ -403,7 +403,7 @@ def test_homonyms_stay_two_people(tmp_path):
 def test_the_mandate_the_question_names_wins(tmp_path):
     archive = Archive(tmp_path / "a")
     load(archive, AMO_ZIP)
-    lookup = ReferenceLookup(archive.root)
+    lookup = Archive(archive.root).references
     from qarchive.sources.an import opendata_json
 
     record = opendata_json.parse(question_json(5, mandate="PM000001"), url="x")
@@ -422,7 +422,7 @@ def test_what_the_reference_data_does_not_know_is_left_alone(tmp_path):
 
     archive = Archive(tmp_path / "a")
     record = opendata_json.parse(question_json(6, author="PA000777", mandate=None), url="x")
-    assert ReferenceLookup(archive.root).resolve(record) is record  # no reference data
+    assert Archive(archive.root).references.resolve(record) is record  # no reference data
     load(archive, AMO_ZIP)
     assert archive.references.resolve(record) is record  # an unknown actor
     # Before the deputy's first seat (and group): the name only.
@@ -498,7 +498,7 @@ def test_refresh_keeps_the_reference_data_current(sites):
         third.stderr
     )
     archive = Archive(Path(os.environ["QARCHIVE_ARCHIVE"]))
-    renamed_actor = ReferenceLookup(archive.root).actor("PA000003")
+    renamed_actor = Archive(archive.root).references.actor("PA000003")
     assert renamed_actor is not None and renamed_actor.last_name == "Martin-Durand"
 
 

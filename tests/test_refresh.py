@@ -10,10 +10,11 @@ import pytest
 from factories import make_question
 from qarchive.jobs.fetch import fetch_questions
 from qarchive.jobs.plan import RefreshOptions, plan_refresh
-from qarchive.jobs.refresh import LOG_FILE, run_refresh
+from qarchive.jobs.refresh import run_refresh
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.store.archive import Archive
+from qarchive.store.layout import REFRESH_LOG
 from test_cli import ANSWERED_JSON, JSON_PATH, SEED
 
 NIGHT = dt.datetime(2019, 1, 20, 3, 30, tzinfo=dt.UTC)
@@ -114,7 +115,7 @@ def test_each_run_appends_a_json_log_line(setup):
     settings, archive = setup
     refresh(settings, archive)
     refresh(settings, archive)
-    lines = (archive.root / LOG_FILE).read_text().splitlines()
+    lines = (archive.root / REFRESH_LOG).read_text().splitlines()
     assert len(lines) == 2
     entry = json.loads(lines[-1])
     assert entry["started_at"] == NIGHT.isoformat()

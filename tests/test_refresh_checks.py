@@ -14,14 +14,13 @@ from typing import Any
 
 import pytest
 
-from qarchive.http import Validators
 from qarchive.jobs.fetch import fetch_questions
-from qarchive.jobs.refresh import LOG_FILE
 from qarchive.jobs.verify import verify_archive
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.store.archive import Archive
-from qarchive.store.checks import CHECKS_FILE, CheckLog, CheckTimes
+from qarchive.store.layout import CHECKS_FILE, REFRESH_LOG
+from qarchive.store.state import CheckLog, CheckTimes
 from test_cli import JSON_PATH, SEED
 from test_faults import SEED_JSON
 from test_refresh import NIGHT, clock, refresh
@@ -98,7 +97,7 @@ def test_a_refresh_that_finds_nothing_new_writes_no_question_file(two, sites):
     assert snapshot(questions) == before  # not one file written, not even state.json
     after = snapshot(archive.root)
     changed = sorted(path for path in after if top.get(path) != after[path])
-    assert changed == [CHECKS_FILE, LOG_FILE]  # index.sqlite untouched
+    assert changed == [CHECKS_FILE, REFRESH_LOG]  # index.sqlite untouched
     assert checks_file(archive) == {
         "schema": 1,
         "checks": {
@@ -233,9 +232,10 @@ def test_a_304_that_omits_last_modified_keeps_the_stored_one(two, sites):
             SEED,
             at=NIGHT,
             validators={
-                sites.an.base_url + JSON_PATH: Validators(
-                    etag=etag, last_modified="Sun, 20 Jan 2019 03:00:00 GMT"
-                )
+                sites.an.base_url + JSON_PATH: {
+                    "etag": etag,
+                    "last_modified": "Sun, 20 Jan 2019 03:00:00 GMT",
+                }
             },
         )
     before = (archive.question_dir(SEED) / "state.json").read_bytes()

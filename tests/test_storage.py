@@ -1,4 +1,5 @@
-from qarchive.store.files import GroupCommit, atomic_write
+from qarchive.store.batch import GroupCommit
+from qarchive.store.files import atomic_write
 
 
 def test_group_commit_makes_files_visible_only_when_committed(tmp_path):

@@ -11,7 +11,6 @@ import pytest
 from factories import NOW
 from qarchive.errors import ArchiveDamaged, UsageError
 from qarchive.follow.watch import (
-    WATCHLIST_FILE,
     SavedSearch,
     add_watches,
     load_watchlist,
@@ -21,6 +20,7 @@ from qarchive.follow.watch import (
 )
 from qarchive.model.ids import parse_question_id
 from qarchive.store.archive import Archive
+from qarchive.store.layout import WATCHLIST_FILE
 from question_pages import opendata_page, opendata_path, publication_list
 from small_archive import TODAY, build_archive
 from test_cli import ANSWERED_JSON, JSON_PATH, archive, run

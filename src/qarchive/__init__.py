@@ -54,15 +54,16 @@ if TYPE_CHECKING:  # the names, for type checkers; loaded on first use below
     from qarchive.model.question import Question, Status
     from qarchive.settings import Settings, load_settings
     from qarchive.sources import parse
-    from qarchive.store.archive import Archive, SaveOutcome, SaveResult, StoredVersion
+    from qarchive.store.archive import Archive
+    from qarchive.store.versions import SaveOutcome, SaveResult, StoredVersion
 
 # Where each public name lives. Importing qarchive stays cheap (the CLI's --help
 # must not pay for pydantic and httpx); a name's module loads when it is used.
 _LOCATIONS = {
     "Archive": "store.archive",
-    "SaveOutcome": "store.archive",
-    "SaveResult": "store.archive",
-    "StoredVersion": "store.archive",
+    "SaveOutcome": "store.versions",
+    "SaveResult": "store.versions",
+    "StoredVersion": "store.versions",
     "Digest": "follow.digest",
     "make_digest": "follow.digest",
     "render_digest": "follow.digest_text",

@@ -1,15 +1,17 @@
-"""One frozen settings object, built once from the environment and passed down.
+"""One frozen settings object, built once from the environment and passed down; the clock.
 
 Every base URL qarchive talks to lives here and nowhere else. Tests point the
-``QARCHIVE_*_URL`` variables at a local server.
+``QARCHIVE_*_URL`` variables at a local server. Functions that timestamp take a
+:data:`Clock` (:func:`utc_now` by default), so that tests can give them the time.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,10 +32,20 @@ __all__ = [
     "DEFAULT_SENAT_URL",
     "DEFAULT_TIMEOUT",
     "ENV_VARS",
+    "Clock",
     "Settings",
     "default_archive_dir",
     "load_settings",
+    "utc_now",
 ]
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """The current time, timezone-aware UTC (the default clock)."""
+    return dt.datetime.now(dt.UTC)
+
 
 DEFAULT_AN_URL = "https://www.assemblee-nationale.fr"
 DEFAULT_AN_QUESTIONS_URL = "https://questions.assemblee-nationale.fr"

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from qarchive.cli.render import Reporter
     from qarchive.follow.watch import SavedSearch
-    from qarchive.index.query import Filters
+    from qarchive.index.filters import Filters
     from qarchive.jobs.fetch import FetchReport
     from qarchive.model.ids import QuestionId
     from qarchive.settings import Settings
@@ -343,7 +343,7 @@ def diff(
 
 
 def _filters(**values: Any) -> Filters:
-    from qarchive.index.query import Filters
+    from qarchive.index.filters import Filters
 
     for key in ("since", "until"):
         if values[key] is not None:
@@ -406,7 +406,8 @@ def list_(
         qarchive list --legislature 16 --sort delay --limit 20 --format csv > slow.csv
         qarchive list --unanswered --format ids | qarchive fetch -
     """
-    from qarchive.index.query import ArchiveIndex, count_questions, list_questions
+    from qarchive.index.query import count_questions, list_questions
+    from qarchive.store.index_access import ArchiveIndex
 
     store = ArchiveIndex(_settings(archive).archive_dir)
     filters = _filters(
@@ -453,7 +454,8 @@ def search(
         qarchive search "titres sécurisés"
         qarchive search '"centre d'appels" OR ANTS' --unanswered --format json
     """
-    from qarchive.index.query import ArchiveIndex, search_questions
+    from qarchive.index.query import search_questions
+    from qarchive.store.index_access import ArchiveIndex
 
     store = ArchiveIndex(_settings(archive).archive_dir)
     filters = _filters(
@@ -480,12 +482,11 @@ def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
         qarchive reindex
     """
     from qarchive.store.archive import Archive
-    from qarchive.store.references import rebuild_reference_index
 
     store = Archive(_settings(archive).archive_dir)
     with store.lock(wait=wait):
         result = store.reindex()
-        references = rebuild_reference_index(store.root)
+        references = store.reindex_references()
     for damaged in result.damaged:
         _err().print(f"Error: {damaged}", markup=False, soft_wrap=True)
     _err().print(f"indexed {result.indexed} question(s) into {store.index_path}", markup=False)
@@ -527,8 +528,8 @@ def stats(
         qarchive stats --by author --group lfi --format csv > authors.csv
     """
     from qarchive.cli.plain import stats_summary, text_stats_table, write_lines, write_rows
-    from qarchive.index.query import ArchiveIndex
     from qarchive.index.stats import STATS_COLUMNS, compute_stats
+    from qarchive.store.index_access import ArchiveIndex
 
     if fmt is OutputFormat.IDS:
         raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
@@ -710,7 +711,7 @@ def refresh(
 
 def _report_refresh(out: Reporter, report: FetchReport) -> None:
     from qarchive.cli.render import fetch_line
-    from qarchive.store.archive import SaveOutcome
+    from qarchive.store.versions import SaveOutcome
 
     out.advance(report.qid.canonical)
     if report.error is not None:
@@ -817,7 +818,7 @@ def feed(
         qarchive feed --watched -o watched.atom
     """
     from qarchive.follow.feed import recent_events, write_feed
-    from qarchive.index.query import Filters
+    from qarchive.index.filters import Filters
     from qarchive.store.archive import Archive
 
     store = Archive(_settings(archive).archive_dir)

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from qarchive.jobs.verify import VerifyReport
     from qarchive.model.question import Ministry, Publication, Question
     from qarchive.model.versioning import FieldChange
-    from qarchive.store.archive import StoredVersion
+    from qarchive.store.versions import StoredVersion
 
 __all__ = [
     "LONG_TEXT",
@@ -82,7 +82,7 @@ _TITLE_MIN_WIDTH = 24
 
 def fetch_line(report: FetchReport) -> str:
     """One stdout line per fetched question: ``15-12526QE  new      v1``."""
-    from qarchive.store.archive import SaveOutcome
+    from qarchive.store.versions import SaveOutcome
 
     assert report.result is not None
     result = report.result
@@ -94,7 +94,7 @@ def fetch_line(report: FetchReport) -> str:
 
 def fetch_summary(reports: Sequence[FetchReport], seconds: float) -> str:
     """The one summary line of a fetch run (stderr)."""
-    from qarchive.store.archive import SaveOutcome
+    from qarchive.store.versions import SaveOutcome
 
     counts = {outcome: 0 for outcome in SaveOutcome}
     for report in reports:
@@ -195,7 +195,7 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
     return Panel(Group(*parts), title=f"[bold]{title}[/bold]", title_align="left")
 
 
-def render_history(versions: Sequence[StoredVersion]) -> Table:
+def render_history(versions: Sequence[StoredVersion[Question]]) -> Table:
     """One row per version: number, fetch time, status, what changed."""
     table = Table(title=f"{versions[0].record.id}: {len(versions)} version(s)" if versions else "")
     for column in ("Version", "Fetched at (UTC)", "Status", "Answer", "Changed"):

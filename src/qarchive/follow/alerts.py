@@ -29,9 +29,11 @@ from qarchive.follow.events import (
 )
 from qarchive.follow.notify import DeliveryReport, deliver_outbox, load_outbox, queue_events
 from qarchive.follow.watch import Watchlist, load_watchlist, match_searches, save_watchlist
-from qarchive.jobs.fetch import Clock, FetchReport
+from qarchive.jobs.fetch import FetchReport
 from qarchive.model.ids import QuestionId
-from qarchive.store.archive import Archive, SaveOutcome
+from qarchive.settings import Clock
+from qarchive.store.archive import Archive
+from qarchive.store.versions import SaveOutcome
 
 __all__ = ["Alerts"]
 

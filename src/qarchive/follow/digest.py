@@ -12,6 +12,7 @@ nightly digest skip anything.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -21,13 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, UsageError
 from qarchive.follow.events import EventType, QuestionEvent, read_events
-from qarchive.jobs.fetch import Clock, utc_now
+from qarchive.index.lookups import overdue_between
+from qarchive.settings import Clock, utc_now
 from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write
 
 __all__ = [
     "DEFAULT_SINCE",
-    "DIGEST_FILE",
     "Digest",
     "OverdueQuestion",
     "build_digest",
@@ -36,7 +37,6 @@ __all__ = [
     "parse_since",
 ]
 
-DIGEST_FILE = "digest.json"
 DEFAULT_SINCE = dt.timedelta(days=1)  # the first digest looks back this far
 _DURATION = re.compile(r"(\d{1,5})\s*([hdw])", re.IGNORECASE)
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -115,7 +115,7 @@ def last_digest(archive: Archive) -> dt.datetime | None:
     Raises:
         ArchiveDamaged: ``digest.json`` exists but cannot be read.
     """
-    path = archive.root / DIGEST_FILE
+    path = archive.layout.digest
     try:
         return _DigestState.model_validate_json(path.read_bytes()).last_run
     except FileNotFoundError:
@@ -130,7 +130,7 @@ def last_digest(archive: Archive) -> dt.datetime | None:
 
 
 def _remember(archive: Archive, at: dt.datetime) -> None:
-    path = archive.root / DIGEST_FILE
+    path = archive.layout.digest
     document = _DigestState(last_run=at).model_dump(mode="json", by_alias=True)
     try:
         atomic_write(path, (json.dumps(document) + "\n").encode("utf-8"))
@@ -159,16 +159,8 @@ def build_digest(archive: Archive, *, since: dt.datetime, until: dt.datetime) ->
 def _overdue(archive: Archive, first: dt.date, today: dt.date) -> list[OverdueQuestion]:
     # Overdue from the day after the deadline: deadlines in [first, today) became
     # overdue within the period (a digest the next day starts where this one ended).
-    sql = (
-        "SELECT id, title, rubrique, COALESCE(ministry_responding, ministry_asked), published, "
-        "deadline, url FROM questions WHERE status = 'pending' AND deadline >= ? "
-        "AND deadline < ? ORDER BY deadline, published, id"
-    )
-    connection = archive.open_index()
-    try:
-        rows = connection.execute(sql, [first.isoformat(), today.isoformat()]).fetchall()
-    finally:
-        connection.close()
+    with contextlib.closing(archive.open_index()) as connection:
+        rows = overdue_between(connection, first, today)
     found = []
     for question_id, title, rubrique, ministry, published, deadline, url in rows:
         day = dt.date.fromisoformat(published)

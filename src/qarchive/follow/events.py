@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,9 +33,9 @@ from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.model.ids import QuestionId
 from qarchive.model.question import SIGNALEMENT_DAYS, Question, Status
 from qarchive.store.archive import Archive
+from qarchive.store.files import append_line
 
 __all__ = [
-    "EVENTS_DIR",
     "WATCHLIST_REASON",
     "EventType",
     "QuestionEvent",
@@ -48,7 +47,6 @@ __all__ = [
     "recent_event_ids",
 ]
 
-EVENTS_DIR = "events"
 WATCHLIST_REASON = "watchlist"  # in ``watched_by``: the question is on the watchlist
 
 
@@ -339,7 +337,7 @@ def events_between(archive: Archive, qid: QuestionId, start: int, end: int) -> l
 
 
 def _month_file(archive: Archive, at: dt.datetime) -> Path:
-    return archive.root / EVENTS_DIR / f"{at.astimezone(dt.UTC):%Y-%m}.jsonl"
+    return archive.layout.events / f"{at.astimezone(dt.UTC):%Y-%m}.jsonl"
 
 
 def append_events(archive: Archive, events: Iterable[QuestionEvent]) -> None:
@@ -356,25 +354,13 @@ def append_events(archive: Archive, events: Iterable[QuestionEvent]) -> None:
     for path, lines in by_file.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _append(path, "".join(lines).encode("utf-8"))
+            append_line(path, "".join(lines).encode("utf-8"))
         except OSError as exc:
             raise ArchiveWriteError.from_os_error(path, exc) from None
 
 
-def _append(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            data = b"\n" + data  # a line cut short by a crash stays on its own
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _journal_files(archive: Archive, since: dt.datetime | None) -> list[Path]:
-    folder = archive.root / EVENTS_DIR
+    folder = archive.layout.events
     if not folder.is_dir():
         return []
     first = f"{since.astimezone(dt.UTC):%Y-%m}" if since is not None else ""

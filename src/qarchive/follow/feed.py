@@ -11,6 +11,7 @@ ID, so a reader shows each event once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +20,9 @@ from typing import TYPE_CHECKING
 
 from qarchive._version import __version__
 from qarchive.errors import ArchiveDamaged, QarchiveError
-from qarchive.index.query import Filters, search_questions
+from qarchive.index.filters import Filters
+from qarchive.index.lookups import newest_events
+from qarchive.index.query import search_questions
 from qarchive.model.ids import parse_question_id
 from qarchive.store.files import atomic_write
 
@@ -96,21 +99,19 @@ def recent_events(
     allowed = None
     if query:
         allowed = {row["id"] for row in search_questions(archive, query, filters, today=today)}
-    where, params = filters.where(today)
     found: list[tuple[str, EventKind, str]] = []
-    connection = archive.open_index()
-    try:
+    with contextlib.closing(archive.open_index()) as connection:
         for kind, condition in _SQL.items():
-            column = _DATE_COLUMN[kind]
-            sql = (
-                f"SELECT q.id, q.{column} FROM questions q WHERE {condition} AND {where} "
-                f"ORDER BY q.{column} DESC LIMIT {int(limit)}"
+            rows = newest_events(
+                connection,
+                filters,
+                column=_DATE_COLUMN[kind],
+                condition=condition,
+                since=since,
+                today=today,
+                limit=limit,
             )
-            for row in connection.execute(sql, [since.isoformat(), *params]):
-                if allowed is None or row[0] in allowed:
-                    found.append((row[1], kind, row[0]))
-    finally:
-        connection.close()
+            found += [(day, kind, qid) for qid, day in rows if allowed is None or qid in allowed]
     found.sort(key=lambda item: (item[0], item[2], item[1]), reverse=True)
     events = []
     for day, kind, question_id in found[:limit]:

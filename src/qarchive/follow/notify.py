@@ -31,14 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, UsageError
 from qarchive.follow.events import QuestionEvent, event_json
-from qarchive.jobs.fetch import Clock, utc_now
+from qarchive.settings import Clock, utc_now
 from qarchive.store.archive import Archive
-from qarchive.store.files import atomic_write
-from qarchive.store.statefile import read_state_file
+from qarchive.store.files import atomic_write, read_state_file
 
 __all__ = [
     "MAX_FAILURES_IN_A_ROW",
-    "OUTBOX_FILE",
     "DeliveryReport",
     "Outbox",
     "OutboxEntry",
@@ -49,7 +47,6 @@ __all__ = [
     "save_outbox",
 ]
 
-OUTBOX_FILE = "outbox.json"
 OUTBOX_SCHEMA = 1
 MAX_FAILURES_IN_A_ROW = 3  # then stop for this run: the endpoint is down, keep the rest
 
@@ -90,7 +87,7 @@ def load_outbox(archive: Archive) -> Outbox:
     Raises:
         ArchiveDamaged: the file exists but is not a valid outbox; it is left as is.
     """
-    path = archive.root / OUTBOX_FILE
+    path = archive.layout.outbox
     outbox = read_state_file(path, Outbox, schema=OUTBOX_SCHEMA, damaged=_damaged)
     return outbox if outbox is not None else Outbox()
 
@@ -110,7 +107,7 @@ def save_outbox(archive: Archive, outbox: Outbox) -> None:
         ArchiveLocked: another process holds the archive.
         ArchiveWriteError: it cannot be written; the previous file is kept.
     """
-    path = archive.root / OUTBOX_FILE
+    path = archive.layout.outbox
     document = outbox.model_dump(mode="json", by_alias=True)
     with archive.lock():
         try:

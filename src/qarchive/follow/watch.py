@@ -24,9 +24,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,15 +35,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, QarchiveError, UsageError
 from qarchive.follow.notify import load_outbox
-from qarchive.index.query import Filters, search_questions
-from qarchive.jobs.fetch import Clock, utc_now
+from qarchive.index.filters import Filters
+from qarchive.index.lookups import search_matches
+from qarchive.index.query import search_questions
 from qarchive.model.ids import QuestionId, parse_question_id
+from qarchive.settings import Clock, utc_now
 from qarchive.store.archive import Archive
-from qarchive.store.files import atomic_write
-from qarchive.store.statefile import read_state_file
+from qarchive.store.files import atomic_write, read_state_file
 
 __all__ = [
-    "WATCHLIST_FILE",
     "WATCH_COLUMNS",
     "SavedSearch",
     "WatchStatus",
@@ -59,7 +59,6 @@ __all__ = [
     "watch_status",
 ]
 
-WATCHLIST_FILE = "watchlist.json"
 WATCHLIST_SCHEMA = 1
 
 # The columns of ``watch list`` in machine formats, in order (also the CSV header).
@@ -181,7 +180,7 @@ def load_watchlist(archive: Archive) -> Watchlist:
     Raises:
         ArchiveDamaged: the file exists but is not a valid watchlist.
     """
-    path = archive.root / WATCHLIST_FILE
+    path = archive.layout.watchlist
     watchlist = read_state_file(path, Watchlist, schema=WATCHLIST_SCHEMA, damaged=_damaged)
     return watchlist if watchlist is not None else Watchlist()
 
@@ -203,7 +202,7 @@ def save_watchlist(archive: Archive, watchlist: Watchlist, *, now: Clock = utc_n
     """
     written = watchlist.model_copy(update={"version": watchlist.version + 1, "updated_at": now()})
     document = written.model_dump(mode="json", by_alias=True)
-    path = archive.root / WATCHLIST_FILE
+    path = archive.layout.watchlist
     with archive.lock():
         try:
             atomic_write(path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode())
@@ -367,31 +366,20 @@ def match_searches(
     if not searches or not qids:
         return {}
     ids = [qid.canonical for qid in qids]
-    marks = ", ".join("?" for _ in ids)
     found: dict[str, list[str]] = {}
-    connection = archive.open_index()
-    try:
+    with contextlib.closing(archive.open_index()) as connection:
         for search in searches:
-            where, params = Filters(author=search.author, ministry=search.ministry).where(today)
-            sql = f"SELECT q.id FROM questions q WHERE q.id IN ({marks}) AND {where}"
-            args: list[Any] = [*ids, *params]
-            if search.query:
-                sql = (
-                    "SELECT q.id FROM questions_fts JOIN questions q "
-                    "ON q.rowid = questions_fts.rowid WHERE questions_fts MATCH ? "
-                    f"AND q.id IN ({marks}) AND {where}"
-                )
-                args = [search.query, *args]
+            filters = Filters(author=search.author, ministry=search.ministry)
             try:
-                matched = [row[0] for row in connection.execute(sql, args)]
-            except (sqlite3.Error, QarchiveError) as exc:
+                matched = search_matches(
+                    connection, ids, query=search.query, filters=filters, today=today
+                )
+            except QarchiveError as exc:
                 if notes is not None:
                     notes.append(f"saved {search.label} skipped: {exc}")
                 continue
             for question_id in matched:
                 found.setdefault(question_id, []).append(search.label)
-    finally:
-        connection.close()
     return found
 
 

@@ -37,8 +37,10 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from qarchive.index.query import Filters, IndexSource, match_filter_values, tally_selection
-from qarchive.index.schema import TALLY_GROUPINGS, UNKNOWN, fold, within_two_months_sql
+from qarchive.index.filters import Filters, match_filter_values, tally_selection
+from qarchive.index.query import IndexSource
+from qarchive.index.rows import fold
+from qarchive.index.tallies import TALLY_GROUPINGS, UNKNOWN, within_two_months_sql
 
 _ANSWERED, _PENDING = "answered", "pending"  # qarchive.model.question.Status, without pydantic
 

@@ -1,4 +1,9 @@
-"""What a nightly refresh needs to fetch from the Sénat, found with two requests.
+"""What a nightly refresh needs to fetch that it does not know of: discovery, both chambers.
+
+The AN: its daily open-data publication lists, one request a day since the last
+run (:func:`discover_an`).
+
+The Sénat: found with two requests.
 
 The rolling-year CSV (``questions-depuis-un-an.csv``) gives the state of every
 question of the last twelve months: its sort (pending, answered...) and answer
@@ -18,15 +23,41 @@ from dataclasses import dataclass, field
 
 from qarchive.errors import FetchError, ParseError
 from qarchive.http import Client
+from qarchive.index.lookups import question_states
 from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.settings import Settings
+from qarchive.sources.an.discovery import ids_from_publication_list
+from qarchive.sources.an.urls import publication_list_url
 from qarchive.sources.senat import discovery, opendata_csv
 from qarchive.sources.senat.urls import csv_url, year_index_url
 from qarchive.store.archive import Archive
 
-__all__ = ["SenatDiscovery", "discover_senat"]
+__all__ = ["MAX_DISCOVERY_DAYS", "SenatDiscovery", "discover_an", "discover_senat"]
 
-_BATCH = 500  # SQLite's default limit on parameters is far above; stays readable
+MAX_DISCOVERY_DAYS = 14  # never walk back further than this through the daily lists
+
+
+def discover_an(
+    client: Client, settings: Settings, *, since: dt.date, today: dt.date, notes: list[str]
+) -> list[QuestionId]:
+    """Questions named by the AN's daily open-data publication lists from ``since`` to today.
+
+    A day without a list (404) is skipped; any other failure is noted and ends
+    the discovery, never the refresh.
+    """
+    found: dict[QuestionId, None] = {}
+    day = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
+    while day <= today:
+        try:
+            content = client.get(publication_list_url(day, settings)).content
+        except FetchError as exc:
+            if getattr(exc, "status_code", None) != 404:
+                notes.append(f"discovery stopped at {day}: {exc}")
+                break
+        else:
+            found.update(dict.fromkeys(ids_from_publication_list(content)))
+        day += dt.timedelta(days=1)
+    return list(found)
 
 
 @dataclass(slots=True)
@@ -101,15 +132,7 @@ def discover_senat(
 
 def _index_states(archive: Archive, qids: list[QuestionId]) -> dict[str, tuple[str, str | None]]:
     """``id → (status, answer date)`` for those of ``qids`` the index holds."""
-    states: dict[str, tuple[str, str | None]] = {}
     if not qids:
-        return states
+        return {}
     with contextlib.closing(archive.open_index()) as connection:
-        for start in range(0, len(qids), _BATCH):
-            batch = [qid.canonical for qid in qids[start : start + _BATCH]]
-            marks = ", ".join("?" * len(batch))
-            for row in connection.execute(
-                f"SELECT id, status, answered FROM questions WHERE id IN ({marks})", batch
-            ):
-                states[row[0]] = (row[1], row[2])
-    return states
+        return question_states(connection, [qid.canonical for qid in qids])

@@ -27,14 +27,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError, UsageError
-from qarchive.index.query import Filters
+from qarchive.index.filters import Filters
+from qarchive.index.lookups import ids_by_publication
 from qarchive.model.ids import parse_question_id
 
 # The CLI declares --format from ExportFormat at start: the record and the archive
 # are named for types only, so that declaring it loads neither.
 if TYPE_CHECKING:
     from qarchive.model.question import Question
-    from qarchive.store.archive import Archive, StoredVersion
+    from qarchive.store.archive import Archive
+    from qarchive.store.versions import StoredVersion
 
 __all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportFormat", "ExportResult", "export_questions"]
 
@@ -105,7 +107,7 @@ _COLUMNS: tuple[tuple[str, _Kind, Callable[[Question], Any]], ...] = (
 EXPORT_COLUMNS = (*(name for name, _, _ in _COLUMNS), "version")
 
 
-def _flat_row(stored: StoredVersion) -> list[Any]:
+def _flat_row(stored: StoredVersion[Question]) -> list[Any]:
     return [value(stored.record) for _, _, value in _COLUMNS] + [stored.version]
 
 
@@ -145,12 +147,12 @@ def export_questions(
         >>> result.exported, result.skipped  # doctest: +SKIP
         (41873, [])
     """
-    where, params = filters.where(today)  # a usage error before any file is created
+    filters.where(today)  # a usage error before any file is created
     if not path.parent.is_dir():
         raise UsageError(f"cannot write {path}: the directory {path.parent} does not exist")
     skipped: list[QarchiveError] = []
     with (
-        contextlib.closing(_read_batches(archive, where, params, batch_size, skipped)) as batches,
+        contextlib.closing(_read_batches(archive, filters, today, batch_size, skipped)) as batches,
         _replacing(path) as temp,
     ):
         if fmt is ExportFormat.PARQUET:
@@ -164,33 +166,20 @@ def export_questions(
 
 def _read_batches(
     archive: Archive,
-    where: str,
-    params: list[Any],
+    filters: Filters,
+    today: dt.date,
     batch_size: int,
     skipped: list[QarchiveError],
-) -> Generator[list[StoredVersion], None, None]:
+) -> Generator[list[StoredVersion[Question]], None, None]:
     """The latest versions of the matching questions, a batch at a time, oldest first."""
-    # Keyset pagination: each batch is its own short query, so no read lock is
-    # held on the index for the minutes a large export takes (a fetch must be
-    # able to update it meanwhile).
-    sql = (
-        f"SELECT q.published, q.id FROM questions q WHERE {where} "
-        f"AND (q.published, q.id) > (?, ?) ORDER BY q.published, q.id LIMIT {int(batch_size)}"
-    )
-    last: tuple[str, str] = ("", "")
-    connection = archive.open_index()
-    try:
-        while found := connection.execute(sql, [*params, *last]).fetchall():
-            last = (found[-1][0], found[-1][1])
-            batch = []
-            for _published, qid in found:
-                try:
-                    batch.append(archive.read_version(parse_question_id(qid)))
-                except (ArchiveDamaged, NotArchived) as exc:
-                    skipped.append(exc)
-            yield batch
-    finally:
-        connection.close()
+    for ids in ids_by_publication(archive, filters, today=today, batch_size=batch_size):
+        batch = []
+        for question_id in ids:
+            try:
+                batch.append(archive.read_version(parse_question_id(question_id)))
+            except (ArchiveDamaged, NotArchived) as exc:
+                skipped.append(exc)
+        yield batch
 
 
 @contextlib.contextmanager
@@ -206,7 +195,7 @@ def _replacing(path: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def _write_csv(handle: IO[str], batches: Iterator[list[StoredVersion]]) -> int:
+def _write_csv(handle: IO[str], batches: Iterator[list[StoredVersion[Question]]]) -> int:
     writer = csv.writer(handle)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
@@ -220,7 +209,7 @@ def _write_csv(handle: IO[str], batches: Iterator[list[StoredVersion]]) -> int:
     return count
 
 
-def _write_jsonl(handle: IO[str], batches: Iterator[list[StoredVersion]]) -> int:
+def _write_jsonl(handle: IO[str], batches: Iterator[list[StoredVersion[Question]]]) -> int:
     count = 0
     for batch in batches:
         for stored in batch:
@@ -230,7 +219,7 @@ def _write_jsonl(handle: IO[str], batches: Iterator[list[StoredVersion]]) -> int
     return count
 
 
-def _write_parquet(path: Path, batches: Iterator[list[StoredVersion]]) -> int:
+def _write_parquet(path: Path, batches: Iterator[list[StoredVersion[Question]]]) -> int:
     # pyarrow takes a quarter of a second to import: only an export to Parquet pays it.
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -1,14 +1,14 @@
-"""The main job: fetch a question, parse it, save a version if it changed.
+"""The main job: fetch a question, parse it, enrich it, save a version if it changed.
 
-``fetch → detect → parse → save``, with each step its own module; this one only
-orders them, chooses among sources and records the outcome of each check
-(:meth:`qarchive.store.archive.Archive.record_check`).
+``fetch → detect → parse → enrich → save``, with each step its own module; this
+one only orders them, chooses among sources and records the outcome of each
+check (:meth:`qarchive.store.archive.Archive.record_check`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qarchive.errors import (
@@ -20,21 +20,18 @@ from qarchive.errors import (
     QarchiveError,
 )
 from qarchive.http import Client, Fetched, Validators
+from qarchive.jobs.enrich import enrich, save_question
 from qarchive.jobs.resolve import resolve_question_id
 from qarchive.model.ids import Chamber, QuestionId, parse_question_id
 from qarchive.model.question import AUTHOR_PLACE_FIELDS, Question
-from qarchive.settings import Settings
+from qarchive.settings import Clock, Settings, utc_now
 from qarchive.sources import parse
 from qarchive.sources.an import urls as an_urls
 from qarchive.sources.an.urls import SourceURL
 from qarchive.sources.senat import urls as senat_urls
-from qarchive.store.archive import (
-    Archive,
-    ErrorInfo,
-    RawCapture,
-    SaveOutcome,
-    SaveResult,
-)
+from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.state import ErrorInfo
+from qarchive.store.versions import SaveOutcome, SaveResult
 
 __all__ = [
     "FetchReport",
@@ -42,16 +39,9 @@ __all__ = [
     "fetch_questions",
     "parse_ids",
     "save_page",
-    "utc_now",
 ]
 
-Clock = Callable[[], dt.datetime]
 _NOT_FOUND = frozenset({404, 410})
-
-
-def utc_now() -> dt.datetime:
-    """The current time, timezone-aware UTC (the default clock)."""
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +149,14 @@ def fetch_question(
     candidates = source_urls(qid, settings)
     errors: list[QarchiveError] = []
     for index, source in enumerate(candidates):
+        stored = _validators(state.validators_for(source.url))
         try:
-            fetched = client.get(source.url, validators=state.validators_for(source.url))
+            fetched = client.get(source.url, validators=stored)
             current = archive.latest(qid) if fetched.not_modified else None
             if current is not None:  # read back: a damaged version is reported, not hidden
                 result = SaveResult(SaveOutcome.UNCHANGED, current.version)
-                found = _freshened(state.validators_for(source.url), fetched.validators)
-                archive.record_check(qid, at=now(), validators={source.url: found})
+                found = _freshened(stored, fetched.validators)
+                archive.record_check(qid, at=now(), validators={source.url: _stored(found)})
                 return FetchReport(
                     qid, result=result, source_url=source.url, notes=["not modified"]
                 )
@@ -177,14 +168,27 @@ def fetch_question(
             continue
         raw = [RawCapture(fetched.url, fetched.content, source.extension)]
         notes: list[str] = []
-        # The open data names the author by reference only; a page that prints the
-        # name is fetched unless the archive's reference data already names them.
-        if record.author.name is None and archive.references.resolve(record).author.name is None:
+        previous = archive.latest(qid)
+        record = enrich(record, previous=previous, references=archive.references)
+        # The open data names the author by reference only: a page that prints the
+        # name is fetched when neither the last version nor the reference data has it.
+        if record.author.name is None:
             record = _fill_names(record, qid, candidates[index + 1 :], client, raw, notes)
-        result = archive.save(record, qid=qid, fetched_at=now(), raw=raw)
-        archive.record_check(qid, at=now(), validators={source.url: fetched.validators})
+        result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
+        archive.record_check(qid, at=now(), validators={source.url: _stored(fetched.validators)})
         return FetchReport(qid, result=result, source_url=fetched.url, notes=notes)
     raise _most_telling(qid, errors)
+
+
+def _validators(stored: dict[str, str | None] | None) -> Validators | None:
+    """The validators the archive stored for a URL, for a conditional GET."""
+    if not stored:
+        return None
+    return Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
+
+
+def _stored(validators: Validators) -> dict[str, str | None]:
+    return dataclasses.asdict(validators)
 
 
 def _freshened(stored: Validators | None, answered: Validators) -> Validators:
@@ -273,7 +277,7 @@ def save_page(
     """
     record = parse(content, url=url)
     qid = parse_question_id(record.id)
-    result = archive.save(
-        record, qid=qid, fetched_at=now(), raw=[RawCapture(url, content, extension)]
+    result = save_question(
+        archive, record, qid=qid, fetched_at=now(), raw=[RawCapture(url, content, extension)]
     )
     return FetchReport(qid, result=result, source_url=url)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qarchive.errors import UsageError
-from qarchive.index.query import Filters
+from qarchive.index.filters import Filters
+from qarchive.index.lookups import refresh_candidates
 from qarchive.model.ids import QuestionId, parse_question_id
 
 if TYPE_CHECKING:
@@ -70,18 +71,13 @@ def plan_refresh(
         and options.legislature in (None, qid.legislature)
     ]
     filters = Filters(chamber=options.chamber, legislature=options.legislature)
-    where, params = filters.where(today)
-    sql = f"SELECT q.id FROM questions q WHERE {where}"
-    if not options.everything:
-        since = (today - dt.timedelta(days=options.recent_days)).isoformat()
-        sql += " AND (q.status = 'pending' OR q.answered >= ? OR q.closed >= ?)"
-        params += [since, since]
-    sql += " ORDER BY q.published, q.id"
-    if options.limit is not None:
-        sql += f" LIMIT {int(options.limit)}"
+    since = None if options.everything else today - dt.timedelta(days=options.recent_days)
     connection = archive.open_index()
     try:
-        rest = [parse_question_id(row[0]) for row in connection.execute(sql, params)]
+        ids = refresh_candidates(
+            connection, filters, today=today, answered_since=since, limit=options.limit
+        )
     finally:
         connection.close()
+    rest = [parse_question_id(question_id) for question_id in ids]
     return list(dict.fromkeys([*first, *rest]))

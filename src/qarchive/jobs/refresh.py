@@ -7,43 +7,40 @@ the same pipeline as ``qarchive fetch`` (conditional GET, polite rate, retries).
 Questions on the watchlist come first, whatever their age; the events of what was
 saved are recorded and notified by :class:`qarchive.follow.alerts.Alerts`. A night that
 finds nothing new writes no file in any question's directory: the check times go
-to ``checks.json``, once, at the end of the run (:mod:`qarchive.store.checks`).
+to ``checks.json``, once, at the end of the run (:mod:`qarchive.store.state`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import os
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-from qarchive.errors import ArchiveWriteError, FetchError
+from qarchive.errors import ArchiveWriteError
 from qarchive.follow.alerts import Alerts
 from qarchive.http import Client
-from qarchive.jobs.fetch import Clock, FetchReport, fetch_questions, utc_now
+from qarchive.index.lookups import held_chambers
+from qarchive.jobs.discovery import MAX_DISCOVERY_DAYS, discover_an, discover_senat
+from qarchive.jobs.fetch import FetchReport, fetch_questions
 from qarchive.jobs.imports.amo import refresh_references
 from qarchive.jobs.plan import RefreshOptions, plan_refresh
-from qarchive.model.ids import QuestionId, parse_question_id
-from qarchive.settings import Settings
-from qarchive.store.archive import Archive, SaveOutcome
+from qarchive.model.ids import QuestionId
+from qarchive.settings import Clock, Settings, utc_now
+from qarchive.store.archive import Archive
+from qarchive.store.files import append_line
+from qarchive.store.versions import SaveOutcome
 
 __all__ = [
     "FAILING_NIGHTS",
-    "LOG_FILE",
     "RefreshSummary",
-    "discover_questions",
     "run_refresh",
 ]
 
 FAILING_NIGHTS = 3  # report a question that failed this many runs in a row
-MAX_DISCOVERY_DAYS = 14  # never walk back further than this through the daily lists
 SENAT_RECHECK_DAYS = 7  # re-fetch a Sénat question the CSV shows unchanged at least weekly
-LOG_FILE = "refresh.log.jsonl"
-_UID = re.compile(r"QANR5L\d{1,3}(?:QE|QG|QOSD)\d{1,7}")
 
 
 @dataclass(slots=True)
@@ -83,31 +80,6 @@ class RefreshSummary:
             self.unchanged += 1
 
 
-def discover_questions(
-    client: Client, settings: Settings, *, since: dt.date, today: dt.date, notes: list[str]
-) -> list[QuestionId]:
-    """Questions named by the AN's daily open-data publication lists from ``since`` to today.
-
-    A day without a list (404) is skipped; any other failure is noted and ends
-    the discovery, never the refresh.
-    """
-    found: dict[QuestionId, None] = {}
-    day = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
-    while day <= today:
-        url = f"{settings.an_url}/dyn/opendata/list-publication/publication_{day.isoformat()}.csv"
-        try:
-            content = client.get(url).content.decode("utf-8", errors="replace")
-        except FetchError as exc:
-            if getattr(exc, "status_code", None) != 404:
-                notes.append(f"discovery stopped at {day}: {exc}")
-                break
-        else:
-            for uid in _UID.findall(content):
-                found.setdefault(parse_question_id(uid), None)
-        day += dt.timedelta(days=1)
-    return list(found)
-
-
 def _chambers_to_discover(archive: Archive, options: RefreshOptions) -> set[str]:
     """The chambers whose new questions a refresh discovers.
 
@@ -117,16 +89,8 @@ def _chambers_to_discover(archive: Archive, options: RefreshOptions) -> set[str]
     """
     if options.chamber is not None:
         return {options.chamber}
-    connection = archive.open_index()
-    try:
-        held = {
-            row[0]
-            for row in connection.execute(
-                "SELECT DISTINCT chamber FROM questions WHERE chamber IN ('an', 'senat')"
-            )
-        }
-    finally:
-        connection.close()
+    with contextlib.closing(archive.open_index()) as connection:
+        held = held_chambers(connection)
     return held or {"an", "senat"}
 
 
@@ -147,8 +111,6 @@ def _discover_senat(
     (``state.json`` or ``checks.json``) in the last :data:`SENAT_RECHECK_DAYS` days, so that a text correction with no
     change of status is still seen within a week. Watched questions are always fetched.
     """
-    from qarchive.jobs.discovery import discover_senat
-
     since = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
     found = discover_senat(client, settings, archive, since=since, today=today, notes=summary.notes)
     new = [q for q in found.found if options.legislature in (None, q.legislature)]
@@ -165,22 +127,12 @@ def _discover_senat(
 
 
 def _last_run(archive: Archive) -> dt.date | None:
-    path = archive.root / LOG_FILE
+    path = archive.layout.refresh_log
     try:
         last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
         return dt.datetime.fromisoformat(json.loads(last)["started_at"]).date()
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
-
-
-def _append_log(path: Path, summary: RefreshSummary) -> None:
-    line = json.dumps(asdict(summary), ensure_ascii=False) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line.encode("utf-8"))  # one write: a line is never interleaved
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def run_refresh(
@@ -220,9 +172,7 @@ def run_refresh(
         chambers = _chambers_to_discover(archive, options) if options.discover else set()
         since = (_last_run(archive) or today - dt.timedelta(days=1)) if chambers else today
         if "an" in chambers:
-            found = discover_questions(
-                http, settings, since=since, today=today, notes=summary.notes
-            )
+            found = discover_an(http, settings, since=since, today=today, notes=summary.notes)
             found = [q for q in found if options.legislature in (None, q.legislature)]
             summary.discovered = sum(1 for qid in found if qid not in planned)
             planned.update(dict.fromkeys(found))
@@ -249,9 +199,10 @@ def run_refresh(
     summary.duration_s = round(time.monotonic() - started, 3)
     try:
         archive.root.mkdir(parents=True, exist_ok=True)
-        _append_log(archive.root / LOG_FILE, summary)
+        line = json.dumps(asdict(summary), ensure_ascii=False) + "\n"
+        append_line(archive.layout.refresh_log, line.encode("utf-8"))
     except OSError as exc:
-        raise ArchiveWriteError.from_os_error(archive.root / LOG_FILE, exc) from None
+        raise ArchiveWriteError.from_os_error(archive.layout.refresh_log, exc) from None
     return summary
 
 

@@ -9,12 +9,14 @@ Sénat question with that number, and refused with the candidates otherwise.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Iterable
 
 from qarchive.errors import InvalidQuestionId
+from qarchive.index.lookups import senat_numbered
+from qarchive.index.schema import IndexFailure
 from qarchive.model.ids import QuestionId, bare_number, parse_question_id
 from qarchive.store.archive import Archive
+from qarchive.store.index_access import ArchiveIndex
 
 __all__ = ["resolve_question_id"]
 
@@ -54,15 +56,12 @@ def resolve_question_id(
 
 
 def _senat_candidates(archive: Archive, kind: str, number: int) -> list[str]:
-    if not archive.index_path.exists():
-        return []
+    # Read the index as it is: a typed number never waits for the lock or a rebuild.
     try:
-        with contextlib.closing(archive.open_index()) as connection:
-            rows = connection.execute(
-                "SELECT id FROM questions WHERE chamber = 'senat' AND number = ? AND kind = ? "
-                "ORDER BY published",
-                (number, kind),
-            ).fetchall()
-    except sqlite3.Error:
+        connection = ArchiveIndex(archive.root).open_if_current()
+        if connection is None:
+            return []
+        with contextlib.closing(connection):
+            return senat_numbered(connection, kind, number)
+    except IndexFailure:
         return []  # no usable index: the plain refusal says what to type
-    return [str(row[0]) for row in rows]

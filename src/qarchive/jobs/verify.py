@@ -18,8 +18,8 @@ from pathlib import Path
 
 from qarchive.errors import ArchiveDamaged
 from qarchive.model.ids import QuestionId
-from qarchive.store.archive import Archive, QuestionState
-from qarchive.store.references import verify_references
+from qarchive.store.archive import Archive
+from qarchive.store.state import QuestionState
 
 __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
 
@@ -63,7 +63,7 @@ def verify_archive(archive: Archive) -> VerifyReport:
         if number:
             latest[qid.canonical] = number
     report.problems += _stray_files(archive)
-    report.problems += [Problem(*found) for found in verify_references(archive.root)]
+    report.problems += [Problem(*found) for found in archive.reference_store.verify()]
     report.problems += _verify_index(archive, latest)
     return report
 

@@ -1,11 +1,10 @@
-"""Durable file writes: one file atomically, or many files in one group commit.
+"""Durable files: atomic writes, the JSON layout every file shares, lines appended, small state files.
 
-Both write to a temporary file in the target's directory and rename it into place,
-so a reader never sees half a file. :func:`atomic_write` makes each file durable
-on its own (fsync of the file and of its directory); :class:`GroupCommit` stages
-many files and makes them durable with one ``sync`` before any rename, so a bulk
-import pays for durability once per batch instead of four times per question, and
-a crash at any moment leaves only temporary files behind.
+Every file of the archive is written to a temporary file beside it and renamed into
+place (:func:`atomic_write`), so a reader never sees half a file; many files at
+once go through a group commit (:mod:`qarchive.store.batch`). Journals are appended
+to, a line per write (:func:`append_line`). ``watchlist.json`` and ``outbox.json``
+hold what the user asked for: :func:`read_state_file` reads them strictly.
 """
 
 from __future__ import annotations
@@ -13,36 +12,38 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["TEMP_PREFIX", "GroupCommit", "atomic_write"]
+from qarchive.store.layout import TEMP_PREFIX
 
-TEMP_PREFIX = ".tmp-"
+# Light at import (the CLI's start-up reaches atomic_write): pydantic loads with
+# the first JSON written or state file read.
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from qarchive.errors import ArchiveDamaged
+
+__all__ = ["append_line", "atomic_write", "dump_json", "read_state_file", "temp_for"]
 
 
-def _temp_for(path: Path) -> Path:
+def temp_for(path: Path) -> Path:
+    """A temporary name beside ``path``, unique to this process and call."""
     return path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
 
 
-def _make_dirs(directory: Path, known: set[Path]) -> list[Path]:
-    """Create ``directory`` and its missing parents; return those made, deepest first.
+def dump_json(document: Any) -> bytes:
+    r"""The bytes of ``json.dumps(document, ensure_ascii=False, indent=2) + "\n"``.
 
-    A parent not yet ``known`` to exist is made (or found) first, and every
-    directory seen is remembered: a new question's ``raw/`` then costs two
-    ``mkdir`` calls, its directory's and its own, and no ``stat``, where
-    ``Path.mkdir(parents=True)`` and an ``exists()`` on every parent made a dozen
-    system calls per new directory of a bulk import.
+    Every JSON file of the archive is written this way. pydantic's Rust encoder
+    gives the same bytes as :func:`json.dumps` several times faster (a bulk import
+    writes a version file per question; bench/README.md); tests/test_archive.py
+    checks that both agree.
     """
-    parent = directory.parent
-    made = [] if parent in known or parent == directory else _make_dirs(parent, known)
-    try:
-        os.mkdir(directory)
-    except FileExistsError:
-        pass
-    else:
-        made.insert(0, directory)
-    known.add(directory)
-    return made
+    import pydantic_core
+
+    return pydantic_core.to_json(document, indent=2) + b"\n"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -53,7 +54,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             and the temp file is removed.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp_for(path)
+    temp = temp_for(path)
     try:
         with open(temp, "wb") as handle:
             handle.write(data)
@@ -77,101 +78,57 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-class GroupCommit:
-    """Files staged now, made durable together, then renamed into place in order.
+def append_line(path: Path, data: bytes) -> None:
+    """Append ``data`` (whole lines) to ``path`` in one write, and make it durable.
 
-    Rename order is staging order, so a caller that stages a question's raw
-    captures before its version file keeps "the version file comes last".
+    A line cut short by a crash stays on its own: a newline is added before the
+    new lines when the file does not end with one.
 
-    A file staged with ``fresh_ok`` into a directory this group made itself is
-    written under its final name at once: nothing else can be there, and a crash
-    before the commit leaves it in a directory with no version file, which
-    ``verify --repair`` removes. Version files are never staged that way.
-
-    Staging can happen in another process (the workers of a bulk import): the
-    worker's group hands its files over with :meth:`take` and the committing
-    group takes them in with :meth:`adopt`, in order.
+    Raises:
+        OSError: the file cannot be written.
     """
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        os.write(fd, data)  # one write: lines are never interleaved
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
-    def __init__(self) -> None:
-        self._staged: list[tuple[str, str]] = []  # (written, final): equal when written in place
-        self._dirs: set[Path] = set()
-        self._created: list[str] = []  # directories made for staged files
-        self._fresh: set[Path] = set()  # directories this group made: empty but for its files
-        self._finals: set[str] = set()  # the final names of the staged files
 
-    def __len__(self) -> int:
-        return len(self._staged)
+Model = TypeVar("Model", bound="BaseModel")
 
-    def holds(self, path: Path) -> bool:
-        """True when a file is staged to become ``path`` (not yet committed)."""
-        return str(path) in self._finals
 
-    def stage(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
-        """Write ``data`` to a temporary file beside ``path`` (not yet durable, not visible).
+def read_state_file(
+    path: Path,
+    model: type[Model],
+    *,
+    schema: int,
+    damaged: Callable[[Path, str], ArchiveDamaged],
+) -> Model | None:
+    """The file validated as ``model``, or None when there is no file.
 
-        With ``fresh_ok``, a file whose directory this group made is written in place.
+    Raises:
+        ArchiveDamaged: built by ``damaged(path, reason)``: the file cannot be read,
+            does not validate, or has another schema number.
+    """
+    from pydantic import ValidationError
 
-        Raises:
-            OSError: the write failed; the temporary file is removed.
-        """
-        parent = path.parent
-        if parent not in self._dirs:
-            made = _make_dirs(parent, self._dirs)
-            self._created += map(str, made)
-            self._fresh.update(made)
-        final = str(path)
-        written = final if fresh_ok and parent in self._fresh else str(_temp_for(path))
-        try:
-            with open(written, "wb") as handle:
-                handle.write(data)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(written)
-            raise
-        self._staged.append((written, final))
-        self._finals.add(final)
-
-    def take(self) -> tuple[list[tuple[str, str]], list[str]]:
-        """Hand over the staged files and the directories made for them, and forget them."""
-        staged, created = self._staged, self._created
-        self._staged, self._created = [], []
-        self._fresh.clear()
-        self._finals.clear()
-        return staged, created
-
-    def adopt(self, staged: list[tuple[str, str]], created: list[str]) -> None:
-        """Take in files staged by another group (:meth:`take`), to commit or discard them."""
-        self._staged += staged
-        self._finals.update(final for _, final in staged)
-        self._created += created
-
-    def commit(self) -> None:
-        """Make every staged file durable (one sync), then rename each into place."""
-        if not self._staged:
-            return
-        os.sync()  # data first: a rename must never point at data still in memory
-        for written, final in self._staged:
-            if written != final:
-                os.replace(written, final)
-        os.sync()  # then the renames
-        self._staged.clear()
-        self._finals.clear()
-        self._created.clear()
-        self._fresh.clear()
-
-    def discard(self) -> None:
-        """Remove the staged files (after a failure)."""
-        for written, _ in self._staged:
-            with contextlib.suppress(OSError):
-                os.unlink(written)
-        # Deepest first, whichever file made them; only those left empty go:
-        # committed files stay.
-        for directory in sorted(self._created, key=lambda made: made.count(os.sep), reverse=True):
-            with contextlib.suppress(OSError):
-                os.rmdir(directory)
-        self._staged.clear()
-        self._finals.clear()
-        self._created.clear()
-        self._dirs.clear()
-        self._fresh.clear()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise damaged(path, str(exc)) from None
+    try:
+        found = model.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "file"
+        raise damaged(path, f"{where}: {first['msg']}") from None
+    number = getattr(found, "schema_", schema)
+    if number != schema:
+        raise damaged(path, f"schema {number}, expected {schema}")
+    return found

@@ -1,66 +1,160 @@
-"""Reference data: the AN's actors and organs, versioned on disk, and names for the refs.
+"""The AN reference data on disk: actors and organs, versioned, and names for the refs.
 
 The AN open data names a question's author, group and ministries by reference only
 (``PA…``, ``PM…``, ``PO…``). ``qarchive import`` of the AN "acteurs, mandats,
 organes" zip (AMO; :mod:`qarchive.jobs.imports.amo`, :mod:`qarchive.sources.an.amo`)
-stores each actor and organ as versioned files, like questions::
+stores each actor and organ as versioned files, like questions
+(:mod:`qarchive.store.versions`)::
 
-    <archive>/references/an/acteurs/PA000001/v0001.json   {"schema", "version", "fetched_at",
-    <archive>/references/an/organes/PO000001/v0001.json    "content_hash", "changed", "source",
-                                                           "record"}
+    <archive>/references/an/acteurs/PA000001/v0001.json
+    <archive>/references/an/organes/PO000001/v0001.json
     <archive>/references/an/state.json    where the AMO came from, ETag/Last-Modified
-    <archive>/references.sqlite           derived: tables actors, mandates, organs
+    <archive>/references.sqlite           derived (:mod:`qarchive.index.references`)
 
 A version is written only when an entity's content changes. :class:`ReferenceLookup`
 reads them lazily (one file per actor or organ met, then dictionary lookups), and
-:meth:`ReferenceLookup.resolve` gives every AN record, in :meth:`Archive.save
-<qarchive.store.archive.Archive.save>`, the author's name, civility, constituency and
-group **as of the question's publication date** (a deputy can change group).
-Records stay keyed by reference: two homonyms stay two people.
+:meth:`ReferenceLookup.resolve` gives an AN record the author's name, civility,
+constituency and group **as of the question's publication date** (a deputy can
+change group). Records stay keyed by reference: two homonyms stay two people.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-import re
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
-from qarchive._version import __version__
+from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.model.ids import Chamber
 from qarchive.model.question import Author, Group, Question
 from qarchive.model.reference import Actor, Mandate, Organ, constituency_label
-from qarchive.model.versioning import record_hash
-from qarchive.store.files import TEMP_PREFIX
+from qarchive.store.files import atomic_write, dump_json
+from qarchive.store.layout import STATE_FILE, TEMP_PREFIX
+from qarchive.store.versions import NewVersion, StoredVersion, VersionedStore
 
-__all__ = [
-    "KIND_DIRS",
-    "REFERENCES_DIR",
-    "REFERENCE_INDEX_FILE",
-    "REFERENCE_SCHEMA",
-    "ReferenceLookup",
-    "rebuild_reference_index",
-    "verify_references",
-    "version_numbers",
-]
+__all__ = ["KIND_DIRS", "ReferenceLookup", "ReferenceStore"]
 
-REFERENCES_DIR = Path("references") / "an"
-REFERENCE_INDEX_FILE = "references.sqlite"
-REFERENCE_SCHEMA = 1
 KIND_DIRS: dict[type[Actor] | type[Organ], str] = {Actor: "acteurs", Organ: "organes"}
-_VERSION_FILE = re.compile(r"v(\d{4,})\.json")
 _Entity = TypeVar("_Entity", Actor, Organ)
 
 
-# -- reading: the lookup behind Archive.save -----------------------------------------
+class ReferenceStore:
+    """The reference files under ``references/an``: one versioned folder per actor or organ."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self._versions = {model: VersionedStore(model) for model in (Actor, Organ)}
+
+    def holds_data(self) -> bool:
+        """True when reference data was ever imported."""
+        return (self.base / KIND_DIRS[Actor]).is_dir()
+
+    def folder(self, model: type[Actor] | type[Organ], ref: str) -> Path:
+        """The folder of one actor or organ."""
+        return self.base / KIND_DIRS[model] / ref
+
+    def latest(self, model: type[_Entity], ref: str) -> _Entity | None:
+        """The latest version of one entity; None when absent or unreadable (verify names it)."""
+        try:
+            stored = self._versions[model].latest(self.folder(model, ref))
+        except ArchiveDamaged:
+            return None
+        return None if stored is None else stored.record  # type: ignore[return-value]
+
+    def new_version(self, entity: Actor | Organ, *, fetched_at: dt.datetime) -> NewVersion | None:
+        """The next version of ``entity``'s files, not yet written; None when unchanged.
+
+        Its bytes are ``.data(source=…)``, naming the file it was imported from.
+
+        Raises:
+            ArchiveDamaged: the latest version cannot be read; it is never written over.
+        """
+        versions = self._versions[type(entity)]
+        folder = self.folder(type(entity), entity.ref)
+        return versions.new_version(
+            folder,
+            entity.model_dump(mode="json"),
+            latest=versions.latest(folder),
+            fetched_at=fetched_at,
+        )
+
+    def latest_entities(self) -> Iterator[tuple[int, Actor | Organ]]:
+        """(version, entity) of every readable actor, then every organ, by reference."""
+        for model, versions in self._versions.items():
+            for folder in self._folders(model):
+                try:
+                    stored = versions.latest(folder)
+                except ArchiveDamaged:
+                    continue  # verify names it
+                if stored is not None:
+                    yield stored.version, stored.record  # type: ignore[misc]
+
+    def read_state(self) -> dict[str, Any]:
+        """``state.json``: where the data came from, its validators; empty when unreadable."""
+        try:
+            state = json.loads((self.base / STATE_FILE).read_bytes())
+        except (OSError, ValueError):
+            return {}  # derived: an unreadable state only costs an unconditional GET
+        return state if isinstance(state, dict) else {}
+
+    def write_state(self, *, at: dt.datetime, **updates: Any) -> None:
+        """Record a check of the data (and what ``updates`` give) in ``state.json``.
+
+        Raises:
+            ArchiveWriteError: the file cannot be written.
+        """
+        path = self.base / STATE_FILE
+        state = self.read_state() | {"checked_at": at.isoformat()}
+        state.update({key: value for key, value in updates.items() if value is not None})
+        try:
+            atomic_write(path, dump_json(state))
+        except OSError as exc:
+            raise ArchiveWriteError.from_os_error(path, exc) from None
+
+    def verify(self) -> list[tuple[Path, str, bool]]:
+        """Read back every version file: (path, problem, repairable) for each fault.
+
+        Versions must be numbered 1..n and each must read back with its content
+        hash and hold the entity its folder names; temporary files left by an
+        interrupted write are repairable (removed).
+        """
+        problems: list[tuple[Path, str, bool]] = []
+        for model, versions in self._versions.items():
+            for folder in self._folders(model):
+                problems += [
+                    (path, "temporary file left by an interrupted write", True)
+                    for path in sorted(folder.glob(f"{TEMP_PREFIX}*"))
+                ]
+                numbers = versions.numbers(folder)
+                if numbers != list(range(1, len(numbers) + 1)):
+                    problems.append((folder, f"versions are not numbered 1..n: {numbers}", False))
+                for number in numbers:
+                    problems += _check_version(versions, folder, number)
+        return problems
+
+    def _folders(self, model: type[Actor] | type[Organ]) -> list[Path]:
+        kind_dir = self.base / KIND_DIRS[model]
+        return sorted(kind_dir.iterdir()) if kind_dir.is_dir() else []
+
+
+def _check_version(
+    versions: VersionedStore[Any], folder: Path, number: int
+) -> list[tuple[Path, str, bool]]:
+    try:
+        stored: StoredVersion[Any] = versions.read(folder, number)
+    except ArchiveDamaged as exc:
+        text = str(exc)
+        reason = text[text.find("(") + 1 : text.rfind(")")]
+        return [(Path(exc.path or folder), f"damaged: {reason}", False)]
+    if stored.record.ref != folder.name:
+        return [(stored.path, f"holds {stored.record.ref}, not {folder.name}", False)]
+    return []
+
+
+# -- names for the refs -----------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +174,8 @@ class ReferenceLookup:
     one directory check per lookup object.
     """
 
-    def __init__(self, root: Path) -> None:
-        self._dir = Path(root) / REFERENCES_DIR
+    def __init__(self, references: ReferenceStore) -> None:
+        self._store = references
         self._present: bool | None = None
         self._actors: dict[str, _Known | None] = {}
         self._organs: dict[str, Organ | None] = {}
@@ -102,7 +196,7 @@ class ReferenceLookup:
     def organ(self, ref: str) -> Organ | None:
         """The organ ``PO…``, or None when the reference data does not know it."""
         if ref not in self._organs:
-            self._organs[ref] = _read_latest(self._dir / "organes" / ref, Organ)
+            self._organs[ref] = self._store.latest(Organ, ref)
         return self._organs[ref]
 
     def resolve(self, record: Question) -> Question:
@@ -137,12 +231,12 @@ class ReferenceLookup:
 
     def _has_data(self) -> bool:
         if self._present is None:
-            self._present = (self._dir / "acteurs").is_dir()
+            self._present = self._store.holds_data()
         return self._present
 
     def _known(self, ref: str) -> _Known | None:
         if ref not in self._actors:
-            actor = _read_latest(self._dir / "acteurs" / ref, Actor)
+            actor = self._store.latest(Actor, ref)
             self._actors[ref] = None if actor is None else _index_actor(actor)
         return self._actors[ref]
 
@@ -201,195 +295,3 @@ def _seat(known: _Known, day: dt.date, mandate_ref: str | None) -> Mandate | Non
             if seat.ref == mandate_ref:
                 return seat
     return _running(known.seats, day)
-
-
-def _read_latest(directory: Path, model: type[_Entity]) -> _Entity | None:
-    """The latest version of one entity; None when absent or unreadable (verify names it)."""
-    try:
-        numbers = version_numbers(directory)
-        if not numbers:
-            return None
-        data = json.loads((directory / f"v{numbers[-1]:04d}.json").read_bytes())
-        return model.model_validate(data["record"])
-    except (OSError, ValueError, KeyError, TypeError, ValidationError):
-        return None
-
-
-def version_numbers(directory: Path) -> list[int]:
-    """The version numbers of one actor's or organ's directory, ascending."""
-    if not directory.is_dir():
-        return []
-    found = (_VERSION_FILE.fullmatch(entry.name) for entry in directory.iterdir())
-    return sorted(int(match.group(1)) for match in found if match)
-
-
-# -- derived: references.sqlite, for datasette and sqlite3 ---------------------------
-
-_INDEX_SCHEMA = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE actors (
-    ref TEXT PRIMARY KEY, civility TEXT, first_name TEXT, last_name TEXT, name TEXT,
-    version INTEGER NOT NULL
-);
-CREATE TABLE organs (
-    ref TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT, short TEXT, abridged TEXT,
-    legislature INTEGER, start_date TEXT, end_date TEXT, parent TEXT, version INTEGER NOT NULL
-);
-CREATE TABLE mandates (
-    ref TEXT NOT NULL, actor_ref TEXT NOT NULL, organ_ref TEXT, organ_type TEXT NOT NULL,
-    legislature INTEGER, start_date TEXT, end_date TEXT, quality TEXT,
-    region TEXT, department TEXT, department_code TEXT, constituency_number INTEGER
-);
-CREATE INDEX mandates_actor ON mandates (actor_ref);
-CREATE INDEX mandates_organ ON mandates (organ_ref);
-CREATE VIEW memberships AS
-    SELECT a.name AS actor, m.actor_ref, m.organ_type, o.short AS organ_short,
-           o.name AS organ, m.organ_ref, m.start_date, m.end_date, m.quality,
-           m.department, m.constituency_number
-    FROM mandates m JOIN actors a ON a.ref = m.actor_ref LEFT JOIN organs o ON o.ref = m.organ_ref;
-"""
-
-
-def rebuild_reference_index(root: Path) -> tuple[int, int] | None:
-    """Rebuild ``references.sqlite`` from the reference files alone.
-
-    Tables ``actors``, ``mandates`` (one row per mandate and organ) and ``organs``,
-    plus a view ``memberships`` with readable names. Written beside its place and
-    renamed over it. An entity whose latest version is unreadable is left out
-    (``qarchive verify`` names it).
-
-    Returns:
-        (actors, organs) indexed, or None when the archive has no reference data.
-    """
-    base = Path(root) / REFERENCES_DIR
-    if not base.is_dir():
-        return None
-    path = Path(root) / REFERENCE_INDEX_FILE
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    temp.unlink(missing_ok=True)
-    counts = [0, 0]
-    try:
-        with contextlib.closing(sqlite3.connect(temp)) as db, db:
-            db.executescript(_INDEX_SCHEMA)
-            db.executemany(
-                "INSERT INTO meta VALUES (?, ?)",
-                [("schema_version", str(REFERENCE_SCHEMA)), ("written_by", __version__)],
-            )
-            for number, entity in _latest_entities(base):
-                counts[isinstance(entity, Organ)] += 1
-                _insert(db, entity, number)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return counts[0], counts[1]
-
-
-def _latest_entities(base: Path) -> Iterator[tuple[int, Actor | Organ]]:
-    yield from _latest_of(base, Actor)
-    yield from _latest_of(base, Organ)
-
-
-def _latest_of(base: Path, model: type[_Entity]) -> Iterator[tuple[int, _Entity]]:
-    kind_dir = base / KIND_DIRS[model]
-    for directory in sorted(kind_dir.iterdir()) if kind_dir.is_dir() else []:
-        entity = _read_latest(directory, model)
-        if entity is not None:
-            yield version_numbers(directory)[-1], entity
-
-
-def _insert(db: sqlite3.Connection, entity: Actor | Organ, version: int) -> None:
-    if isinstance(entity, Organ):
-        db.execute(
-            "INSERT INTO organs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entity.ref,
-                entity.kind,
-                entity.name,
-                entity.short,
-                entity.abridged,
-                entity.legislature,
-                _iso(entity.start),
-                _iso(entity.end),
-                entity.parent,
-                version,
-            ),
-        )
-        return
-    db.execute(
-        "INSERT INTO actors VALUES (?, ?, ?, ?, ?, ?)",
-        (entity.ref, entity.civility, entity.first_name, entity.last_name, entity.name, version),
-    )
-    db.executemany(
-        "INSERT INTO mandates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                mandate.ref,
-                entity.ref,
-                organ,
-                mandate.organ_type,
-                mandate.legislature,
-                _iso(mandate.start),
-                _iso(mandate.end),
-                mandate.quality,
-                mandate.region,
-                mandate.department,
-                mandate.department_code,
-                mandate.constituency_number,
-            )
-            for mandate in entity.mandates
-            for organ in _or_none(mandate.organ_refs)
-        ],
-    )
-
-
-def _or_none(refs: list[str]) -> list[str | None]:
-    return list(refs) if refs else [None]
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-# -- verify ----------------------------------------------------------------------
-
-
-def verify_references(root: Path) -> list[tuple[Path, str, bool]]:
-    """Read back every reference version file: (path, problem, repairable) for each fault.
-
-    Versions must be numbered 1..n and each must read back with its content hash;
-    temporary files left by an interrupted write are repairable (removed).
-    """
-    base = Path(root) / REFERENCES_DIR
-    problems: list[tuple[Path, str, bool]] = []
-    for model in (Actor, Organ):
-        kind_dir = base / KIND_DIRS[model]
-        for directory in sorted(kind_dir.iterdir()) if kind_dir.is_dir() else []:
-            problems += [
-                (path, "temporary file left by an interrupted write", True)
-                for path in sorted(directory.glob(f"{TEMP_PREFIX}*"))
-            ]
-            numbers = version_numbers(directory)
-            if numbers != list(range(1, len(numbers) + 1)):
-                problems.append((directory, f"versions are not numbered 1..n: {numbers}", False))
-            problems += [
-                (directory / f"v{n:04d}.json", reason, False)
-                for n in numbers
-                if (reason := _check_version(directory / f"v{n:04d}.json", n, model)) is not None
-            ]
-    return problems
-
-
-def _check_version(path: Path, number: int, model: type[Actor] | type[Organ]) -> str | None:
-    try:
-        data = json.loads(path.read_bytes())
-        if data.get("schema") != REFERENCE_SCHEMA or data.get("version") != number:
-            return f"damaged: schema {data.get('schema')!r}, version {data.get('version')!r}"
-        entity = model.model_validate(data["record"])
-        if record_hash(data["record"]) != data["content_hash"]:
-            return "damaged: content hash does not match the record"
-        if entity.ref != path.parent.name:
-            return f"holds {entity.ref}, not {path.parent.name}"
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, ValidationError) as exc:
-        reason = type(exc).__name__ if isinstance(exc, ValidationError) else str(exc)
-        return f"damaged: {reason.splitlines()[0] if reason else type(exc).__name__}"
-    return None

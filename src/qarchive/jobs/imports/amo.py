@@ -13,27 +13,23 @@ zip, which rarely changes.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, FetchError, ParseError, QarchiveError
+from qarchive.index.lookups import unnamed_an_authors
+from qarchive.jobs.enrich import enrich
 from qarchive.model.ids import Chamber, parse_question_id
 from qarchive.model.reference import KEPT_ORGAN_TYPES, Actor, Organ
-from qarchive.model.versioning import changed_fields, record_hash
-from qarchive.store.files import TEMP_PREFIX, GroupCommit, atomic_write
-from qarchive.store.references import (
-    KIND_DIRS,
-    REFERENCE_SCHEMA,
-    REFERENCES_DIR,
-    rebuild_reference_index,
-    version_numbers,
-)
+from qarchive.settings import Clock
+from qarchive.store.batch import GroupCommit
+from qarchive.store.layout import TEMP_PREFIX
+from qarchive.store.references import ReferenceStore
 
 if TYPE_CHECKING:
     from qarchive.settings import Settings
@@ -58,7 +54,6 @@ CURRENT_LEGISLATURE = 17
 MAX_REFERENCE_BYTES = 200 * 1024**2  # the AMO30 zip is ~14 MB (2026)
 BATCH_SIZE = 1000  # files per group commit
 _MEMBER = re.compile(r"(?:^|/)json/(?:acteur|organe)/[^/]+\.json$")
-Clock = Callable[[], dt.datetime]
 
 
 def amo_url(settings: Settings, legislature: int = CURRENT_LEGISLATURE) -> str:
@@ -134,7 +129,7 @@ def import_references(
     from qarchive.sources.an import amo  # the parsers load only when importing
 
     result, seen = ReferenceImport(), set()
-    base = archive.root / REFERENCES_DIR
+    store = archive.reference_store
     group = GroupCommit()
     try:
         for done, member in enumerate(members, start=1):
@@ -146,22 +141,22 @@ def import_references(
                 seen.add((type(entity), entity.ref))
                 try:
                     outcome = _stage(
-                        base, entity, fetched_at=fetched_at, source=source_url, group=group
+                        store, entity, fetched_at=fetched_at, source=source_url, group=group
                     )
                     setattr(result, outcome, getattr(result, outcome) + 1)
                 except ArchiveDamaged as exc:  # never written over: verify names it
                     result.problems.append((member.name, str(exc)))
             if len(group) >= BATCH_SIZE:
-                _commit(group, base)
+                _commit(group, store.base)
             if on_item is not None:
                 on_item(done, None)
-        _commit(group, base)
+        _commit(group, store.base)
     except BaseException:
         group.discard()
         raise
-    _write_state(base, url=source_url if source_url.startswith("http") else None, at=fetched_at)
+    store.write_state(url=source_url if source_url.startswith("http") else None, at=fetched_at)
     archive.references.reload()
-    rebuild_reference_index(archive.root)
+    archive.reindex_references()
     result.named = name_archived_questions(archive, fetched_at=fetched_at)
     return result
 
@@ -187,39 +182,21 @@ def _parse_member(
 
 
 def _stage(
-    base: Path, entity: Actor | Organ, *, fetched_at: dt.datetime, source: str, group: GroupCommit
+    store: ReferenceStore,
+    entity: Actor | Organ,
+    *,
+    fetched_at: dt.datetime,
+    source: str,
+    group: GroupCommit,
 ) -> str:
-    directory = base / KIND_DIRS[type(entity)] / entity.ref
-    numbers = version_numbers(directory)
-    record_json = entity.model_dump(mode="json")
-    content_hash = record_hash(record_json)
-    previous: dict[str, Any] | None = None
-    if numbers:
-        path = directory / f"v{numbers[-1]:04d}.json"
-        try:
-            previous = json.loads(path.read_bytes())
-            stored_hash = previous["content_hash"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise ArchiveDamaged(
-                f"{path} is damaged; run: qarchive verify", path=str(path)
-            ) from None
-        if stored_hash == content_hash:
-            return "unchanged"
-    number = numbers[-1] + 1 if numbers else 1
-    document = {
-        "schema": REFERENCE_SCHEMA,
-        "version": number,
-        "fetched_at": fetched_at.isoformat(),
-        "content_hash": content_hash,
-        "changed": changed_fields(previous["record"], record_json) if previous else [],
-        "source": source,
-        "record": record_json,
-    }
+    new = store.new_version(entity, fetched_at=fetched_at)
+    if new is None:
+        return "unchanged"
     try:
-        group.stage(directory / f"v{number:04d}.json", _dump(document))
+        group.stage(new.path, new.data(source=source))
     except OSError as exc:
-        raise ArchiveWriteError.from_os_error(directory, exc) from None
-    return "updated" if previous else "new"
+        raise ArchiveWriteError.from_os_error(new.path.parent, exc) from None
+    return new.outcome.value
 
 
 def _commit(group: GroupCommit, base: Path) -> None:
@@ -227,27 +204,6 @@ def _commit(group: GroupCommit, base: Path) -> None:
         group.commit()
     except OSError as exc:
         raise ArchiveWriteError.from_os_error(base, exc) from None
-
-
-def _dump(document: Any) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _read_state(base: Path) -> dict[str, Any]:
-    try:
-        state = json.loads((base / "state.json").read_bytes())
-    except (OSError, ValueError):
-        return {}  # derived: an unreadable state only costs an unconditional GET
-    return state if isinstance(state, dict) else {}
-
-
-def _write_state(base: Path, *, at: dt.datetime, **updates: Any) -> None:
-    state = _read_state(base) | {"checked_at": at.isoformat()}
-    state.update({key: value for key, value in updates.items() if value is not None})
-    try:
-        atomic_write(base / "state.json", _dump(state))
-    except OSError as exc:
-        raise ArchiveWriteError.from_os_error(base / "state.json", exc) from None
 
 
 def name_archived_questions(archive: Archive, *, fetched_at: dt.datetime) -> int:
@@ -262,18 +218,11 @@ def name_archived_questions(archive: Archive, *, fetched_at: dt.datetime) -> int
     Returns:
         How many questions got a new version.
     """
-    if not (archive.root / "questions" / Chamber.AN.value).is_dir():
+    if not (archive.layout.questions / Chamber.AN.value).is_dir():
         return 0
     connection = archive.open_index()
     try:
-        ids = [
-            row[0]
-            for row in connection.execute(
-                "SELECT id FROM questions WHERE chamber = 'an' AND author_ref IS NOT NULL "
-                "AND (author_name IS NULL OR constituency IS NULL "
-                "OR (group_short IS NULL AND group_full IS NULL)) ORDER BY id"
-            )
-        ]
+        ids = unnamed_an_authors(connection)
     finally:
         connection.close()
     named = 0
@@ -284,9 +233,12 @@ def name_archived_questions(archive: Archive, *, fetched_at: dt.datetime) -> int
                 stored = archive.latest(qid)
             except QarchiveError:  # a damaged version: verify reports it
                 continue
-            if stored is None or archive.references.resolve(stored.record) == stored.record:
+            if stored is None:
                 continue
-            archive.save(stored.record, qid=qid, fetched_at=fetched_at)
+            record = enrich(stored.record, previous=stored, references=archive.references)
+            if record == stored.record:
+                continue
+            archive.save(record, qid=qid, fetched_at=fetched_at, previous=stored)
             named += 1
     return named
 
@@ -306,10 +258,10 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
     from qarchive.http import Client, Validators
     from qarchive.jobs.imports.an import import_file
 
-    base = archive.root / REFERENCES_DIR
-    if not (base / "acteurs").is_dir():
+    store = archive.reference_store
+    if not store.holds_data():
         return []
-    state = _read_state(base)
+    state = store.read_state()
     url = state.get("url") or amo_url(settings)
     stored = state.get("validators") or {}
     validators = Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
@@ -321,7 +273,7 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
         return [f"reference data not refreshed: {exc}"]
     found = {"etag": fetched.validators.etag, "last_modified": fetched.validators.last_modified}
     if fetched.not_modified:
-        _write_state(base, at=now())
+        store.write_state(at=now())
         return []
     temp = archive.root / f"{TEMP_PREFIX}amo-{os.getpid()}.zip"
     try:
@@ -335,7 +287,7 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
         raise ArchiveWriteError.from_os_error(temp, exc) from None
     finally:
         temp.unlink(missing_ok=True)
-    _write_state(base, at=now(), url=url, validators=found)
+    store.write_state(at=now(), url=url, validators=found)
     notes = []
     if summary.new or summary.updated or summary.named:
         notes.append(

@@ -59,14 +59,16 @@ from typing import IO, Any
 
 from qarchive.errors import ArchiveWriteError, ParseError, QarchiveError, UsageError
 from qarchive.http import Client
-from qarchive.jobs.fetch import Clock, utc_now
+from qarchive.jobs.enrich import save_question, stage_question
 from qarchive.jobs.imports.amo import import_references, is_reference_file
 from qarchive.model.ids import QuestionId, parse_question_id
-from qarchive.settings import Settings
+from qarchive.settings import Clock, Settings, utc_now
 from qarchive.sources.an import opendata_json
 from qarchive.sources.senat import dump as senat_dump
 from qarchive.sources.senat import opendata_csv as senat_csv
-from qarchive.store.archive import Archive, PreparedSave, RawCapture, SaveOutcome
+from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.batch import PreparedSave
+from qarchive.store.versions import SaveOutcome
 
 __all__ = [
     "MAX_BULK_BYTES",
@@ -256,8 +258,12 @@ def _save_item(
     try:
         record = opendata_json.parse(item.content, url=url)
         qid = parse_question_id(record.id)
-        result = archive.save(
-            record, qid=qid, fetched_at=fetched_at, raw=[RawCapture(url, item.content, "json")]
+        result = save_question(
+            archive,
+            record,
+            qid=qid,
+            fetched_at=fetched_at,
+            raw=[RawCapture(url, item.content, "json")],
         )
     except ArchiveWriteError:
         raise  # disk full or read-only: every next member would fail the same way
@@ -500,7 +506,8 @@ def _save_senat_row(item: senat_csv.ParsedRow, member: str, extension: str, run:
         return
     url = item.record.source.url
     try:
-        result = run.archive.save(
+        result = save_question(
+            run.archive,
             item.record,
             qid=parse_question_id(item.record.id),
             fetched_at=run.fetched_at,
@@ -848,8 +855,12 @@ def _worker_item(archive: Archive, item: _Item, origin: str, fetched_at: dt.date
     try:
         record = opendata_json.parse(item.content, url=url)
         qid = parse_question_id(record.id)
-        prepared = archive.stage_save(
-            record, qid=qid, fetched_at=fetched_at, raw=[RawCapture(url, item.content, "json")]
+        prepared = stage_question(
+            archive,
+            record,
+            qid=qid,
+            fetched_at=fetched_at,
+            raw=[RawCapture(url, item.content, "json")],
         )
     except ArchiveWriteError as exc:
         return ("write", str(exc), exc.path)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from qarchive.model.ids import QuestionId
 from qarchive.settings import Settings
 
-__all__ = ["SourceURL", "source_urls"]
+__all__ = ["SourceURL", "publication_list_url", "source_urls"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,3 +34,8 @@ def source_urls(qid: QuestionId, settings: Settings) -> list[SourceURL]:
             f"{settings.an_questions_url}/q{qid.legislature}/{qid.canonical}.htm", "htm", True
         ),
     ]
+
+
+def publication_list_url(day: dt.date, settings: Settings) -> str:
+    """The AN's open-data list of what was published on ``day`` (a CSV naming questions)."""
+    return f"{settings.an_url}/dyn/opendata/list-publication/publication_{day.isoformat()}.csv"

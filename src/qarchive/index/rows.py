@@ -1,0 +1,163 @@
+"""What the index holds for one question: its ``questions`` row and its full text.
+
+The row of a question's latest version (:func:`index_row`), with folded copies of
+the author, group and ministry for accent- and case-insensitive filters
+(:func:`fold`), and the texts of ``questions_fts``. :class:`IndexEntry` carries both
+as plain values, so that a worker process of a bulk import can compute it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for annotations: reading the index needs no pydantic models
+    from qarchive.model.question import Question
+
+__all__ = [
+    "COLUMNS",
+    "COLUMN_NAMES",
+    "FTS_COLUMNS",
+    "TEXT_FILTERS",
+    "IndexEntry",
+    "IndexRow",
+    "fold",
+    "index_entry",
+    "index_row",
+]
+
+IndexRow = dict[str, Any]
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "TEXT PRIMARY KEY"),
+    ("chamber", "TEXT NOT NULL"),
+    ("legislature", "INTEGER NOT NULL"),
+    ("number", "INTEGER NOT NULL"),
+    ("kind", "TEXT NOT NULL"),
+    ("title", "TEXT"),
+    ("rubrique", "TEXT"),
+    ("author_name", "TEXT"),
+    ("author_civility", "TEXT"),
+    ("author_ref", "TEXT"),
+    ("group_short", "TEXT"),
+    ("group_full", "TEXT"),
+    ("constituency", "TEXT"),
+    ("ministry_asked", "TEXT"),
+    ("ministry_responding", "TEXT"),
+    ("published", "TEXT NOT NULL"),  # ISO dates sort and compare as text
+    ("published_page", "INTEGER"),
+    ("answered", "TEXT"),
+    ("answer_page", "INTEGER"),
+    ("answer_delay_days", "INTEGER"),
+    ("deadline", "TEXT NOT NULL"),
+    ("status", "TEXT NOT NULL"),
+    ("closed", "TEXT"),
+    ("closed_reason", "TEXT"),
+    ("url", "TEXT NOT NULL"),
+    ("version", "INTEGER NOT NULL"),
+    ("fetched_at", "TEXT NOT NULL"),
+    # Folded copies (no accents, case-folded) for accent-insensitive filters.
+    ("author_search", "TEXT"),
+    ("group_search", "TEXT"),
+    ("ministry_search", "TEXT"),
+)
+COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
+FTS_COLUMNS = ("title", "rubrique", "analysis", "question", "answer")
+
+# The text filters (--ministry, --author, --group) and the folded column each reads.
+TEXT_FILTERS: dict[str, str] = {
+    "ministry": "ministry_search",
+    "author": "author_search",
+    "group": "group_search",
+}
+
+
+def fold(text: str | None) -> str:
+    """Lower-case and strip accents, for accent- and case-insensitive matching."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+# The same few hundred names recur in every row of a bulk import: fold each once.
+_fold_name = functools.lru_cache(maxsize=16384)(fold)
+
+
+def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> IndexRow:
+    """The ``questions`` row of a record (its latest version)."""
+    author, group = record.author, record.author.group
+    asked = record.ministry_asked.name if record.ministry_asked else None
+    responding = record.ministry_responding.name if record.ministry_responding else None
+    answer = record.answer
+    closed = record.closed
+    return {
+        "id": record.id,
+        "chamber": record.chamber.value,
+        "legislature": record.legislature,
+        "number": record.number,
+        "kind": record.kind,
+        "title": record.title,
+        "rubrique": record.rubrique,
+        "author_name": author.name,
+        "author_civility": author.civility,
+        "author_ref": author.ref,
+        "group_short": group.short if group else None,
+        "group_full": group.full if group else None,
+        "constituency": author.constituency or author.department,
+        "ministry_asked": asked,
+        "ministry_responding": responding or asked,
+        "published": record.published.date.isoformat(),
+        "published_page": record.published.page,
+        "answered": answer.published.date.isoformat() if answer else None,
+        "answer_page": answer.published.page if answer else None,
+        "answer_delay_days": record.answer_delay_days(),
+        "deadline": record.deadline().isoformat(),
+        "status": record.status.value,
+        "closed": closed.date.isoformat() if closed and closed.date else None,
+        "closed_reason": (closed.reason or closed.code) if closed else None,
+        "url": record.url,
+        "version": version,
+        "fetched_at": fetched_at.isoformat(),
+        "author_search": _fold_name(" ".join(filter(None, (author.name, author.ref)))),
+        "group_search": _fold_name(" ".join(filter(None, (group.short, group.full))))
+        if group
+        else "",
+        # Responding first: list --sort ministry orders by this folded name.
+        "ministry_search": _fold_name(" ".join(filter(None, (responding or asked, asked)))),
+    }
+
+
+def _fts_row(record: Question) -> tuple[str, ...]:
+    return (
+        record.title or "",
+        record.rubrique or "",
+        " ".join(record.analysis),
+        record.text or "",
+        (record.answer.text or "") if record.answer else "",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the index holds for one version: its ``questions`` row and full text.
+
+    Plain values (picklable, no model): a bulk import computes entries in worker
+    processes and writes them in the one that holds the index.
+    """
+
+    id: str
+    version: int
+    values: tuple[Any, ...]  # the questions row, in COLUMN_NAMES order
+    text: tuple[str, ...]  # the full-text columns after id, in _FTS_COLUMNS order
+
+
+def index_entry(record: Question, *, version: int, fetched_at: dt.datetime) -> IndexEntry:
+    """The index entry of a record (its latest version)."""
+    row = index_row(record, version=version, fetched_at=fetched_at)
+    return IndexEntry(
+        record.id, version, tuple(row[name] for name in COLUMN_NAMES), _fts_row(record)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,19 @@ EXPECTED = FIXTURES / "expected"
 # the project out with ../shared beside it. QARCHIVE_SAMPLES overrides the place.
 SAMPLES = Path(os.environ.get("QARCHIVE_SAMPLES", ROOT.parent / "shared" / "samples"))
 LONG_TEXT = 300  # golden files for real samples keep only a fingerprint of longer strings
+
+
+def wait_for(condition: Callable[[], object], *, what: str, timeout: float = 120.0) -> None:
+    """Wait until ``condition()`` holds: a busy machine makes a test slower, never red.
+
+    The timeout only keeps a broken test from hanging CI; it is far above any
+    machine's time to get there.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.02)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

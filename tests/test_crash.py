@@ -1,8 +1,11 @@
-"""Crash safety: kill -9 a running fetch, refresh or import at random points.
+"""Crash safety: kill -9 a running fetch, refresh or import in the middle of its writes.
 
-After every kill, each version written before it is byte-for-byte intact, every
-version file on disk reads back, and verify finds nothing but what a crash may
-leave and --repair removes (temporary files, an index behind the files).
+Each round gives the run something to write (changed questions), waits until it
+has written a random number of files, then kills it: every kill lands mid-write,
+however fast or slow the machine. After every kill, each version written before
+it is byte-for-byte intact, every version file on disk reads back, and verify
+finds nothing but what a crash may leave and --repair removes (temporary files,
+an index behind the files).
 """
 
 import json
@@ -11,27 +14,32 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, wait_for
 from qarchive.jobs.verify import repair_archive, verify_archive
 from qarchive.store.archive import Archive
 
 SEED_JSON = FIXTURES / "sites/www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json"
 SOAK = bool(os.environ.get("QARCHIVE_SOAK"))
-KILLS = {"import": 60 if SOAK else 24, "fetch": 40 if SOAK else 16, "refresh": 30 if SOAK else 12}
+# Every kill lands mid-write (see _kill_mid_write): a dozen rounds each try the crash
+# points of a run; QARCHIVE_SOAK=1 tries many more.
+KILLS = {"import": 60 if SOAK else 12, "fetch": 40 if SOAK else 10, "refresh": 30 if SOAK else 8}
 QUESTIONS = 60
+QUESTIONS_IN_ZIP = 400
 
 
-def _question(number: int, *, answered: bool = False) -> bytes:
+def _question(number: int, *, answered: bool = False, round_: int = 0) -> bytes:
     document = json.loads(SEED_JSON.read_bytes())
     question = document["question"]
     question["uid"] = f"QANR5L15QE{number}"
     question["identifiant"]["numero"] = str(number)
+    if round_:  # a new title each round: each run has versions to write
+        question["indexationAN"]["ANALYSE"]["ANA"] = f"Analyse, tour {round_}"
     if answered:
         answer = json.loads((FIXTURES / "variants/an/QANR5L15QE12526.answered.json").read_bytes())
         question["textesReponse"] = answer["question"]["textesReponse"]
@@ -47,11 +55,22 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-c", "from qarchive.cli import main; main()", *args]
 
 
-def _kill_at_random(args: list[str], rng: random.Random) -> None:
+def _files(root: Path) -> set[Path]:
+    return set((root / "questions").rglob("*.*"))
+
+
+def _kill_mid_write(args: list[str], root: Path, rng: random.Random, *, most: int) -> None:
+    """Run ``args`` and kill -9 it once it has written 1 to ``most`` new files (random)."""
+    before = _files(root)
+    target = rng.randint(1, most)
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(0.2, 1.2))  # startup is ~0.3 s: most kills land mid-work
+    wait_for(
+        lambda: process.poll() is not None or len(_files(root) - before) >= target,
+        what=f"{target} new files",
+    )
+    assert process.poll() is None, f"the run ended before writing {target} files"
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
+    assert process.wait(timeout=60) == -signal.SIGKILL
 
 
 def _assert_intact(archive: Archive, before: dict[Path, bytes]) -> None:
@@ -65,36 +84,43 @@ def _assert_intact(archive: Archive, before: dict[Path, bytes]) -> None:
     assert verify_archive(archive).ok
 
 
-def _run_kills(kind: str, args: list[str], archive: Archive, rng: random.Random, between=None):
-    for round_ in range(KILLS[kind]):
+def _run_kills(
+    kind: str,
+    args: list[str],
+    archive: Archive,
+    rng: random.Random,
+    *,
+    most: int,
+    before_each: Callable[[int], None],
+) -> None:
+    for round_ in range(1, KILLS[kind] + 1):
+        before_each(round_)  # something new to write
         before = _snapshot(archive.root)
-        _kill_at_random(args, rng)
+        _kill_mid_write(args, archive.root, rng, most=most)
         _assert_intact(archive, before)
-        if between is not None:
-            between(round_)
 
 
+@pytest.mark.slow
 def test_kill_during_import(tmp_path):
     zip_path = tmp_path / "Questions_ecrites.json.zip"
-    with zipfile.ZipFile(zip_path, "w") as bundle:
-        for number in range(1, 1501):
-            bundle.writestr(f"json/QANR5L15QE{number}.json", _question(number))
+
+    def new_zip(round_: int) -> None:
+        with zipfile.ZipFile(zip_path, "w") as bundle:
+            for number in range(1, QUESTIONS_IN_ZIP + 1):
+                bundle.writestr(f"json/QANR5L15QE{number}.json", _question(number, round_=round_))
+
     archive = Archive(tmp_path / "archive")
     rng = random.Random(1)
-    _run_kills(
-        "import",
-        _cli("import", str(zip_path), "--archive", str(archive.root), "--wait"),
-        archive,
-        rng,
-    )
+    args = _cli("import", str(zip_path), "--archive", str(archive.root), "--wait")
+    # Each question writes a raw capture and a version: a kill lands before the last.
+    _run_kills("import", args, archive, rng, most=QUESTIONS_IN_ZIP, before_each=new_zip)
     # Whatever the kills left undone, a last import finishes without duplicates.
-    subprocess.run(
-        _cli("import", str(zip_path), "--archive", str(archive.root)),
-        check=True,
-        capture_output=True,
-    )
-    assert sum(1 for _ in archive.iter_ids()) == 1500
-    assert all(archive.versions(qid) == [1] for qid in archive.iter_ids())
+    subprocess.run(args, check=True, capture_output=True)
+    assert sum(1 for _ in archive.iter_ids()) == QUESTIONS_IN_ZIP
+    for qid in archive.iter_ids():
+        versions = archive.versions(qid)
+        assert versions == list(range(1, len(versions) + 1))
+        assert archive.read_version(qid).record.title == f"Analyse, tour {KILLS['import']}"
 
 
 @pytest.fixture
@@ -104,27 +130,45 @@ def served(sites):
     return sites
 
 
+def _serve_round(served) -> Callable[[int], None]:
+    def serve(round_: int) -> None:
+        # New titles upstream, and half-way answers too: updates get killed as well.
+        answered = round_ > KILLS["fetch"] // 2
+        for number in range(1, QUESTIONS + 1):
+            served.an.pages[f"/dyn/opendata/QANR5L15QE{number}.json"] = _question(
+                number, answered=answered and number % 2 == 1, round_=round_
+            )
+
+    return serve
+
+
+@pytest.mark.slow
 def test_kill_during_fetch(served, tmp_path):
     archive = Archive(Path(os.environ["QARCHIVE_ARCHIVE"]))
     ids = [f"15-{n}QE" for n in range(1, QUESTIONS + 1)]
-    rng = random.Random(2)
+    args = _cli("fetch", *ids, "--wait")
+    # Each question: a raw capture and a version (two, the first time).
+    _run_kills(
+        "fetch",
+        args,
+        archive,
+        random.Random(2),
+        most=QUESTIONS // 2,
+        before_each=_serve_round(served),
+    )
 
-    def answers_appear(round_: int) -> None:
-        # Half-way, upstream answers change some questions: updates get killed too.
-        if round_ == KILLS["fetch"] // 2:
-            for number in range(1, QUESTIONS + 1, 2):
-                served.an.pages[f"/dyn/opendata/QANR5L15QE{number}.json"] = _question(
-                    number, answered=True
-                )
 
-    _run_kills("fetch", _cli("fetch", *ids, "--wait"), archive, rng, between=answers_appear)
-
-
+@pytest.mark.slow
 def test_kill_during_refresh(served, tmp_path):
     archive = Archive(Path(os.environ["QARCHIVE_ARCHIVE"]))
     ids = [f"15-{n}QE" for n in range(1, QUESTIONS + 1)]
     subprocess.run(_cli("fetch", *ids), check=True, capture_output=True)
-    for number in range(1, QUESTIONS + 1):
-        served.an.pages[f"/dyn/opendata/QANR5L15QE{number}.json"] = _question(number, answered=True)
-    rng = random.Random(3)
-    _run_kills("refresh", _cli("refresh", "--wait", "--no-discover"), archive, rng)
+    args = _cli("refresh", "--wait", "--no-discover")
+    _run_kills(
+        "refresh",
+        args,
+        archive,
+        random.Random(3),
+        most=QUESTIONS // 2,
+        before_each=_serve_round(served),
+    )

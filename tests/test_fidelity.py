@@ -25,7 +25,7 @@ from conftest import FIXTURES, SITES
 from fidelity import FORMAT_GAPS, RESOLVED_FIELDS, comparable, gaps
 from qarchive.http import Client
 from qarchive.jobs.fetch import fetch_question, save_page
-from qarchive.jobs.imports.an import import_file
+from qarchive.jobs.imports.dispatch import import_file
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Question, SourceFormat, Status
 from qarchive.model.versioning import diff_records

@@ -16,7 +16,7 @@ from amo_fixture import AMO_ZIP, legislature_zip, question_json
 from factories import NOW, make_question
 from qarchive.cli import app
 from qarchive.jobs.fields import FIELD_RULES, MANDATORY, field_report
-from qarchive.jobs.imports.an import import_file
+from qarchive.jobs.imports.dispatch import import_file
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Answer, Publication, Status
 from qarchive.store.archive import Archive

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES
 from qarchive.errors import UsageError
-from qarchive.jobs.imports.an import import_file
+from qarchive.jobs.imports.dispatch import import_file
 from qarchive.model.ids import parse_question_id
 from qarchive.store.archive import Archive
 
@@ -191,7 +191,7 @@ ZIP_PATH = "/static/openData/repository/15/questions/questions_ecrites/Questions
 
 
 def test_local_copy_downloads_from_a_configured_host(sites, tmp_path):
-    from qarchive.jobs.imports.an import local_copy
+    from qarchive.jobs.imports.dispatch import local_copy
     from qarchive.settings import load_settings
 
     path = _zip(tmp_path, {"json/QANR5L15QE12526.json": SEED_JSON.read_bytes()})
@@ -210,7 +210,7 @@ def test_local_copy_downloads_from_a_configured_host(sites, tmp_path):
 
 def test_local_copy_refuses_other_hosts_and_missing_files(sites, tmp_path):
     from qarchive.errors import HostNotAllowed
-    from qarchive.jobs.imports.an import local_copy
+    from qarchive.jobs.imports.dispatch import local_copy
     from qarchive.settings import load_settings
 
     with (

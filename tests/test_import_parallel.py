@@ -14,17 +14,17 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, wait_for
 from qarchive.errors import ArchiveWriteError
 from qarchive.jobs.imports import an as importer
-from qarchive.jobs.imports.an import import_file
+from qarchive.jobs.imports import pool
+from qarchive.jobs.imports.dispatch import import_file
 from qarchive.jobs.verify import repair_archive, verify_archive
 from qarchive.model.ids import parse_question_id
 from qarchive.store.archive import Archive
@@ -51,9 +51,9 @@ def _question(number: int, *, answered: bool = False, title: str | None = None) 
 
 @pytest.fixture(autouse=True)
 def small_pool(monkeypatch):
-    monkeypatch.setattr(importer, "_HEAD_START", 0)
-    monkeypatch.setattr(importer, "_CHUNK", 3)
-    monkeypatch.setattr(importer, "_DEPTH", 2)
+    monkeypatch.setattr(pool, "HEAD_START", 0)
+    monkeypatch.setattr(pool, "CHUNK", 3)
+    monkeypatch.setattr(pool, "DEPTH", 2)
 
 
 def _zip(path: Path, members: list[tuple[str, bytes]]) -> Path:
@@ -217,15 +217,42 @@ def _alive(pid: int) -> bool:
 _IMPORT = """
 import sys
 from pathlib import Path
-from qarchive.jobs.imports import an as importer
+from qarchive.jobs.imports import pool
+from qarchive.jobs.imports.dispatch import import_file
 from qarchive.store.archive import Archive
-importer._HEAD_START, importer._CHUNK = 0, 4
+pool.HEAD_START, pool.CHUNK = 0, 4
 archive = Archive(Path(sys.argv[2]))
 with archive.lock(wait=True):
-    importer.import_file(Path(sys.argv[1]), archive=archive, max_member_bytes=10**6, workers=2)
+    import_file(Path(sys.argv[1]), archive=archive, max_member_bytes=10**6, workers=2)
 """
 
 
+def _staged(root: Path) -> int:
+    return sum(1 for _ in root.rglob(".tmp-*"))
+
+
+def _kill_once_staged(command: list[str], root: Path, *, target: int) -> None:
+    """Run the import and kill -9 it once its workers have staged ``target`` files.
+
+    The kill lands in the middle of the import, whatever the machine's speed; the
+    workers must then exit on their own.
+    """
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(
+        lambda: (
+            process.poll() is not None or bool(_children(process.pid) and _staged(root) >= target)
+        ),
+        what=f"the workers to stage {target} files",
+    )
+    assert process.poll() is None, "the import ended before the kill"
+    workers = _children(process.pid)
+    assert workers
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=60) == -signal.SIGKILL
+    wait_for(lambda: not any(_alive(pid) for pid in workers), what="the workers to exit")
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_during_a_pooled_import_kills_the_workers_and_leaves_a_repairable_archive(
     tmp_path,
@@ -237,27 +264,17 @@ def test_kill_9_during_a_pooled_import_kills_the_workers_and_leaves_a_repairable
     archive = Archive(tmp_path / "a")
     command = [sys.executable, "-c", _IMPORT, str(bundle), str(archive.root)]
     rng = random.Random(5)
-    killed_workers = 0
     for _ in range(4):
         before = {path: path.read_bytes() for path in archive.root.rglob("v*.json")}
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 2.0))  # the workers take ~0.7 s to start
-        workers = _children(process.pid)
-        killed_workers += len(workers)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(_alive(pid) for pid in workers)
+        _kill_once_staged(command, archive.root, target=rng.randint(2, 300))
         after = {path: path.read_bytes() for path in archive.root.rglob("v*.json")}
         assert all(after.get(path) == content for path, content in before.items())
         report = verify_archive(archive)
+        assert report.problems, "the kill left nothing to repair: it did not land mid-import"
         assert [problem for problem in report.problems if not problem.repairable] == []
         with archive.lock():
             assert repair_archive(archive, report) == []
         assert verify_archive(archive).ok
-    assert killed_workers  # the kills did land while workers ran
     subprocess.run(command, check=True, capture_output=True)
     assert sum(1 for _ in archive.iter_ids()) == 800
     assert all(archive.versions(qid) == [1] for qid in archive.iter_ids())
@@ -269,7 +286,7 @@ def test_a_small_import_starts_no_worker(tmp_path, monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool for a handful of questions")
 
-    monkeypatch.setattr(importer, "_Pool", no_pool)
+    monkeypatch.setattr(importer, "StagingPool", no_pool)
     bundle = _zip(
         tmp_path / "q.zip", [(f"json/QANR5L15QE{n}.json", _question(n)) for n in range(1, 6)]
     )
@@ -321,13 +338,13 @@ def test_the_cli_takes_a_number_of_workers(tmp_path, monkeypatch):
         tmp_path / "q.zip", [(f"json/QANR5L15QE{n}.json", _question(n)) for n in range(1, 9)]
     )
     started: list[int] = []
-    real_count = importer._worker_count
+    real_count = importer.worker_count
 
     def counted(*args: object) -> int:
         started.append(real_count(*args))  # type: ignore[arg-type]
         return started[-1]
 
-    monkeypatch.setattr(importer, "_worker_count", counted)
+    monkeypatch.setattr(importer, "worker_count", counted)
     for workers, root in (("2", "pooled"), ("0", "serial")):
         result = CliRunner().invoke(
             app, ["import", str(bundle), "--workers", workers, "--archive", str(tmp_path / root)]

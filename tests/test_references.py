@@ -24,7 +24,7 @@ from amo_fixture import (
 )
 from qarchive.cli import app
 from qarchive.errors import ParseError, UnknownFormat
-from qarchive.jobs.imports.an import import_file
+from qarchive.jobs.imports.dispatch import import_file
 from qarchive.model.ids import parse_question_id
 from qarchive.model.reference import Actor, Mandate, Organ
 from qarchive.sources.an import amo

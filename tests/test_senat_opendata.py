@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from conftest import FIXTURES, SAMPLES
 from qarchive.cli import app
 from qarchive.errors import ParseError, UnknownFormat
-from qarchive.jobs.imports import an as importer
-from qarchive.jobs.imports.an import import_file
+from qarchive.jobs.imports import senat as importer
+from qarchive.jobs.imports.dispatch import import_file
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.sources.senat import discovery, dump, opendata_csv, urls

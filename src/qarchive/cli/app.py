@@ -759,7 +759,7 @@ def import_(
         qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/amo/tous_acteurs_mandats_organes_xi_legislature/AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip
     """
     from qarchive.cli.render import import_summary, reporter
-    from qarchive.jobs.imports.an import import_file, local_copy
+    from qarchive.jobs.imports.dispatch import import_file, local_copy
     from qarchive.store.archive import Archive
 
     settings = _settings(archive)

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from qarchive.follow.digest import Digest
     from qarchive.jobs.fetch import FetchReport
     from qarchive.jobs.fields import FieldReport
-    from qarchive.jobs.imports.an import ImportSummary
+    from qarchive.jobs.imports.summary import ImportSummary
     from qarchive.jobs.refresh import RefreshSummary
     from qarchive.jobs.verify import VerifyReport
     from qarchive.model.question import Ministry, Publication, Question

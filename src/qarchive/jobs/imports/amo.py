@@ -12,6 +12,7 @@ zip, which rarely changes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -19,11 +20,12 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError, FetchError, ParseError, QarchiveError
 from qarchive.index.lookups import unnamed_an_authors
 from qarchive.jobs.enrich import enrich
+from qarchive.jobs.imports.members import Member, read_members, zip_or_none
 from qarchive.model.ids import Chamber, parse_question_id
 from qarchive.model.reference import KEPT_ORGAN_TYPES, Actor, Organ
 from qarchive.settings import Clock
@@ -61,19 +63,6 @@ def amo_url(settings: Settings, legislature: int = CURRENT_LEGISLATURE) -> str:
     return settings.an_data_url + AMO_PATH.format(legislature=legislature)
 
 
-class _Member(Protocol):
-    """One document of an import (``qarchive.jobs.imports.an`` yields them, checked)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def content(self) -> bytes | None: ...
-
-    @property
-    def problem(self) -> str | None: ...
-
-
 @dataclass(slots=True)
 class ReferenceImport:
     """What an import of reference data did."""
@@ -107,7 +96,7 @@ def is_reference_file(path: Path, *, names: list[str] | None = None) -> bool:
 
 
 def import_references(
-    members: Iterable[_Member],
+    members: Iterable[Member],
     *,
     archive: Archive,
     source_url: str,
@@ -162,7 +151,7 @@ def import_references(
 
 
 def _parse_member(
-    member: _Member,
+    member: Member,
     parse: Callable[..., Actor | Organ | None],
     source_url: str,
     result: ReferenceImport,
@@ -256,7 +245,6 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
         ArchiveWriteError: the archive cannot be written.
     """
     from qarchive.http import Client, Validators
-    from qarchive.jobs.imports.an import import_file
 
     store = archive.reference_store
     if not store.holds_data():
@@ -280,9 +268,11 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
         temp.write_bytes(fetched.content)
         if not is_reference_file(temp):
             return [f"reference data not refreshed: {url} is not an AMO zip"]
-        summary = import_file(
-            temp, archive=archive, max_member_bytes=settings.max_bytes, source_url=url, now=now
-        )
+        with (
+            zip_or_none(temp) as bundle,
+            contextlib.closing(read_members(temp, settings.max_bytes, bundle)) as members,
+        ):
+            summary = import_references(members, archive=archive, source_url=url, fetched_at=now())
     except OSError as exc:
         raise ArchiveWriteError.from_os_error(temp, exc) from None
     finally:

@@ -11,8 +11,8 @@ COPY header, never assumed. The small lookup tables (``the`` for theme codes
 The join (``tam_reponses.idque`` → ``tam_questions.id``) must not hold the ~2 GB
 file in memory, and pg_dump writes ``tam_questions`` before ``tam_reponses`` and the
 theme table ``the`` after both. So both tables are spilled, row by row, to a
-SQLite database the caller provides (a temporary file: see
-:func:`qarchive.jobs.imports.an.import_file`), keyed and indexed; once the whole file is
+SQLite database the caller provides (a temporary file: see :func:`open_spill` and
+:mod:`qarchive.jobs.imports.senat`), keyed and indexed; once the whole file is
 read, questions are streamed back in file order, each with its answers. Python
 holds one question at a time, whatever the order of the blocks.
 
@@ -49,7 +49,17 @@ from qarchive.sources.senat.opendata_csv import (
 )
 from qarchive.sources.text import normalize_space
 
-__all__ = ["LOOKUPS", "MAX_LOOKUP_ROWS", "build", "iter_records", "parse"]
+__all__ = [
+    "LOOKUPS",
+    "MAX_LOOKUP_ROWS",
+    "SpillError",
+    "build",
+    "iter_records",
+    "open_spill",
+    "parse",
+]
+
+SpillError = sqlite3.Error  # the scratch database failed (a full disk...)
 
 # Lookup table -> (key column, label column).
 LOOKUPS = {
@@ -76,6 +86,15 @@ CREATE INDEX q_uuid ON q (uuid);
 CREATE TABLE a (seq INTEGER PRIMARY KEY, block INTEGER, line INTEGER, idque TEXT, data BLOB);
 CREATE INDEX a_idque ON a (idque);
 """
+
+
+def open_spill(path: str) -> sqlite3.Connection:
+    """The scratch database :func:`iter_records` spills rows to, in the file ``path``.
+
+    The dump reader's own store: the only SQLite outside the index, and a
+    throwaway one (the caller removes the file).
+    """
+    return sqlite3.connect(path)
 
 
 def iter_records(

@@ -16,8 +16,9 @@ from qarchive.errors import (
     UsageError,
 )
 from qarchive.model.ids import parse_question_id
-from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write, dump_json
+from qarchive.store.raw import RawCapture
 from qarchive.store.state import ErrorInfo
 from qarchive.store.versions import SaveOutcome
 

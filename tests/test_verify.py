@@ -7,7 +7,8 @@ import pytest
 from factories import NOW, answered, make_question
 from qarchive.jobs.verify import repair_archive, verify_archive
 from qarchive.model.ids import parse_question_id
-from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.archive import Archive
+from qarchive.store.raw import RawCapture
 
 QID = parse_question_id("15-12526QE")
 OTHER = parse_question_id("15-2QE")

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 
 from qarchive.model.ids import QuestionId
 from qarchive.model.question import Question, carry_known_values
-from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.archive import Archive
 from qarchive.store.batch import PreparedSave
+from qarchive.store.raw import RawCapture
 from qarchive.store.references import ReferenceLookup
 from qarchive.store.versions import SaveResult, StoredVersion
 

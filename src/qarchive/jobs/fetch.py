@@ -29,7 +29,8 @@ from qarchive.sources import parse
 from qarchive.sources.an import urls as an_urls
 from qarchive.sources.an.urls import SourceURL
 from qarchive.sources.senat import urls as senat_urls
-from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.archive import Archive
+from qarchive.store.raw import RawCapture
 from qarchive.store.state import ErrorInfo
 from qarchive.store.versions import SaveOutcome, SaveResult
 

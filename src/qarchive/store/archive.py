@@ -20,36 +20,32 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import gzip
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from qarchive.errors import (
     ArchiveDamaged,
-    ArchiveLocked,
     ArchiveWriteError,
     NotArchived,
     UsageError,
 )
-from qarchive.index.references import write_reference_index
 from qarchive.index.rows import IndexEntry, index_entry
-from qarchive.index.schema import (
-    IndexConnection,
-    IndexFailure,
-    connect_index,
-    index_is_current,
-    upgrade_index,
-    upsert_entry,
-    write_index,
-)
+from qarchive.index.schema import IndexConnection, connect_index, index_is_current
 from qarchive.model.ids import Chamber, QuestionId, parse_question_id
 from qarchive.model.question import Question
 from qarchive.model.versioning import FieldChange, diff_records
 from qarchive.store.batch import Batch, GroupCommit, PreparedSave
-from qarchive.store.files import atomic_write, temp_for
-from qarchive.store.layout import RAW_DIR, Layout
+from qarchive.store.files import atomic_write
+from qarchive.store.indexing import (
+    ReindexResult,
+    make_current,
+    rebuild_index,
+    rebuild_reference_index,
+    update_index,
+)
+from qarchive.store.layout import Layout
+from qarchive.store.lock import WriterLock
+from qarchive.store.raw import RawCapture, raw_name, read_raw
 from qarchive.store.references import ReferenceLookup, ReferenceStore
 from qarchive.store.state import ErrorInfo, QuestionState, QuestionStates, Validators
 from qarchive.store.versions import (
@@ -60,26 +56,9 @@ from qarchive.store.versions import (
     version_numbers,
 )
 
-__all__ = ["Archive", "RawCapture", "ReindexResult"]
+__all__ = ["Archive"]
 
 BATCH_SIZE = 1000  # questions per group commit in a bulk import
-
-
-@dataclass(frozen=True, slots=True)
-class RawCapture:
-    """The raw bytes behind a version, kept gzipped for re-parsing later."""
-
-    url: str
-    content: bytes
-    extension: str  # "json", "html", "htm", "xml"
-
-
-@dataclass(frozen=True, slots=True)
-class ReindexResult:
-    """What a rebuild of the index found: questions indexed, damaged files skipped."""
-
-    indexed: int
-    damaged: list[ArchiveDamaged]
 
 
 class Archive:
@@ -98,55 +77,24 @@ class Archive:
         self.references = ReferenceLookup(self.reference_store)  # read when needed
         self.states = QuestionStates(self.layout)
         self._versions = VersionedStore(Question)
-        self._lock_depth = 0  # > 0 while this object holds the writer lock
+        self._lock = WriterLock(self.layout.lock, on_release=self.flush_checks)
         self._batch: Batch | None = None  # saves kept together (a bulk import)
         self._staging: GroupCommit | None = None  # a worker's files, kept by another process
 
     # -- locking -----------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def lock(self, *, wait: bool = False) -> Iterator[None]:
-        """Hold the archive's writer lock; raise :class:`ArchiveLocked` if taken.
+    def lock(self, *, wait: bool = False) -> contextlib.AbstractContextManager[None]:
+        """Hold the archive's writer lock (:class:`~qarchive.store.lock.WriterLock`).
 
-        Re-entrant for the same :class:`Archive` object (a refresh that rebuilds
-        the index while holding the lock does not wait for itself). Check times
-        not yet written are written (:meth:`flush_checks`) before the lock is released.
+        Check times not yet written are written (:meth:`flush_checks`) before the
+        lock is released.
 
         Raises:
             ArchiveLocked: another process holds the lock (and ``wait`` is false).
-            ArchiveWriteError: the lock file cannot be created or opened (read-only archive),
+            ArchiveWriteError: the lock file cannot be created (read-only archive),
                 or ``checks.json`` cannot be written at the end.
         """
-        if self._lock_depth:
-            self._lock_depth += 1
-            try:
-                yield
-            finally:
-                self._lock_depth -= 1
-            return
-        import filelock
-
-        lock = filelock.FileLock(self.layout.lock, timeout=-1 if wait else 0)
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            lock.acquire()
-        except filelock.Timeout:  # an OSError too: caught first
-            raise ArchiveLocked(
-                f"the archive {self.root} is locked by another qarchive process; "
-                "try again later or pass --wait",
-                path=str(self.root),
-            ) from None
-        except OSError as exc:  # a read-only or unwritable archive
-            raise ArchiveWriteError.from_os_error(
-                lock.lock_file, exc, action="lock", then="try again"
-            ) from None
-        self._lock_depth = 1
-        try:
-            with self.checks_flushed():
-                yield
-        finally:
-            self._lock_depth = 0
-            lock.release()
+        return self._lock.hold(wait=wait)
 
     @contextlib.contextmanager
     def checks_flushed(self) -> Iterator[None]:
@@ -233,11 +181,7 @@ class Archive:
 
     def read_raw(self, qid: QuestionId, name: str) -> bytes:
         """The decompressed raw capture ``raw/<name>`` of a question."""
-        path = self.question_dir(qid) / name
-        try:
-            return gzip.decompress(path.read_bytes())
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise ArchiveDamaged(f"{path} is damaged ({exc})", path=str(path)) from None
+        return read_raw(self.question_dir(qid) / name)
 
     def iter_ids(self) -> Iterator[QuestionId]:
         """Every question archived, in path order; directories that are not IDs are skipped."""
@@ -277,7 +221,7 @@ class Archive:
         if not self.versions(qid):
             return None  # a typo or a 404 must not leave an empty directory behind
         state = self.states.record(qid, at=at, validators=validators, error=error)
-        if not self._lock_depth:
+        if not self._lock.held:
             self.flush_checks()
         return state
 
@@ -300,67 +244,29 @@ class Archive:
         return self.layout.index
 
     def reindex(self) -> ReindexResult:
-        """Rebuild ``index.sqlite`` from the version files alone.
-
-        Questions whose latest version is damaged are left out and reported.
-        """
-        damaged: list[ArchiveDamaged] = []
-
-        def entries() -> Iterator[IndexEntry]:
-            for qid in self.iter_ids():
-                try:
-                    stored = self.latest(qid)
-                except ArchiveDamaged as exc:
-                    damaged.append(exc)
-                    continue
-                if stored is not None:
-                    yield index_entry(
-                        stored.record, version=stored.version, fetched_at=stored.fetched_at
-                    )
-
-        self.root.mkdir(parents=True, exist_ok=True)
-        count = write_index(self.index_path, entries(), temp=temp_for(self.index_path))
-        return ReindexResult(count, damaged)
+        """Rebuild ``index.sqlite`` from the version files alone (damaged ones reported)."""
+        return rebuild_index(self.index_path, self._latest_versions())
 
     def reindex_references(self) -> tuple[int, int] | None:
-        """Rebuild ``references.sqlite`` from the reference files; (actors, organs) indexed.
-
-        None when the archive holds no reference data. An entity whose latest
-        version is unreadable is left out (``qarchive verify`` names it).
-        """
-        if not self.reference_store.base.is_dir():
-            return None
-        path = self.layout.references_index
-        return write_reference_index(
-            path, self.reference_store.latest_entities(), temp=temp_for(path)
-        )
+        """Rebuild ``references.sqlite`` from the reference files; None without reference data."""
+        return rebuild_reference_index(self.layout.references_index, self.reference_store)
 
     def open_index(self) -> IndexConnection:
         """A connection to an up-to-date index, rebuilt first if missing or outdated."""
         if not index_is_current(self.index_path):
             with self.lock(wait=True):
-                self._current_index()
+                make_current(self.index_path, self.reindex)
         return connect_index(self.index_path)
 
-    def _current_index(self) -> None:
-        # An outdated index is upgraded; a missing one (or one of a schema with no
-        # upgrade) is rebuilt from the files. Hold the lock.
-        if not upgrade_index(self.index_path):
-            self.reindex()
-
-    def _index(self, entry: IndexEntry) -> None:
-        if self._batch is not None:
-            self._batch.index(entry)
-            return
-        # An index that fails to update is dropped, never left silently stale: it
-        # is rebuilt from the files (which hold this version) when next read.
-        try:
-            self._current_index()
-            with contextlib.closing(connect_index(self.index_path)) as connection, connection:
-                upsert_entry(connection, entry)
-        except (IndexFailure, OSError):
-            with contextlib.suppress(OSError):
-                self.index_path.unlink(missing_ok=True)
+    def _latest_versions(self) -> Iterator[StoredVersion[Question] | ArchiveDamaged]:
+        for qid in self.iter_ids():
+            try:
+                stored = self.latest(qid)
+            except ArchiveDamaged as exc:
+                yield exc
+                continue
+            if stored is not None:
+                yield stored
 
     # -- writing (hold the lock) -----------------------------------------------------
 
@@ -389,10 +295,11 @@ class Archive:
         if self._batch is not None and self._batch.holds(qid.canonical):
             self._batch.flush()  # its staged version is not on disk yet
         result, entry = self._write_version(record, qid, fetched_at, raw, previous)
-        if entry is not None:
-            self._index(entry)
-            if self._batch is not None:
-                self._batch.staged(qid.canonical)
+        if entry is not None and self._batch is not None:
+            self._batch.index(entry)
+            self._batch.staged(qid.canonical)
+        elif entry is not None:
+            update_index(self.index_path, entry, self.reindex)
         return result
 
     def _write_version(
@@ -429,19 +336,16 @@ class Archive:
         return SaveResult(new.outcome, new.number, new.changed), entry
 
     def _write_raw(self, directory: Path, capture: RawCapture, at: dt.datetime) -> str:
-        stem = f"{RAW_DIR}/{_stamp(at)}"
-        name = f"{stem}.{capture.extension}.gz"
-        # Two versions saved at one time (a question twice in one import) must not
-        # share a raw capture: the second would replace the bytes behind the first.
         group = self._group()
-        taken = 1
-        while (directory / name).exists() or (group is not None and group.holds(directory / name)):
-            taken += 1
-            name = f"{stem}-{taken}.{capture.extension}.gz"
+
+        def taken(name: str) -> bool:
+            path = directory / name
+            return path.exists() or (group is not None and group.holds(path))
+
+        name = raw_name(capture, at, taken=taken)
         # A raw capture may go straight to its name in a directory the batch made:
         # until its version file is in place, verify --repair removes it.
-        data = gzip.compress(capture.content, mtime=0)
-        self._write(directory / name, data, fresh_ok=self._staging is None)
+        self._write(directory / name, capture.compressed(), fresh_ok=self._staging is None)
         return name
 
     def _group(self) -> GroupCommit | None:
@@ -462,21 +366,22 @@ class Archive:
     # -- batches: many saves kept together (hold the lock) ---------------------------
 
     @contextlib.contextmanager
-    def index_batch(self, *, every: int = BATCH_SIZE) -> Iterator[None]:
-        """Save many questions as one batch (a bulk import); hold the lock.
+    def index_batch(self, *, every: int = BATCH_SIZE) -> Iterator[Batch]:
+        """Save many questions as one :class:`Batch` (a bulk import); hold the lock.
 
         Files are staged and made durable together every ``every`` questions
         (:class:`GroupCommit`), then the index rows for them are committed. If the
         batch is interrupted, staged files are removed and the index is dropped (it
         is rebuilt from the files when next read) rather than left missing rows.
+        Saves made workers stage (:meth:`stage_save`) are kept with :meth:`Batch.keep`.
         """
         if self._batch is not None:
-            yield
+            yield self._batch
             return
-        self._current_index()
+        make_current(self.index_path, self.reindex)
         self._batch = Batch(connect_index(self.index_path), every=every, root=self.root)
         try:
-            yield
+            yield self._batch
             self._batch.flush()
         except BaseException:
             self._batch.discard()
@@ -535,32 +440,3 @@ class Archive:
         return PreparedSave(
             qid.canonical, result.outcome, result.version, result.changed, staged, created, entry
         )
-
-    def save_prepared(self, prepared: PreparedSave) -> SaveResult | None:
-        """Keep a save staged by :meth:`stage_save` in the batch (:meth:`index_batch`).
-
-        Returns None, and removes its files, when the question was given a version
-        earlier in this batch: the save was worked out from what is now an older
-        state, and must be made again with :meth:`save`.
-
-        Raises:
-            ArchiveWriteError: the batch could not be made durable.
-        """
-        if self._batch is None:
-            raise RuntimeError("save_prepared() outside index_batch()")
-        return self._batch.keep(prepared)
-
-    def written_in_batch(self, canonical: str | None) -> bool:
-        """True when the question ``canonical`` was given a version in this batch."""
-        return self._batch is not None and self._batch.wrote(canonical)
-
-    def discard_prepared(self, prepared: PreparedSave) -> None:
-        """Take in a prepared save's files only to remove them with the batch (after a failure)."""
-        if self._batch is not None:
-            self._batch.group.adopt(prepared.staged, prepared.created)
-
-
-@functools.lru_cache(maxsize=64)
-def _stamp(at: dt.datetime) -> str:
-    # A raw capture's name: every question of an import shares one fetch time.
-    return at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -199,11 +199,11 @@ class Batch:
             self.flush()
 
     def keep(self, prepared: PreparedSave) -> SaveResult | None:
-        """Take in a save a worker staged (None, and its files removed, if now outdated).
+        """Keep a save a worker staged (:meth:`Archive.stage_save`) in the batch.
 
-        A question given a version earlier in this batch was worked out from
-        what is now an older state: its files are removed and None is returned,
-        for the caller to save it again.
+        Returns None, and removes its files, when the question was given a version
+        earlier in this batch: the save was worked out from what is now an older
+        state, and must be made again (:meth:`Archive.save`).
         """
         if prepared.qid in self._written:
             for written, final in prepared.staged:  # its directories hold the earlier version
@@ -216,6 +216,10 @@ class Batch:
             self.index(prepared.entry)
             self.staged(prepared.qid)
         return SaveResult(prepared.outcome, prepared.version, prepared.changed)
+
+    def discard_prepared(self, prepared: PreparedSave) -> None:
+        """Take in a prepared save's files only to remove them with the batch (after a failure)."""
+        self.group.adopt(prepared.staged, prepared.created)
 
     def flush(self) -> None:
         """Make the staged files durable and put them in place, then commit their rows.

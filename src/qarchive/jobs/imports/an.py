@@ -28,7 +28,9 @@ from qarchive.jobs.imports.pool import Refused, Staged, StagingPool, WorkerResul
 from qarchive.jobs.imports.summary import ImportProblem, ImportSummary
 from qarchive.model.ids import parse_question_id
 from qarchive.sources.an import opendata_json
-from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.archive import Archive
+from qarchive.store.batch import Batch
+from qarchive.store.raw import RawCapture
 
 __all__ = ["MAX_WORKERS", "POOL_MIN_QUESTIONS", "QuestionsRun", "import_questions"]
 
@@ -43,6 +45,7 @@ class QuestionsRun:
     """One import of AN questions: where to, from where, when, and its counts."""
 
     archive: Archive
+    batch: Batch  # the archive's open batch
     origin: str
     fetched_at: dt.datetime
     summary: ImportSummary
@@ -86,9 +89,9 @@ class QuestionsRun:
         if isinstance(result, WriteFailed):
             raise ArchiveWriteError(result.message, path=result.path)
         self.summary.read += 1
-        if isinstance(result, Refused) and not self.archive.written_in_batch(result.question):
+        if isinstance(result, Refused) and not self.batch.wrote(result.question):
             self.summary.problems.append(ImportProblem(member.name, result.reason))
-        elif isinstance(result, Staged) and (saved := self.archive.save_prepared(result.prepared)):
+        elif isinstance(result, Staged) and (saved := self.batch.keep(result.prepared)):
             self.summary.count(saved.outcome)
         else:
             # Given a version earlier in this import: the worker may have seen an older
@@ -138,6 +141,7 @@ def import_questions(
         with StagingPool(
             pool,
             archive=run.archive,
+            batch=run.batch,
             origin=run.origin,
             fetched_at=run.fetched_at,
             keep=run.keep,

@@ -82,9 +82,9 @@ def import_file(
             with archive.index_batch():
                 import_senat(path, senat, run, bundle)
             return summary
-        with archive.index_batch():
+        with archive.index_batch() as batch:
             questions = QuestionsRun(
-                archive, origin, fetched_at, summary, max_member_bytes, on_item
+                archive, batch, origin, fetched_at, summary, max_member_bytes, on_item
             )
             import_questions(path, questions, workers=workers, bundle=bundle)
     return summary

@@ -6,7 +6,7 @@ Each worker parses its members, enriches each record and stages the save's files
 (:func:`qarchive.jobs.enrich.stage_question`: the same decision and the same bytes
 as a save here), and answers with a typed result per member (:data:`WorkerResult`).
 This process takes the results in the file's order, keeps each save in the batch
-(:meth:`qarchive.store.archive.Archive.save_prepared`: its index row, then one
+(:meth:`qarchive.store.batch.Batch.keep`: its index row, then one
 sync and the renames for a thousand questions before the index commit) and
 reports problems as the serial import would. A question given a version earlier
 in the same import is saved again here, from its bytes.
@@ -38,8 +38,9 @@ from qarchive.jobs.enrich import stage_question
 from qarchive.jobs.imports.members import Member
 from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.sources.an import opendata_json
-from qarchive.store.archive import Archive, RawCapture
-from qarchive.store.batch import PreparedSave
+from qarchive.store.archive import Archive
+from qarchive.store.batch import Batch, PreparedSave
+from qarchive.store.raw import RawCapture
 
 __all__ = ["Refused", "Staged", "StagingPool", "WorkerResult", "WriteFailed"]
 
@@ -80,7 +81,8 @@ class StagingPool:
 
     Args:
         count: worker processes.
-        archive: the archive, in an open batch (:meth:`Archive.index_batch`).
+        archive: the archive.
+        batch: its open batch (:meth:`Archive.index_batch`)
         origin: where the file came from (each record's source URL starts with it).
         fetched_at: the import's one time.
         keep: called here for each member with the worker's result, in order.
@@ -92,12 +94,13 @@ class StagingPool:
         count: int,
         *,
         archive: Archive,
+        batch: Batch,
         origin: str,
         fetched_at: dt.datetime,
         keep: Callable[[Member, WorkerResult], None],
         import_here: Callable[[Member], None],
     ) -> None:
-        self._keep, self._import_here, self._archive = keep, import_here, archive
+        self._keep, self._import_here, self._batch = keep, import_here, batch
         self._limit = DEPTH * count
         # Spawned, not forked: a fork would copy this process's open index
         # transaction and threads into each worker.
@@ -164,7 +167,7 @@ class StagingPool:
                 unkept += future.result(timeout=60)  # else left behind, for verify --repair
         for result in unkept:
             if isinstance(result, Staged):
-                self._archive.discard_prepared(result.prepared)
+                self._batch.discard_prepared(result.prepared)
 
 
 def _chunks(members: Iterator[Member]) -> Iterator[list[Member]]:

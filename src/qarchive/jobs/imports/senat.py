@@ -26,7 +26,8 @@ from qarchive.jobs.imports.summary import ImportProblem, ImportSummary
 from qarchive.model.ids import parse_question_id
 from qarchive.sources.senat import dump as senat_dump
 from qarchive.sources.senat import opendata_csv as senat_csv
-from qarchive.store.archive import Archive, RawCapture
+from qarchive.store.archive import Archive
+from qarchive.store.raw import RawCapture
 
 __all__ = ["MAX_DUMP_BYTES", "SenatRun", "import_senat", "senat_format"]
 

@@ -29,11 +29,10 @@ from qarchive.follow.events import (
 )
 from qarchive.follow.notify import DeliveryReport, deliver_outbox, load_outbox, queue_events
 from qarchive.follow.watch import Watchlist, load_watchlist, match_searches, save_watchlist
-from qarchive.jobs.fetch import FetchReport
 from qarchive.model.ids import QuestionId
 from qarchive.settings import Clock
 from qarchive.store.archive import Archive
-from qarchive.store.versions import SaveOutcome
+from qarchive.store.versions import SaveOutcome, SaveResult
 
 __all__ = ["Alerts"]
 
@@ -97,27 +96,28 @@ class Alerts:
             and legislature in (None, entry.qid.legislature)
         ]
 
-    def on_report(self, report: FetchReport) -> None:
+    def on_saved(self, qid: QuestionId, result: SaveResult | None) -> None:
         """Record the events of a question just saved (watched ones wait for :meth:`finish`).
+
+        ``result``: what the save did (None when the question failed).
 
         Raises:
             ArchiveWriteError: the journal or the outbox cannot be written.
         """
-        result = report.result
         if self.watchlist is None or result is None or result.outcome is SaveOutcome.UNCHANGED:
             return
-        if report.qid.canonical in self._explicit:
+        if qid.canonical in self._explicit:
             return
         start = 0 if result.outcome is SaveOutcome.NEW else result.version - 1
-        events = self._derive(report.qid, start, result.version)
+        events = self._derive(qid, start, result.version)
         if not events:
             return
         notes: list[str] = []
         matches = match_searches(
-            self.archive, self.watchlist.searches, [report.qid], today=self._today(), notes=notes
+            self.archive, self.watchlist.searches, [qid], today=self._today(), notes=notes
         )
         self._notes.update(dict.fromkeys(notes))
-        reasons = matches.get(report.qid.canonical)
+        reasons = matches.get(qid.canonical)
         if reasons:
             events = [event.watched_for(reasons) for event in events]
         self._record(events)

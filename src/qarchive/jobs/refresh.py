@@ -184,7 +184,7 @@ def run_refresh(
             planned, settings=settings, archive=archive, client=http, now=now
         ):
             summary.count(report)
-            alerts.on_report(report)
+            alerts.on_saved(report.qid, report.result)
             if report.error is not None:
                 failures = archive.read_state(report.qid).consecutive_failures
                 if failures >= FAILING_NIGHTS:

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from typer._click import Command, Context
 
-    from qarchive.cli.render import Reporter
+    from qarchive.cli.progress import Reporter
     from qarchive.follow.watch import SavedSearch
     from qarchive.index.filters import Filters
     from qarchive.jobs.fetch import FetchReport
@@ -227,7 +227,8 @@ def fetch(
         qarchive fetch 15-12526QE https://questions.assemblee-nationale.fr/q14/14-3200QE.htm
         qarchive list --unanswered --format ids | qarchive fetch -
     """
-    from qarchive.cli.render import fetch_line, fetch_summary, reporter
+    from qarchive.cli.messages import fetch_line, fetch_summary
+    from qarchive.cli.progress import reporter
     from qarchive.jobs.fetch import fetch_questions, parse_ids, save_page
     from qarchive.store.archive import Archive
 
@@ -675,7 +676,8 @@ def refresh(
         qarchive refresh --legislature 17 --dry-run
         qarchive refresh --notify 'jq -r .summary | mail -s "qarchive" desk@example.org'
     """
-    from qarchive.cli.render import refresh_lines, refresh_summary, reporter
+    from qarchive.cli.messages import refresh_lines, refresh_summary
+    from qarchive.cli.progress import reporter
     from qarchive.jobs.plan import RefreshOptions, plan_refresh
     from qarchive.jobs.refresh import run_refresh
     from qarchive.store.archive import Archive
@@ -710,7 +712,7 @@ def refresh(
 
 
 def _report_refresh(out: Reporter, report: FetchReport) -> None:
-    from qarchive.cli.render import fetch_line
+    from qarchive.cli.messages import fetch_line
     from qarchive.store.versions import SaveOutcome
 
     out.advance(report.qid.canonical)
@@ -758,7 +760,8 @@ def import_(
         qarchive import questions.zip
         qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/amo/tous_acteurs_mandats_organes_xi_legislature/AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip
     """
-    from qarchive.cli.render import import_summary, reporter
+    from qarchive.cli.messages import import_summary
+    from qarchive.cli.progress import reporter
     from qarchive.jobs.imports.an import import_file, local_copy
     from qarchive.store.archive import Archive
 
@@ -884,7 +887,7 @@ def verify(
         qarchive verify --repair
         qarchive verify --fields --format json
     """
-    from qarchive.cli.render import verify_summary
+    from qarchive.cli.messages import verify_summary
     from qarchive.jobs.verify import repair_archive, verify_archive
     from qarchive.store.archive import Archive
 
@@ -906,7 +909,9 @@ def verify(
 
 
 def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
-    from qarchive.cli.render import field_summary, render_field_report, write_rows
+    from qarchive.cli.messages import field_summary
+    from qarchive.cli.plain import write_rows
+    from qarchive.cli.render import render_field_report
     from qarchive.jobs.fields import FIELD_COLUMNS, field_report
 
     if fmt is OutputFormat.IDS:
@@ -1040,7 +1045,9 @@ def watch_list(fmt: FormatOpt = OutputFormat.TABLE, archive: ArchiveOption = Non
         qarchive watch list
         qarchive watch list --format ids | qarchive fetch -
     """
-    from qarchive.cli.render import render_watch_table, watch_summary, write_rows
+    from qarchive.cli.messages import watch_summary
+    from qarchive.cli.plain import write_rows
+    from qarchive.cli.render import render_watch_table
     from qarchive.follow.watch import WATCH_COLUMNS, watch_status
     from qarchive.store.archive import Archive
 
@@ -1082,7 +1089,7 @@ def digest(
         qarchive digest --since 7d --format markdown
         qarchive digest --format html | mail -M text/html -s "qarchive digest" desk@example.org
     """
-    from qarchive.cli.render import digest_summary
+    from qarchive.cli.messages import digest_summary
     from qarchive.follow.digest import make_digest, parse_since
     from qarchive.follow.digest_text import render_digest
     from qarchive.store.archive import Archive

@@ -30,27 +30,42 @@ from typer.main import (
 from typer.models import CommandInfo, TyperInfo
 
 from qarchive._version import __version__
+from qarchive.cli.console import stderr_console, stdout_console
 from qarchive.cli.help import load_help_renderer
+from qarchive.cli.options import (
+    ArchiveOption,
+    AuthorOpt,
+    ChamberOpt,
+    FormatOpt,
+    GroupOpt,
+    IdsArg,
+    LegislatureOpt,
+    LimitOpt,
+    MinistryOpt,
+    QuestionArg,
+    WaitOpt,
+    filter_options,
+    load_cli_settings,
+    read_ids,
+)
 from qarchive.cli.plain import OutputFormat
 from qarchive.errors import ArchiveDamaged, QarchiveError, UsageError
 from qarchive.follow.digest_text import DigestFormat
 from qarchive.follow.feed import DEFAULT_DAYS as DEFAULT_FEED_DAYS
 from qarchive.follow.feed import DEFAULT_LIMIT as DEFAULT_FEED_LIMIT
+from qarchive.index.filters import Filters  # at run time: filter_options reads the annotations
 from qarchive.index.query import SortKey
 from qarchive.index.stats import StatsGroup
 from qarchive.jobs.export import ExportFormat
 from qarchive.jobs.plan import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
-from qarchive.model.ids import Chamber
 
 # The library is imported inside each command, so that --help and --version do not
 # pay for pydantic, httpx and SQLite (see bench/README.md).
 if TYPE_CHECKING:
-    from rich.console import Console
     from typer._click import Command, Context
 
     from qarchive.cli.progress import Reporter
     from qarchive.follow.watch import SavedSearch
-    from qarchive.index.filters import Filters
     from qarchive.jobs.fetch import FetchReport
     from qarchive.model.ids import QuestionId
     from qarchive.settings import Settings
@@ -66,7 +81,7 @@ class _QarchiveGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except QarchiveError as exc:
-            _err().print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            stderr_console().print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -92,75 +107,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ArchiveOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--archive",
-        envvar="QARCHIVE_ARCHIVE",
-        help="Archive directory \\[default: the platform's user data dir].",
-        show_default=False,
-        file_okay=False,
-    ),
-]
-QuestionArg = Annotated[str, typer.Argument(help="Question ID or URL, e.g. 15-12526QE.")]
-
-WaitOpt = Annotated[
-    bool, typer.Option("--wait", help="Wait for the archive lock instead of exiting with code 3.")
-]
-
-# The filters shared by list, search, stats and export.
-UnansweredOpt = Annotated[bool, typer.Option("--unanswered", help="Only questions still pending.")]
-AnsweredOpt = Annotated[bool, typer.Option("--answered", help="Only answered questions.")]
-OverdueOpt = Annotated[
-    bool, typer.Option("--overdue", help="Only pending questions past their deadline.")
-]
-ChamberOpt = Annotated[
-    Chamber | None, typer.Option("--chamber", help="an or senat.", show_default=False)
-]
-LegislatureOpt = Annotated[
-    int | None, typer.Option("--legislature", min=1, help="Legislature number, e.g. 16.")
-]
-MinistryOpt = Annotated[
-    str | None, typer.Option("--ministry", help="Ministry contains this (any case, any accents).")
-]
-AuthorOpt = Annotated[
-    str | None, typer.Option("--author", help="Author's name or PA… reference contains this.")
-]
-GroupOpt = Annotated[
-    str | None, typer.Option("--group", help="Group name or acronym contains this.")
-]
-SinceOpt = Annotated[
-    dt.datetime | None,
-    typer.Option("--since", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD)."),
-]
-UntilOpt = Annotated[
-    dt.datetime | None,
-    typer.Option("--until", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD)."),
-]
-FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-]
-LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N rows.")]
-
-
-def _err() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _out() -> Console:
-    from rich.console import Console
-
-    # Wrapped to the terminal (80 columns in a pipe) so long texts stay readable.
-    return Console(highlight=False)
-
-
-def _settings(archive: Path | None) -> Settings:
-    from qarchive.settings import load_settings
-
-    return load_settings(archive_dir=archive)
-
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -184,25 +130,9 @@ def _main(
     """
 
 
-def _read_ids(ids: list[str]) -> list[str]:
-    texts: list[str] = []
-    for item in ids:
-        if item == "-":
-            lines = (line.split("#", 1)[0].strip() for line in sys.stdin)
-            texts += [line for line in lines if line]
-        else:
-            texts.append(item)
-    return texts
-
-
 @app.command()
 def fetch(
-    ids: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="IDs or URLs; '-' reads them from stdin, one per line.", show_default=False
-        ),
-    ] = None,
+    ids: IdsArg = None,
     archive: ArchiveOption = None,
     from_file: Annotated[
         Path | None,
@@ -232,7 +162,7 @@ def fetch(
     from qarchive.jobs.fetch import fetch_questions, parse_ids, save_page
     from qarchive.store.archive import Archive
 
-    settings = _settings(archive)
+    settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
     if from_file is not None:
         if ids:
@@ -241,7 +171,7 @@ def fetch(
             report = save_page(from_file.read_bytes(), url=url or from_file.as_uri(), archive=store)
         typer.echo(fetch_line(report))
         return
-    qids = parse_ids(_read_ids(ids or []), settings=settings, archive=store)
+    qids = parse_ids(read_ids(ids or []), settings=settings, archive=store)
     if not qids:
         raise UsageError("no question given: pass IDs or URLs, or '-' to read them from stdin")
     started, reports = time.monotonic(), []
@@ -284,14 +214,14 @@ def show(
     from qarchive.cli.render import render_question
     from qarchive.store.archive import Archive
 
-    settings = _settings(archive)
+    settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
     qid = _question_id(question, settings, store)
     stored = store.read_version(qid, version)
     if as_json:
         typer.echo(stored.record.model_dump_json(indent=2))
     else:
-        _out().print(render_question(stored.record, today=dt.date.today()))
+        stdout_console().print(render_question(stored.record, today=dt.date.today()))
 
 
 @app.command()
@@ -304,13 +234,13 @@ def history(question: QuestionArg, archive: ArchiveOption = None) -> None:
     from qarchive.cli.render import render_history
     from qarchive.store.archive import Archive
 
-    settings = _settings(archive)
+    settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
     qid = _question_id(question, settings, store)
     versions = store.history(qid)
     if not versions:
         store.read_version(qid)  # raises NotArchived with advice
-    _out().print(render_history(versions))
+    stdout_console().print(render_history(versions))
 
 
 @app.command()
@@ -337,21 +267,10 @@ def diff(
     from qarchive.cli.render import render_diff
     from qarchive.store.archive import Archive
 
-    settings = _settings(archive)
+    settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
     old, new, changes = store.diff(_question_id(question, settings, store), left, right)
-    _out().print(render_diff(changes, old, new))
-
-
-def _filters(**values: Any) -> Filters:
-    from qarchive.index.filters import Filters
-
-    for key in ("since", "until"):
-        if values[key] is not None:
-            values[key] = values[key].date()
-    if values["chamber"] is not None:
-        values["chamber"] = values["chamber"].value
-    return Filters(**values)
+    stdout_console().print(render_diff(changes, old, new))
 
 
 def _on_terminal() -> bool:
@@ -371,7 +290,7 @@ def _print_rows(
         if shown and _on_terminal():
             from qarchive.cli.render import render_rows_table
 
-            out = _out()
+            out = stdout_console()
             out.print(render_rows_table(shown, snippets=snippets, width=out.width))
         else:
             write_lines(text_rows_table(shown, snippets=snippets), sys.stdout)
@@ -384,17 +303,10 @@ def _print_rows(
 
 
 @app.command("list")
+@filter_options
 def list_(
-    unanswered: UnansweredOpt = False,
-    answered: AnsweredOpt = False,
-    overdue: OverdueOpt = False,
-    chamber: ChamberOpt = None,
-    legislature: LegislatureOpt = None,
-    ministry: MinistryOpt = None,
-    author: AuthorOpt = None,
-    group: GroupOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
+    *,
+    filters: Filters,
     sort: Annotated[SortKey, typer.Option("--sort", help="Order of the rows.")] = SortKey.PUBLISHED,
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
@@ -410,19 +322,7 @@ def list_(
     from qarchive.index.query import count_questions, list_questions
     from qarchive.store.index_access import ArchiveIndex
 
-    store = ArchiveIndex(_settings(archive).archive_dir)
-    filters = _filters(
-        unanswered=unanswered,
-        answered=answered,
-        overdue=overdue,
-        chamber=chamber,
-        legislature=legislature,
-        ministry=ministry,
-        author=author,
-        group=group,
-        since=since,
-        until=until,
-    )
+    store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     today = dt.date.today()
     total = count_questions(store, filters, today=today)
     _print_rows(
@@ -431,18 +331,11 @@ def list_(
 
 
 @app.command()
+@filter_options
 def search(
     query: Annotated[str, typer.Argument(help='Words, "phrases", OR, NOT, prefix* (FTS5).')],
-    unanswered: UnansweredOpt = False,
-    answered: AnsweredOpt = False,
-    overdue: OverdueOpt = False,
-    chamber: ChamberOpt = None,
-    legislature: LegislatureOpt = None,
-    ministry: MinistryOpt = None,
-    author: AuthorOpt = None,
-    group: GroupOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
+    *,
+    filters: Filters,
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     archive: ArchiveOption = None,
@@ -458,19 +351,7 @@ def search(
     from qarchive.index.query import search_questions
     from qarchive.store.index_access import ArchiveIndex
 
-    store = ArchiveIndex(_settings(archive).archive_dir)
-    filters = _filters(
-        unanswered=unanswered,
-        answered=answered,
-        overdue=overdue,
-        chamber=chamber,
-        legislature=legislature,
-        ministry=ministry,
-        author=author,
-        group=group,
-        since=since,
-        until=until,
-    )
+    store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     rows = search_questions(store, query, filters, limit=limit, today=dt.date.today())
     _print_rows(rows, fmt, total=-1, snippets=True)
 
@@ -484,35 +365,32 @@ def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
     """
     from qarchive.store.archive import Archive
 
-    store = Archive(_settings(archive).archive_dir)
+    store = Archive(load_cli_settings(archive).archive_dir)
     with store.lock(wait=wait):
         result = store.reindex()
         references = store.reindex_references()
     for damaged in result.damaged:
-        _err().print(f"Error: {damaged}", markup=False, soft_wrap=True)
-    _err().print(f"indexed {result.indexed} question(s) into {store.index_path}", markup=False)
+        stderr_console().print(f"Error: {damaged}", markup=False, soft_wrap=True)
+    stderr_console().print(
+        f"indexed {result.indexed} question(s) into {store.index_path}", markup=False
+    )
     if references is not None:
-        _err().print(f"indexed {references[0]} actor(s), {references[1]} organ(s)", markup=False)
+        stderr_console().print(
+            f"indexed {references[0]} actor(s), {references[1]} organ(s)", markup=False
+        )
     if result.damaged:
         raise typer.Exit(ArchiveDamaged.exit_code)
 
 
 @app.command()
+@filter_options
 def stats(
     by: Annotated[
         StatsGroup | None,
         typer.Option("--by", help="One row per ministry, group or author.", show_default=False),
     ] = None,
-    unanswered: UnansweredOpt = False,
-    answered: AnsweredOpt = False,
-    overdue: OverdueOpt = False,
-    chamber: ChamberOpt = None,
-    legislature: LegislatureOpt = None,
-    ministry: MinistryOpt = None,
-    author: AuthorOpt = None,
-    group: GroupOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
+    *,
+    filters: Filters,
     fmt: FormatOpt = OutputFormat.TABLE,
     archive: ArchiveOption = None,
 ) -> None:
@@ -534,25 +412,13 @@ def stats(
 
     if fmt is OutputFormat.IDS:
         raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
-    store = ArchiveIndex(_settings(archive).archive_dir)
-    filters = _filters(
-        unanswered=unanswered,
-        answered=answered,
-        overdue=overdue,
-        chamber=chamber,
-        legislature=legislature,
-        ministry=ministry,
-        author=author,
-        group=group,
-        since=since,
-        until=until,
-    )
+    store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     found = compute_stats(store, filters, by=by, today=dt.date.today())
     rows, by_name = [row.as_row() for row in found], by.value if by is not None else None
     if fmt is OutputFormat.TABLE and _on_terminal():
         from qarchive.cli.render import render_stats_table
 
-        out = _out()
+        out = stdout_console()
         out.print(render_stats_table(rows, by=by_name, width=out.width))
     elif fmt is OutputFormat.TABLE:
         write_lines(text_stats_table(rows, by=by_name), sys.stdout)
@@ -562,6 +428,7 @@ def stats(
 
 
 @app.command()
+@filter_options
 def export(
     fmt: Annotated[
         ExportFormat,
@@ -571,16 +438,8 @@ def export(
         Path,
         typer.Option("--output", "-o", dir_okay=False, help="File to write (replaced when done)."),
     ],
-    unanswered: UnansweredOpt = False,
-    answered: AnsweredOpt = False,
-    overdue: OverdueOpt = False,
-    chamber: ChamberOpt = None,
-    legislature: LegislatureOpt = None,
-    ministry: MinistryOpt = None,
-    author: AuthorOpt = None,
-    group: GroupOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
+    *,
+    filters: Filters,
     archive: ArchiveOption = None,
 ) -> None:
     """Export questions to a CSV, JSON Lines or Parquet file, one row per question.
@@ -596,24 +455,12 @@ def export(
     from qarchive.jobs.export import export_questions
     from qarchive.store.archive import Archive
 
-    store = Archive(_settings(archive).archive_dir)
-    filters = _filters(
-        unanswered=unanswered,
-        answered=answered,
-        overdue=overdue,
-        chamber=chamber,
-        legislature=legislature,
-        ministry=ministry,
-        author=author,
-        group=group,
-        since=since,
-        until=until,
-    )
+    store = Archive(load_cli_settings(archive).archive_dir)
     result = export_questions(store, filters, fmt=fmt, path=output, today=dt.date.today())
     for skipped in result.skipped:
-        _err().print(f"Error: {skipped}", markup=False, soft_wrap=True)
+        stderr_console().print(f"Error: {skipped}", markup=False, soft_wrap=True)
     count = f"{result.exported} question{'s' if result.exported != 1 else ''}"
-    _err().print(f"exported {count} to {output}", markup=False, soft_wrap=True)
+    stderr_console().print(f"exported {count} to {output}", markup=False, soft_wrap=True)
     if result.skipped:
         raise typer.Exit(1)
 
@@ -682,7 +529,7 @@ def refresh(
     from qarchive.jobs.refresh import run_refresh
     from qarchive.store.archive import Archive
 
-    settings = _settings(archive)
+    settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
     options = RefreshOptions(
         everything=everything,
@@ -765,7 +612,7 @@ def import_(
     from qarchive.jobs.imports.an import import_file, local_copy
     from qarchive.store.archive import Archive
 
-    settings = _settings(archive)
+    settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
     with (
         store.lock(wait=wait),
@@ -824,7 +671,7 @@ def feed(
     from qarchive.index.filters import Filters
     from qarchive.store.archive import Archive
 
-    store = Archive(_settings(archive).archive_dir)
+    store = Archive(load_cli_settings(archive).archive_dir)
     if watched:
         if any((ministry, author, group, query)):
             raise UsageError(
@@ -839,7 +686,7 @@ def feed(
         store, filters, since=today - dt.timedelta(days=days), today=today, query=query, limit=limit
     )
     write_feed(output, events, title=title, generated=dt.datetime.now(dt.UTC))
-    _err().print(f"wrote {len(events)} event(s) to {output}", markup=False)
+    stderr_console().print(f"wrote {len(events)} event(s) to {output}", markup=False)
 
 
 def _watched_feed(store: Archive, output: Path, *, days: int, limit: int, title: str) -> None:
@@ -848,7 +695,7 @@ def _watched_feed(store: Archive, output: Path, *, days: int, limit: int, title:
     now = dt.datetime.now(dt.UTC)
     events = watched_events(store, since=now - dt.timedelta(days=days), limit=limit)
     write_watched_feed(output, events, title=title, generated=now)
-    _err().print(f"wrote {len(events)} watched event(s) to {output}", markup=False)
+    stderr_console().print(f"wrote {len(events)} watched event(s) to {output}", markup=False)
 
 
 @app.command()
@@ -891,7 +738,7 @@ def verify(
     from qarchive.jobs.verify import repair_archive, verify_archive
     from qarchive.store.archive import Archive
 
-    store = Archive(_settings(archive).archive_dir)
+    store = Archive(load_cli_settings(archive).archive_dir)
     if (fields and repair) or (not fields and fmt is not OutputFormat.TABLE):
         raise UsageError("--format goes with --fields, and --fields repairs nothing")
     if fields:
@@ -900,7 +747,7 @@ def verify(
     with store.lock(wait=wait):
         report = verify_archive(store)
         problems = repair_archive(store, report) if repair else report.problems
-    err = _err()
+    err = stderr_console()
     for problem in problems:
         err.print(f"Error: {problem}", markup=False, soft_wrap=True)
     err.print(verify_summary(report, remaining=len(problems), repaired=repair), markup=False)
@@ -918,11 +765,11 @@ def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
         raise UsageError("field report rows have no IDs; use --format table, json, jsonl or csv")
     report = field_report(store)  # reads only: no lock, a refresh may run meanwhile
     if fmt is OutputFormat.TABLE:
-        _out().print(render_field_report(report))
+        stdout_console().print(render_field_report(report))
     else:
         rows = (count.as_row(flat=fmt is OutputFormat.CSV) for count in report.counts)
         write_rows(rows, fmt, sys.stdout, columns=FIELD_COLUMNS)
-    _err().print(field_summary(report), markup=False, soft_wrap=True)
+    stderr_console().print(field_summary(report), markup=False, soft_wrap=True)
     if not report.complete:
         raise typer.Exit(1)
 
@@ -949,12 +796,6 @@ watch_app = typer.Typer(
 )
 app.add_typer(watch_app)
 
-WatchIdsArg = Annotated[
-    list[str] | None,
-    typer.Argument(
-        help="IDs or URLs; '-' reads them from stdin, one per line.", show_default=False
-    ),
-]
 QueryOpt = Annotated[
     str | None,
     typer.Option("--query", help="Saved search: full-text query, as for qarchive search (FTS5)."),
@@ -972,9 +813,9 @@ def _watch_targets(
     from qarchive.jobs.fetch import parse_ids
     from qarchive.store.archive import Archive
 
-    settings = _settings(archive)
+    settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
-    qids = parse_ids(_read_ids(ids or []), settings=settings, archive=store)
+    qids = parse_ids(read_ids(ids or []), settings=settings, archive=store)
     search: SavedSearch | None = SavedSearch(query=query, author=author, ministry=ministry)
     if search is not None and search.key == (None, None, None):
         if not qids:
@@ -985,7 +826,7 @@ def _watch_targets(
 
 @watch_app.command("add")
 def watch_add(
-    ids: WatchIdsArg = None,
+    ids: IdsArg = None,
     query: QueryOpt = None,
     author: AuthorOpt = None,
     ministry: MinistryOpt = None,
@@ -1006,7 +847,7 @@ def watch_add(
     store, qids, search = _watch_targets(ids, query, author, ministry, archive)
     with store.lock(wait=wait):
         update = add_watches(store, qids, search=search)
-    err = _err()
+    err = stderr_console()
     for name in update.changed:
         err.print(f"watching {name}", markup=False)
     for name in update.unchanged:
@@ -1015,7 +856,7 @@ def watch_add(
 
 @watch_app.command("remove")
 def watch_remove(
-    ids: WatchIdsArg = None,
+    ids: IdsArg = None,
     query: QueryOpt = None,
     author: AuthorOpt = None,
     ministry: MinistryOpt = None,
@@ -1034,7 +875,7 @@ def watch_remove(
     with store.lock(wait=wait):
         update = remove_watches(store, qids, search=search)
     for name in update.changed:
-        _err().print(f"stopped watching {name}", markup=False)
+        stderr_console().print(f"stopped watching {name}", markup=False)
 
 
 @watch_app.command("list")
@@ -1051,14 +892,14 @@ def watch_list(fmt: FormatOpt = OutputFormat.TABLE, archive: ArchiveOption = Non
     from qarchive.follow.watch import WATCH_COLUMNS, watch_status
     from qarchive.store.archive import Archive
 
-    status = watch_status(Archive(_settings(archive).archive_dir), today=dt.date.today())
+    status = watch_status(Archive(load_cli_settings(archive).archive_dir), today=dt.date.today())
     if fmt is OutputFormat.TABLE:
         if status.rows:
-            _out().print(render_watch_table(status.rows))
+            stdout_console().print(render_watch_table(status.rows))
     else:
         rows = [row for row in status.rows if fmt is not OutputFormat.IDS or row["id"]]
         write_rows(rows, fmt, sys.stdout, columns=WATCH_COLUMNS)
-    _err().print(watch_summary(status.rows, waiting=status.waiting), markup=False)
+    stderr_console().print(watch_summary(status.rows, waiting=status.waiting), markup=False)
 
 
 @app.command()
@@ -1096,10 +937,10 @@ def digest(
 
     now = dt.datetime.now(dt.UTC)
     start = parse_since(since, now=now) if since is not None else None
-    store = Archive(_settings(archive).archive_dir)
+    store = Archive(load_cli_settings(archive).archive_dir)
     result = make_digest(store, since=start, now=lambda: now, wait=wait)
     sys.stdout.write(render_digest(result, fmt))
-    _err().print(digest_summary(result), markup=False)
+    stderr_console().print(digest_summary(result), markup=False)
 
 
 # Every command draws its help through _QarchiveCommand (see qarchive.cli.help);

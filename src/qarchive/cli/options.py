@@ -127,8 +127,8 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
     ``typing.get_type_hints``: the function returned shows ``--unanswered`` …
     ``--until`` where ``command`` declares ``filters`` (so ``--help`` lists them
     at that place), and calls ``command`` with their values as one ``Filters``.
-    ``command``'s annotations are resolved here, so its module imports at run time
-    every name they use, ``Filters`` included.
+    ``command``'s annotations are resolved here, so its module imports every name
+    they use outside ``TYPE_CHECKING``, ``Filters`` included.
 
     Args:
         command: a command with a parameter ``filters: Filters``.

@@ -1,20 +1,20 @@
-"""Everything the CLI prints: rich views on a terminal, plain lines in pipes.
+"""What the CLI draws with rich on a terminal: tables, a question, its history and diffs.
 
-Data goes to stdout, messages to stderr. Only this module and ``cli.py`` import rich.
+Data goes to stdout, messages to stderr. Pipes get ``qarchive.cli.plain`` instead,
+the one-line messages are in ``qarchive.cli.messages``, the progress bar of long
+runs in ``qarchive.cli.progress``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
 import json
-import sys
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group, JustifyMethod, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
@@ -25,43 +25,22 @@ from qarchive.cli.plain import (
     AUTHOR_WIDTH,
     MINISTRY_WIDTH,
     STATS_TABLE_COLUMNS,
-    OutputFormat,
     author_cell,
     days_cell,
-    match_summary,
     stats_cells,
-    stats_summary,
-    write_rows,
 )
 
 # What this module prints comes from all over the library; it is imported only
 # for types here, and where needed at run time inside the function, so that a
 # listing does not import the HTTP client, the importer and the refresh to start.
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
-    from qarchive.follow.digest import Digest
-    from qarchive.jobs.fetch import FetchReport
     from qarchive.jobs.fields import FieldReport
-    from qarchive.jobs.imports.summary import ImportSummary
-    from qarchive.jobs.refresh import RefreshSummary
-    from qarchive.jobs.verify import VerifyReport
     from qarchive.model.question import Ministry, Publication, Question
     from qarchive.model.versioning import FieldChange
     from qarchive.store.versions import StoredVersion
 
 __all__ = [
     "LONG_TEXT",
-    "OutputFormat",
-    "Reporter",
-    "digest_summary",
-    "fetch_line",
-    "fetch_summary",
-    "field_summary",
-    "import_summary",
-    "match_summary",
-    "refresh_lines",
-    "refresh_summary",
     "render_diff",
     "render_field_report",
     "render_history",
@@ -69,43 +48,10 @@ __all__ = [
     "render_rows_table",
     "render_stats_table",
     "render_watch_table",
-    "reporter",
-    "stats_summary",
-    "verify_summary",
-    "watch_summary",
-    "write_rows",
 ]
 
 LONG_TEXT = 120  # strings longer than this get a line diff instead of old → new
 _TITLE_MIN_WIDTH = 24
-
-
-def fetch_line(report: FetchReport) -> str:
-    """One stdout line per fetched question: ``15-12526QE  new      v1``."""
-    from qarchive.store.versions import SaveOutcome
-
-    assert report.result is not None
-    result = report.result
-    text = f"{report.qid.canonical:<16} {result.outcome.value:<9} v{result.version}"
-    if result.outcome is SaveOutcome.UPDATED and result.changed:
-        text += f"  ({', '.join(result.changed)})"
-    return text
-
-
-def fetch_summary(reports: Sequence[FetchReport], seconds: float) -> str:
-    """The one summary line of a fetch run (stderr)."""
-    from qarchive.store.versions import SaveOutcome
-
-    counts = {outcome: 0 for outcome in SaveOutcome}
-    for report in reports:
-        if report.result is not None:
-            counts[report.result.outcome] += 1
-    failed = sum(1 for report in reports if report.error is not None)
-    return (
-        f"{len(reports)} question{'s' if len(reports) != 1 else ''} in {seconds:.1f}s: "
-        f"{counts[SaveOutcome.NEW]} new, {counts[SaveOutcome.UPDATED]} updated, "
-        f"{counts[SaveOutcome.UNCHANGED]} unchanged, {failed} failed"
-    )
 
 
 def _publication(pub: Publication | None) -> str:
@@ -264,56 +210,6 @@ def _text_diff(old: Any, new: Any, left: int, right: int) -> RenderableType:
     return Padding(out, (0, 0, 0, 2), expand=False)
 
 
-class Reporter:
-    """Prints results on stdout and messages on stderr, above a progress bar if any."""
-
-    def __init__(self, bar: Progress | None = None, task: TaskID | None = None) -> None:
-        self._bar, self._task = bar, task
-        self._err = bar.console if bar is not None else Console(stderr=True, highlight=False)
-
-    def result(self, line: str) -> None:
-        """One data line on stdout (through the bar's redirect when it is live)."""
-        print(line, flush=True)
-
-    def message(self, line: str) -> None:
-        """One message line on stderr."""
-        self._err.print(line, markup=False, highlight=False, soft_wrap=True)
-
-    def advance(self, name: str) -> None:
-        """Move the bar one item on, naming the item just done."""
-        if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, advance=1, description=f"fetching {name}")
-
-
-@contextlib.contextmanager
-def reporter(total: int) -> Iterator[Reporter]:
-    """A :class:`Reporter`, with a progress bar when stderr is a terminal and total > 1.
-
-    Pipes and cron get plain lines and no bar.
-    """
-    if total < 2 or not sys.stderr.isatty():
-        yield Reporter()
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    with bar:
-        yield Reporter(bar, bar.add_task("fetching", total=total))
-
-
 def _days(row: dict[str, Any]) -> Text:
     cell = days_cell(row)
     if row.get("days_waiting") is not None:
@@ -400,49 +296,6 @@ def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width:
     return table
 
 
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
-
-
-def refresh_summary(summary: RefreshSummary) -> str:
-    """The one line a refresh prints (what cron mails)."""
-    line = (
-        f"refresh: {summary.checked} checked, {summary.new} new, {summary.changed} changed "
-        f"({summary.new_answers} new answer{'s' if summary.new_answers != 1 else ''}), "
-        f"{summary.unchanged} unchanged, {summary.failed} failed "
-        f"in {_duration(summary.duration_s)}"
-    )
-    if summary.discovered:
-        line += f"; {summary.discovered} discovered"
-    if summary.skipped_unchanged:
-        line += f"; {summary.skipped_unchanged} unchanged per the Sénat open data, not re-fetched"
-    if summary.watched:
-        line += f"; {_plural(len(summary.watched), 'watched event')}"
-    if summary.outbox is not None:
-        line += (
-            f"; notify: {summary.notified} delivered, {len(summary.notify_failed)} failed, "
-            f"{summary.outbox} waiting in the outbox"
-        )
-    if summary.failing:
-        worst = ", ".join(f"{qid} ({n} runs)" for qid, n in sorted(summary.failing.items()))
-        line += f"; failing run after run: {worst}"
-    for note in summary.notes:
-        line += f"; {note}"
-    return line
-
-
-def refresh_lines(summary: RefreshSummary) -> list[str]:
-    """The lines a refresh prints before its summary: followed events first, then failed notifications."""
-    lines = [f"watched: {text}" for text in summary.watched]
-    lines += [f"Error: notify {failure} (kept in the outbox)" for failure in summary.notify_failed]
-    return lines
-
-
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
 def render_watch_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
     """``watch list``: the watched questions (status, days waiting), then the saved searches.
 
@@ -483,45 +336,6 @@ def render_watch_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
     return Group(*parts)
 
 
-def watch_summary(rows: Sequence[dict[str, Any]], *, waiting: int) -> str:
-    """The line after ``watch list``: what is watched, what waits in the outbox."""
-    questions = sum(1 for row in rows if row["kind"] == "question")
-    searches = len(rows) - questions
-    saved = _plural(searches, "saved search", "saved searches")
-    text = f"{_plural(questions, 'question')} and {saved} watched"
-    return f"{text}; {_plural(waiting, 'event')} waiting in the outbox"
-
-
-def digest_summary(digest: Digest) -> str:
-    """The stderr line after ``digest``: counts and period."""
-    since = digest.since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-    return (
-        f"digest since {since} UTC: {_plural(len(digest.watched), 'watched event')}, "
-        f"{_plural(len(digest.answers), 'new answer')}, "
-        f"{len(digest.overdue)} newly overdue"
-    )
-
-
-def import_summary(summary: ImportSummary) -> str:
-    """The line after an import."""
-    line = (
-        f"import: {summary.read} read, {summary.new} new, {summary.updated} updated, "
-        f"{summary.unchanged} unchanged, {len(summary.problems)} refused or failed"
-    )
-    if summary.named:  # reference data: archived questions that got names from it
-        line += f"; {summary.named} archived question(s) named"
-    return line
-
-
-def verify_summary(report: VerifyReport, *, remaining: int, repaired: bool) -> str:
-    """The line after a verification."""
-    checked = f"verify: {report.questions} questions, {report.versions} versions checked"
-    if repaired:
-        fixed = len(report.problems) - remaining
-        return f"{checked}; {fixed} problem(s) repaired, {remaining} remaining"
-    return f"{checked}; {remaining} problem(s)" if remaining else f"{checked}; all good"
-
-
 def render_field_report(report: FieldReport) -> Table:
     """``verify --fields`` as a table: a mandatory field under 100 % in bold red."""
     table = Table(title=f"Fields of {report.questions} question(s)", title_justify="left")
@@ -550,14 +364,3 @@ _FIELD_TABLE_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
     ("%", "right"),
     ("Missing in (examples)", "left"),
 )
-
-
-def field_summary(report: FieldReport) -> str:
-    """The stderr line after ``verify --fields``."""
-    short = sorted({f"{c.chamber} {c.legislature} {c.field}" for c in report.counts if c.short})
-    line = f"fields: {report.questions} question(s) read"
-    if report.unreadable:
-        line += f", {len(report.unreadable)} unreadable ({', '.join(report.unreadable[:5])})"
-    if short:
-        return f"{line}; mandatory fields under 100 %: {', '.join(short)}"
-    return f"{line}; every mandatory field at 100 %" if report.questions else line

@@ -1,0 +1,212 @@
+"""The bulk runs: refresh (the cron job) and import (open-data files).
+
+Both hold the archive's lock for the whole run, print a line per change on
+stdout and their messages and summary on stderr, with a progress bar on a
+terminal (``qarchive.cli.progress``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from qarchive.cli.options import (
+    ArchiveOption,
+    ChamberOpt,
+    LegislatureOpt,
+    LimitOpt,
+    WaitOpt,
+    load_cli_settings,
+)
+from qarchive.errors import ArchiveDamaged
+from qarchive.jobs.plan import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
+
+# The library is imported inside each command, so that --help and --version do not
+# pay for pydantic, httpx and SQLite (see bench/README.md).
+if TYPE_CHECKING:
+    from qarchive.cli.progress import Reporter
+    from qarchive.jobs.fetch import FetchReport
+    from qarchive.jobs.plan import RefreshOptions
+    from qarchive.jobs.refresh import RefreshSummary
+    from qarchive.settings import Settings
+    from qarchive.store.archive import Archive
+
+__all__ = ["import_", "refresh"]
+
+
+def refresh(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Re-fetch every archived question, closed ones too.")
+    ] = False,
+    recent_days: Annotated[
+        int,
+        typer.Option(
+            "--recent-days",
+            min=0,
+            help="Also re-check questions answered or closed in the last N days (errata).",
+        ),
+    ] = DEFAULT_RECENT_DAYS,
+    chamber: ChamberOpt = None,
+    legislature: LegislatureOpt = None,
+    limit: LimitOpt = None,
+    discover: Annotated[
+        bool,
+        typer.Option(
+            "--discover/--no-discover",
+            help="Look for new questions in the AN daily publication lists.",
+        ),
+    ] = True,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the questions that would be re-fetched, fetch nothing."
+        ),
+    ] = False,
+    notify: Annotated[
+        str | None,
+        typer.Option(
+            "--notify",
+            metavar="CMD",
+            help="Run this shell command once per event of a watched question, "
+            "the event as JSON on stdin; failures stay in the outbox for the next run.",
+        ),
+    ] = None,
+    notify_timeout: Annotated[
+        float,
+        typer.Option(
+            "--notify-timeout", min=0.1, help="Seconds before one notify command is killed."
+        ),
+    ] = DEFAULT_NOTIFY_TIMEOUT,
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Re-fetch what can still change and discover new questions: the cron job.
+
+    Watched questions are re-fetched first, whatever their age; their events are
+    printed before the summary line. Exits 1 if any question (or notification)
+    failed (the rest is saved), 3 if another run holds the archive.
+
+    Example:
+        qarchive refresh
+        qarchive refresh --legislature 17 --dry-run
+        qarchive refresh --notify 'jq -r .summary | mail -s "qarchive" desk@example.org'
+    """
+    from qarchive.jobs.plan import RefreshOptions, plan_refresh
+    from qarchive.store.archive import Archive
+
+    settings = load_cli_settings(archive)
+    store = Archive(settings.archive_dir)
+    options = RefreshOptions(
+        everything=everything,
+        recent_days=recent_days,
+        chamber=chamber.value if chamber else None,
+        legislature=legislature,
+        limit=limit,
+        discover=discover,
+        notify=notify,
+        notify_timeout=notify_timeout,
+    )
+    if dry_run:
+        for qid in plan_refresh(store, options, today=dt.date.today()):
+            typer.echo(qid.canonical)
+        return
+    summary = _refresh_and_print(store, settings, options, wait=wait)
+    if summary.damaged:
+        raise ArchiveDamaged(summary.damaged[0])
+    if summary.failed or summary.notify_failed:
+        raise typer.Exit(1)
+
+
+def import_(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="An open-data file (zip, JSON, CSV or SQL), or its URL on a configured host."
+        ),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            max=8,
+            help="Worker processes for an AN questions zip, 0 to 8 (default: one per CPU, "
+            "at most 4, from 2,000 questions; 0: none).",
+            show_default=False,
+        ),
+    ] = None,
+    wait: WaitOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
+    """Import open data: AN legislature zips, XIV's big JSON, the Sénat's CSV and dump.
+
+    The Sénat files are the rolling-year questions-depuis-un-an.csv (no texts) and
+    the full dump questions.zip (or the questions.sql inside it), streamed.
+
+    Also the AN "acteurs, mandats, organes" zip (AMO30): the reference data that
+    names the authors and groups the open data gives only by reference
+    (PA…, PO…); archived questions that lacked those names get a new version.
+
+    Example:
+        qarchive import Questions_ecrites.json.zip
+        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/questions/questions_ecrites/Questions_ecrites.json.zip
+        qarchive import https://data.senat.fr/data/questions/questions-depuis-un-an.csv
+        qarchive import questions.zip
+        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/amo/tous_acteurs_mandats_organes_xi_legislature/AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip
+    """
+    from qarchive.cli.messages import import_summary
+    from qarchive.cli.progress import reporter
+    from qarchive.jobs.imports.dispatch import import_file, local_copy
+    from qarchive.store.archive import Archive
+
+    settings = load_cli_settings(archive)
+    store = Archive(settings.archive_dir)
+    with (
+        store.lock(wait=wait),
+        local_copy(source, settings=settings, workdir=store.root) as (path, url),
+        reporter(2) as out,
+    ):
+        summary = import_file(
+            path,
+            archive=store,
+            max_member_bytes=settings.max_bytes,
+            source_url=url,
+            on_item=lambda done, total: out.advance(f"{done}"),
+            workers=workers,
+        )
+        for problem in summary.problems:
+            out.message(f"Error: {problem.member}: {problem.reason}")
+        out.message(import_summary(summary))
+    if summary.problems:
+        raise typer.Exit(1)
+
+
+def _refresh_and_print(
+    store: Archive, settings: Settings, options: RefreshOptions, *, wait: bool
+) -> RefreshSummary:
+    """Refresh under the lock, printing each change as it comes, then the events and summary."""
+    from qarchive.cli.messages import refresh_lines, refresh_summary
+    from qarchive.cli.progress import reporter
+    from qarchive.jobs.refresh import run_refresh
+
+    with store.lock(wait=wait), reporter(2) as out:
+        summary = run_refresh(
+            store, settings, options, on_report=lambda report, total: _report_refresh(out, report)
+        )
+        for line in refresh_lines(summary):
+            out.message(line)
+        out.message(refresh_summary(summary))
+    return summary
+
+
+def _report_refresh(out: Reporter, report: FetchReport) -> None:
+    from qarchive.cli.messages import fetch_line
+    from qarchive.store.versions import SaveOutcome
+
+    out.advance(report.qid.canonical)
+    if report.error is not None:
+        out.message(f"Error: {report.qid}: {report.error}")
+    elif report.result is not None and report.result.outcome is not SaveOutcome.UNCHANGED:
+        out.result(fetch_line(report))

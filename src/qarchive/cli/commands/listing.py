@@ -1,0 +1,205 @@
+"""Commands on the questions the filters select: list, search, stats, export.
+
+``list``, ``search`` and ``stats`` read the index alone, so they start without
+pydantic; on a terminal they draw rich tables, in a pipe plain aligned lines
+(``qarchive.cli.plain``) without loading rich.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qarchive.cli.console import stderr_console, stdout_console
+from qarchive.cli.options import (
+    ArchiveOption,
+    FormatOpt,
+    LimitOpt,
+    filter_options,
+    load_cli_settings,
+)
+from qarchive.cli.plain import OutputFormat
+from qarchive.errors import UsageError
+
+# Imported at start, unlike the rest of the library: the commands' signatures
+# name them, and typer (filter_options for Filters) resolves the signatures. None
+# of these modules loads pydantic or httpx.
+from qarchive.index.filters import Filters
+from qarchive.index.query import SortKey
+from qarchive.index.stats import StatsGroup
+from qarchive.jobs.export import ExportFormat
+
+__all__ = ["export", "list_", "search", "stats"]
+
+
+@filter_options
+def list_(
+    *,
+    filters: Filters,
+    sort: Annotated[SortKey, typer.Option("--sort", help="Order of the rows.")] = SortKey.PUBLISHED,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """List archived questions: what is unanswered, what is overdue, who is slow.
+
+    Example:
+        qarchive list --unanswered --overdue --ministry intérieur
+        qarchive list --legislature 16 --sort delay --limit 20 --format csv > slow.csv
+        qarchive list --unanswered --format ids | qarchive fetch -
+    """
+    from qarchive.index.query import count_questions, list_questions
+    from qarchive.store.index_access import ArchiveIndex
+
+    store = ArchiveIndex(load_cli_settings(archive).archive_dir)
+    today = dt.date.today()
+    total = count_questions(store, filters, today=today)
+    _print_rows(
+        list_questions(store, filters, sort=sort, limit=limit, today=today), fmt, total=total
+    )
+
+
+@filter_options
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, NOT, prefix* (FTS5).')],
+    *,
+    filters: Filters,
+    limit: LimitOpt = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """Search question and answer texts, titles and keywords; best matches first.
+
+    Accents and case do not matter ("securises" finds "sécurisés").
+
+    Example:
+        qarchive search "titres sécurisés"
+        qarchive search '"centre d'appels" OR ANTS' --unanswered --format json
+    """
+    from qarchive.index.query import search_questions
+    from qarchive.store.index_access import ArchiveIndex
+
+    store = ArchiveIndex(load_cli_settings(archive).archive_dir)
+    rows = search_questions(store, query, filters, limit=limit, today=dt.date.today())
+    _print_rows(rows, fmt, total=-1, snippets=True)
+
+
+@filter_options
+def stats(
+    by: Annotated[
+        StatsGroup | None,
+        typer.Option("--by", help="One row per ministry, group or author.", show_default=False),
+    ] = None,
+    *,
+    filters: Filters,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """Answer rate, median and 90th-percentile delay, overdue count: overall or per group.
+
+    Every question counts, lapsed and withdrawn ones included. Delays are days
+    from publication to answer (median and 90th percentile of the answered
+    ones); "≤ 2 months" counts answers published within two months of the
+    question. --format csv or json adds the withdrawn, lapsed and converted counts.
+
+    Example:
+        qarchive stats
+        qarchive stats --by ministry --legislature 16
+        qarchive stats --by author --group lfi --format csv > authors.csv
+    """
+    from qarchive.index.stats import compute_stats
+    from qarchive.store.index_access import ArchiveIndex
+
+    if fmt is OutputFormat.IDS:
+        raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
+    store = ArchiveIndex(load_cli_settings(archive).archive_dir)
+    found = compute_stats(store, filters, by=by, today=dt.date.today())
+    _print_stats([row.as_row() for row in found], fmt, by=by.value if by is not None else None)
+
+
+@filter_options
+def export(
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="File format.", case_sensitive=False),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", dir_okay=False, help="File to write (replaced when done)."),
+    ],
+    *,
+    filters: Filters,
+    archive: ArchiveOption = None,
+) -> None:
+    """Export questions to a CSV, JSON Lines or Parquet file, one row per question.
+
+    JSON Lines holds each full record; CSV and Parquet hold flat columns (typed
+    dates and numbers in Parquet). A damaged version file is reported and left
+    out (exit 1), the rest is exported.
+
+    Example:
+        qarchive export --format parquet -o questions.parquet
+        qarchive export --format csv -o pending-16.csv --legislature 16 --unanswered
+    """
+    from qarchive.jobs.export import export_questions
+    from qarchive.store.archive import Archive
+
+    store = Archive(load_cli_settings(archive).archive_dir)
+    result = export_questions(store, filters, fmt=fmt, path=output, today=dt.date.today())
+    err = stderr_console()
+    for skipped in result.skipped:
+        err.print(f"Error: {skipped}", markup=False, soft_wrap=True)
+    count = f"{result.exported} question{'s' if result.exported != 1 else ''}"
+    err.print(f"exported {count} to {output}", markup=False, soft_wrap=True)
+    if result.skipped:
+        raise typer.Exit(1)
+
+
+def _print_rows(
+    rows: Iterator[dict[str, Any]], fmt: OutputFormat, *, total: int, snippets: bool = False
+) -> None:
+    from qarchive.cli.plain import match_summary, text_rows_table, write_lines, write_rows
+    from qarchive.index.query import LIST_COLUMNS
+
+    if fmt is OutputFormat.TABLE:
+        shown = list(rows)
+        if shown and _on_terminal():
+            from qarchive.cli.render import render_rows_table
+
+            out = stdout_console()
+            out.print(render_rows_table(shown, snippets=snippets, width=out.width))
+        else:
+            write_lines(text_rows_table(shown, snippets=snippets), sys.stdout)
+        count = len(shown)
+    else:
+        count = write_rows(
+            rows, fmt, sys.stdout, columns=LIST_COLUMNS + (("snippet",) if snippets else ())
+        )
+    typer.echo(match_summary(count, total), err=True)
+
+
+def _print_stats(rows: list[dict[str, Any]], fmt: OutputFormat, *, by: str | None) -> None:
+    from qarchive.cli.plain import stats_summary, text_stats_table, write_lines, write_rows
+    from qarchive.index.stats import STATS_COLUMNS
+
+    if fmt is OutputFormat.TABLE and _on_terminal():
+        from qarchive.cli.render import render_stats_table
+
+        out = stdout_console()
+        out.print(render_stats_table(rows, by=by, width=out.width))
+    elif fmt is OutputFormat.TABLE:
+        write_lines(text_stats_table(rows, by=by), sys.stdout)
+    else:
+        write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS)
+    typer.echo(stats_summary(rows, by=by), err=True)
+
+
+def _on_terminal() -> bool:
+    # Tables are drawn with rich on a terminal; pipes and files get plain aligned
+    # lines (one per question, titles whole, nothing wrapped) without loading rich.
+    return sys.stdout.isatty()

@@ -1,0 +1,155 @@
+"""The one-line messages of the commands: what a run did, in plain text.
+
+A fetch prints one line per question on stdout; every command that changes or
+checks the archive ends with a summary line on stderr, which is what cron mails.
+Plain strings, no rich: the commands print them through whichever console they hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+# Each message reads a report from another wing; importing them only for types
+# keeps this module as cheap to load as the commands that do not use it.
+if TYPE_CHECKING:
+    from qarchive.follow.digest import Digest
+    from qarchive.jobs.fetch import FetchReport
+    from qarchive.jobs.fields import FieldReport
+    from qarchive.jobs.imports.summary import ImportSummary
+    from qarchive.jobs.refresh import RefreshSummary
+    from qarchive.jobs.verify import VerifyReport
+
+__all__ = [
+    "digest_summary",
+    "fetch_line",
+    "fetch_summary",
+    "field_summary",
+    "import_summary",
+    "refresh_lines",
+    "refresh_summary",
+    "verify_summary",
+    "watch_summary",
+]
+
+
+def fetch_line(report: FetchReport) -> str:
+    """One stdout line per fetched question: ``15-12526QE  new      v1``."""
+    from qarchive.store.versions import SaveOutcome
+
+    assert report.result is not None
+    result = report.result
+    text = f"{report.qid.canonical:<16} {result.outcome.value:<9} v{result.version}"
+    if result.outcome is SaveOutcome.UPDATED and result.changed:
+        text += f"  ({', '.join(result.changed)})"
+    return text
+
+
+def fetch_summary(reports: Sequence[FetchReport], seconds: float) -> str:
+    """The one summary line of a fetch run (stderr)."""
+    from qarchive.store.versions import SaveOutcome
+
+    counts = {outcome: 0 for outcome in SaveOutcome}
+    for report in reports:
+        if report.result is not None:
+            counts[report.result.outcome] += 1
+    failed = sum(1 for report in reports if report.error is not None)
+    return (
+        f"{len(reports)} question{'s' if len(reports) != 1 else ''} in {seconds:.1f}s: "
+        f"{counts[SaveOutcome.NEW]} new, {counts[SaveOutcome.UPDATED]} updated, "
+        f"{counts[SaveOutcome.UNCHANGED]} unchanged, {failed} failed"
+    )
+
+
+def refresh_summary(summary: RefreshSummary) -> str:
+    """The one line a refresh prints (what cron mails)."""
+    line = (
+        f"refresh: {summary.checked} checked, {summary.new} new, {summary.changed} changed "
+        f"({summary.new_answers} new answer{'s' if summary.new_answers != 1 else ''}), "
+        f"{summary.unchanged} unchanged, {summary.failed} failed "
+        f"in {_duration(summary.duration_s)}"
+    )
+    if summary.discovered:
+        line += f"; {summary.discovered} discovered"
+    if summary.skipped_unchanged:
+        line += f"; {summary.skipped_unchanged} unchanged per the Sénat open data, not re-fetched"
+    if summary.watched:
+        line += f"; {_plural(len(summary.watched), 'watched event')}"
+    if summary.outbox is not None:
+        line += (
+            f"; notify: {summary.notified} delivered, {len(summary.notify_failed)} failed, "
+            f"{summary.outbox} waiting in the outbox"
+        )
+    if summary.failing:
+        worst = ", ".join(f"{qid} ({n} runs)" for qid, n in sorted(summary.failing.items()))
+        line += f"; failing run after run: {worst}"
+    for note in summary.notes:
+        line += f"; {note}"
+    return line
+
+
+def refresh_lines(summary: RefreshSummary) -> list[str]:
+    """The lines a refresh prints before its summary: followed events first, then failed notifications."""
+    lines = [f"watched: {text}" for text in summary.watched]
+    lines += [f"Error: notify {failure} (kept in the outbox)" for failure in summary.notify_failed]
+    return lines
+
+
+def import_summary(summary: ImportSummary) -> str:
+    """The line after an import."""
+    line = (
+        f"import: {summary.read} read, {summary.new} new, {summary.updated} updated, "
+        f"{summary.unchanged} unchanged, {len(summary.problems)} refused or failed"
+    )
+    if summary.named:  # reference data: archived questions that got names from it
+        line += f"; {summary.named} archived question(s) named"
+    return line
+
+
+def verify_summary(report: VerifyReport, *, remaining: int, repaired: bool) -> str:
+    """The line after a verification."""
+    checked = f"verify: {report.questions} questions, {report.versions} versions checked"
+    if repaired:
+        fixed = len(report.problems) - remaining
+        return f"{checked}; {fixed} problem(s) repaired, {remaining} remaining"
+    return f"{checked}; {remaining} problem(s)" if remaining else f"{checked}; all good"
+
+
+def field_summary(report: FieldReport) -> str:
+    """The stderr line after ``verify --fields``."""
+    short = sorted({f"{c.chamber} {c.legislature} {c.field}" for c in report.counts if c.short})
+    line = f"fields: {report.questions} question(s) read"
+    if report.unreadable:
+        line += f", {len(report.unreadable)} unreadable ({', '.join(report.unreadable[:5])})"
+    if short:
+        return f"{line}; mandatory fields under 100 %: {', '.join(short)}"
+    return f"{line}; every mandatory field at 100 %" if report.questions else line
+
+
+def watch_summary(rows: Sequence[dict[str, Any]], *, waiting: int) -> str:
+    """The line after ``watch list``: what is watched, what waits in the outbox."""
+    questions = sum(1 for row in rows if row["kind"] == "question")
+    searches = len(rows) - questions
+    saved = _plural(searches, "saved search", "saved searches")
+    text = f"{_plural(questions, 'question')} and {saved} watched"
+    return f"{text}; {_plural(waiting, 'event')} waiting in the outbox"
+
+
+def digest_summary(digest: Digest) -> str:
+    """The stderr line after ``digest``: counts and period."""
+    since = digest.since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"digest since {since} UTC: {_plural(len(digest.watched), 'watched event')}, "
+        f"{_plural(len(digest.answers), 'new answer')}, "
+        f"{len(digest.overdue)} newly overdue"
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
+
+
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -1,0 +1,211 @@
+"""The options several commands share, declared once, and what their values become.
+
+typer reads a command's options from its signature, so a shared option is an
+``Annotated`` alias used as a parameter's type. The ten filters of ``list``,
+``search``, ``stats`` and ``export`` come as one decorator, :func:`filter_options`,
+that hands the command a single :class:`~qarchive.index.filters.Filters`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from qarchive.cli.plain import OutputFormat
+from qarchive.model.ids import Chamber
+
+# The library is imported inside the functions below, when a command runs.
+if TYPE_CHECKING:
+    from qarchive.index.filters import Filters
+    from qarchive.settings import Settings
+
+__all__ = [
+    "AnsweredOpt",
+    "ArchiveOption",
+    "AuthorOpt",
+    "ChamberOpt",
+    "FormatOpt",
+    "GroupOpt",
+    "IdsArg",
+    "LegislatureOpt",
+    "LimitOpt",
+    "MinistryOpt",
+    "OverdueOpt",
+    "QuestionArg",
+    "SinceOpt",
+    "UnansweredOpt",
+    "UntilOpt",
+    "WaitOpt",
+    "filter_options",
+    "load_cli_settings",
+    "read_ids",
+]
+
+ArchiveOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--archive",
+        envvar="QARCHIVE_ARCHIVE",
+        help="Archive directory \\[default: the platform's user data dir].",
+        show_default=False,
+        file_okay=False,
+    ),
+]
+QuestionArg = Annotated[str, typer.Argument(help="Question ID or URL, e.g. 15-12526QE.")]
+IdsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="IDs or URLs; '-' reads them from stdin, one per line.", show_default=False
+    ),
+]
+
+WaitOpt = Annotated[
+    bool, typer.Option("--wait", help="Wait for the archive lock instead of exiting with code 3.")
+]
+
+# The filters shared by list, search, stats and export (see filter_options);
+# refresh, feed and watch take a few of them.
+UnansweredOpt = Annotated[bool, typer.Option("--unanswered", help="Only questions still pending.")]
+AnsweredOpt = Annotated[bool, typer.Option("--answered", help="Only answered questions.")]
+OverdueOpt = Annotated[
+    bool, typer.Option("--overdue", help="Only pending questions past their deadline.")
+]
+ChamberOpt = Annotated[
+    Chamber | None, typer.Option("--chamber", help="an or senat.", show_default=False)
+]
+LegislatureOpt = Annotated[
+    int | None, typer.Option("--legislature", min=1, help="Legislature number, e.g. 16.")
+]
+MinistryOpt = Annotated[
+    str | None, typer.Option("--ministry", help="Ministry contains this (any case, any accents).")
+]
+AuthorOpt = Annotated[
+    str | None, typer.Option("--author", help="Author's name or PA… reference contains this.")
+]
+GroupOpt = Annotated[
+    str | None, typer.Option("--group", help="Group name or acronym contains this.")
+]
+SinceOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--since", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD)."),
+]
+UntilOpt = Annotated[
+    dt.datetime | None,
+    typer.Option("--until", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD)."),
+]
+FormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N rows.")]
+
+# Name, option and default of each filter, in the order --help lists them.
+_FILTER_OPTIONS: tuple[tuple[str, Any, bool | None], ...] = (
+    ("unanswered", UnansweredOpt, False),
+    ("answered", AnsweredOpt, False),
+    ("overdue", OverdueOpt, False),
+    ("chamber", ChamberOpt, None),
+    ("legislature", LegislatureOpt, None),
+    ("ministry", MinistryOpt, None),
+    ("author", AuthorOpt, None),
+    ("group", GroupOpt, None),
+    ("since", SinceOpt, None),
+    ("until", UntilOpt, None),
+)
+
+
+def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the ten filter options in place of its ``filters`` parameter.
+
+    typer builds a command's options from ``inspect.signature`` and
+    ``typing.get_type_hints``: the function returned shows ``--unanswered`` …
+    ``--until`` where ``command`` declares ``filters`` (so ``--help`` lists them
+    at that place), and calls ``command`` with their values as one ``Filters``.
+    ``command``'s annotations are resolved here, so its module imports every name
+    they use outside ``TYPE_CHECKING``, ``Filters`` included.
+
+    Args:
+        command: a command with a parameter ``filters: Filters``.
+
+    Returns:
+        The command to register with typer.
+
+    Example:
+        @filter_options
+        def stats(by: ByOpt = None, *, filters: Filters, archive: ArchiveOption = None) -> None:
+            ...
+    """
+    signature = inspect.signature(command, eval_str=True)
+    parameters = list(signature.parameters.values())
+    at = [parameter.name for parameter in parameters].index("filters")
+    parameters[at : at + 1] = [
+        inspect.Parameter(name, parameters[at].kind, default=default, annotation=option)
+        for name, option, default in _FILTER_OPTIONS
+    ]
+
+    @functools.wraps(command)
+    def run(**values: Any) -> None:
+        chosen = {name: values.pop(name) for name, _, _ in _FILTER_OPTIONS}
+        command(**values, filters=_filters(chosen))
+
+    # typer reads the signature for the options, and the annotations must agree
+    # with it: get_type_hints would otherwise find `filters` and not the ten.
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    run.__annotations__["return"] = signature.return_annotation
+    return run
+
+
+def _filters(values: dict[str, Any]) -> Filters:
+    from qarchive.index.filters import Filters
+
+    for key in ("since", "until"):
+        if values[key] is not None:
+            values[key] = values[key].date()
+    if values["chamber"] is not None:
+        values["chamber"] = values["chamber"].value
+    return Filters(**values)
+
+
+def load_cli_settings(archive: Path | None) -> Settings:
+    """The settings from the environment, with the archive given by ``--archive``, if any.
+
+    Args:
+        archive: the ``--archive`` option's value.
+
+    Returns:
+        The settings a command passes down to the library.
+
+    Raises:
+        UsageError: a ``QARCHIVE_*`` variable holds a value of the wrong kind.
+    """
+    from qarchive.settings import load_settings
+
+    return load_settings(archive_dir=archive)
+
+
+def read_ids(ids: list[str]) -> list[str]:
+    """The IDs or URLs given as arguments, with ``-`` replaced by those read from stdin.
+
+    Stdin holds one per line; blank lines and ``#`` comments are skipped.
+
+    Args:
+        ids: the arguments, as typed.
+
+    Returns:
+        The texts to parse as question IDs, in order.
+    """
+    texts: list[str] = []
+    for item in ids:
+        if item == "-":
+            lines = (line.split("#", 1)[0].strip() for line in sys.stdin)
+            texts += [line for line in lines if line]
+        else:
+            texts.append(item)
+    return texts

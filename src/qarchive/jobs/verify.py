@@ -6,17 +6,17 @@ leave behind (temporary files) and rebuilds the index, which is derived.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import shutil
-import sqlite3
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qarchive.errors import ArchiveDamaged
+from qarchive.index.lookups import indexed_versions
+from qarchive.index.schema import IndexFailure
 from qarchive.model.ids import QuestionId
 from qarchive.store.archive import Archive
 from qarchive.store.state import QuestionState
@@ -155,10 +155,8 @@ def _verify_index(archive: Archive, latest: dict[str, int]) -> list[Problem]:
     if not path.exists():
         return [Problem(path, "missing (rebuilt on next use, or by verify --repair)", True)]
     try:
-        # Not read-only: a hot journal left by a killed writer must be rolled back.
-        with contextlib.closing(sqlite3.connect(path)) as db:
-            indexed = dict(db.execute("SELECT id, version FROM questions").fetchall())
-    except sqlite3.Error as exc:
+        indexed = indexed_versions(path)
+    except IndexFailure as exc:
         return [Problem(path, f"unreadable index ({exc})", True)]
     if indexed != latest:
         missing = sorted(set(latest) - set(indexed))

@@ -1,6 +1,7 @@
 """The package version: the one place it is written (pyproject.toml reads it from here).
 
-A literal rather than importlib.metadata, which costs ~50 ms at every start.
+A literal rather than importlib.metadata, which every start would pay for
+(bench/README.md).
 """
 
 __all__ = ["__version__"]

@@ -78,7 +78,7 @@ ENV_VARS: dict[str, str] = {
 
 def default_archive_dir() -> Path:
     """Return the platform's user data directory for qarchive."""
-    import platformdirs  # only when no archive is given: 10 ms of every start otherwise
+    import platformdirs  # only when no archive is given: else every start pays for it
 
     return Path(platformdirs.user_data_dir("qarchive", appauthor=False))
 

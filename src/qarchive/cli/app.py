@@ -146,7 +146,7 @@ class _ListingGroup(_QarchiveGroup):
 
     Its list of commands and Click's "Did you mean" read only names and help, so each
     command starts as a stand-in without options. typer builds a command's options
-    from its signature (0.025 s for all of them); that is done only for a command
+    from its signature (a cost at every run: bench/README.md); that is done only for a command
     Click resolves, after ``--`` or in shell completion.
     """
 
@@ -227,8 +227,8 @@ def _listing_app() -> typer.Typer:
 def app_for(args: list[str]) -> typer.Typer:
     """The app to run for these arguments: only the command they name, when they name one.
 
-    typer builds every command's options from its signature at each run (0.04 s of
-    the 0.3 s a listing takes, bench/README.md); a run needs only its own command.
+    typer builds every command's options from its signature at each run (a good part
+    of a listing's time, bench/README.md); a run needs only its own command.
     Arguments that start with an option (``--help``, ``--version``) or name no
     command get the whole app with its commands unbuilt (:class:`_ListingGroup`):
     its help lists every command, and Click suggests the nearest name for a typo.

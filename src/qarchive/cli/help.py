@@ -1,8 +1,8 @@
 """Load typer's rich help renderer without the two modules help never uses.
 
 ``typer.rich_utils`` imports ``rich.markdown`` (with markdown-it) and ``rich.traceback``
-(with ``rich.syntax`` and ``rich.pretty``) at module level: 0.06–0.09 s of every
-``--help`` on the benchmark machine (bench/README.md), for help text written in
+(with ``rich.syntax`` and ``rich.pretty``) at module level, a large share of every
+``--help`` (bench/README.md), for help text written in
 "rich" markup mode, which uses neither. While ``typer.rich_utils`` is first imported,
 :func:`load_help_renderer` lets it bind stand-ins that import the real class on first
 use, so that typer's Markdown mode and pretty tracebacks still work if they are ever

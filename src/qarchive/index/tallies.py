@@ -256,7 +256,7 @@ class BulkTallies:
     """The tables of counts (``stats_tallies``...) kept for many rows at once (a bulk write).
 
     The triggers that keep them cost more than the row and its full text together
-    (about 0.2 ms a row). :meth:`begin` drops them inside the open transaction;
+    (bench/README.md, import.py). :meth:`begin` drops them inside the open transaction;
     :func:`upsert_entry` then notes the rows it writes (and copies a row it is about
     to replace), and :meth:`finish`, before the commit, counts those rows by key in
     a few statements and re-creates the triggers. Every commit therefore holds the

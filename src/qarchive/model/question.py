@@ -35,7 +35,6 @@ __all__ = [
     "SourceFormat",
     "Status",
     "add_months",
-    "carry_known_names",
     "carry_known_values",
 ]
 
@@ -231,14 +230,6 @@ AUTHOR_PLACE_FIELDS = (
     "constituency_number",
     "region",
 )
-
-
-def carry_known_names(record: Question, previous: Question | None) -> Question:
-    """Keep the author's name and place from the previous version when a source lacks them.
-
-    Kept for callers of earlier releases; :func:`carry_known_values` does this and more.
-    """
-    return carry_known_values(record, previous)
 
 
 def carry_known_values(record: Question, previous: Question | None) -> Question:

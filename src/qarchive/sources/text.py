@@ -64,7 +64,7 @@ def repair_mojibake(text: str) -> str:
     """Undo UTF-8-read-as-Latin-1 damage ("Ã©" → "é"), leaving clean text alone."""
     if not _has_mojibake(text):
         return text
-    import ftfy  # rare, and ~45 ms to import: only when mojibake is suspected
+    import ftfy  # rare, and slow to import: only when mojibake is suspected
 
     return str(ftfy.fix_encoding(text))
 
@@ -195,7 +195,7 @@ def _walk(node: LexborNode, out: list[str]) -> None:
 
 def _table_to_text(table: LexborNode) -> str:
     # What table.css("tr") and row.css("td, th") find, in the same order, without
-    # compiling a selector for every row (5 µs each), in one pass: rows hold
+    # compiling a selector for every row, in one pass: rows hold
     # their cells and nothing holds a row but a table section, unless the table
     # has a table, a template, or an SVG or MathML element (whose <tr> and <td>
     # have the HTML tags' ids) inside it: then a cell may be in several rows, and
@@ -262,7 +262,7 @@ def _nested_table_to_text(table: LexborNode) -> str:
 # For such fragments the HTML tree builder keeps the text in source order, and
 # the breaks _walk would write come out of the tags in source order too, give or
 # take blank lines that normalize_text merges anyway: so they are read with one
-# regex instead of building a lexbor document (about 25 µs of set-up alone).
+# regex instead of building a lexbor document (whose set-up alone costs more).
 # Anything else (tables, lists, comments, stray "<" or "&", NUL, lone surrogates)
 # goes to lexbor.
 _SIMPLE_TAG = re.compile(

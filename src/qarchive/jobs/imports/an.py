@@ -35,7 +35,8 @@ from qarchive.store.raw import RawCapture
 __all__ = ["MAX_WORKERS", "POOL_MIN_QUESTIONS", "QuestionsRun", "import_questions"]
 
 # A file with at least this many questions is imported with worker processes:
-# starting them takes ~0.7 s (importing the models), which a few hundred repay.
+# starting them (importing the models) costs what a few hundred questions repay
+# (bench/README.md, import.py).
 POOL_MIN_QUESTIONS = 2000
 MAX_WORKERS = 4  # beyond, this process (index rows, renames) is the limit
 

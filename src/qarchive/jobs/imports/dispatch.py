@@ -60,8 +60,8 @@ def import_file(
     summary = ImportSummary()
     origin = source_url or path.resolve().as_uri()
     fetched_at = now()
-    # A zip's directory is read once: 0.1 s per 10,000 members, and each step
-    # below looks at it.
+    # A zip's directory is read once (its cost grows with the members:
+    # bench/README.md), and each step below looks at it.
     with zip_or_none(path) as bundle:
         names = None if bundle is None else bundle.namelist()
         if is_reference_file(path, names=names):  # AN actors, mandates and organs

@@ -128,7 +128,7 @@ class StagingPool:
         """Import every member: sent in chunks; results kept in order here."""
         head = list(itertools.islice(members, HEAD_START))
         chunks = _chunks(members)
-        self._fill(chunks)  # the workers start (~0.7 s) with their first chunks waiting
+        self._fill(chunks)  # the workers start (importing the models) with work waiting
         for member in head:
             self._import_here(member)
         while self._in_flight:

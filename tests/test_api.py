@@ -88,3 +88,9 @@ def test_base_urls_only_in_settings():
             continue  # ids.py recognises the real hosts in URLs that users paste
         for literal in _code_strings(path):
             assert not re.search(r"https?://[a-z.]*(assemblee-nationale|senat)\.fr", literal), path
+
+
+def test_no_module_is_over_450_lines():
+    # One job per module (~400 lines): a module that grows past this is split by job.
+    sizes = {path: len(path.read_text().splitlines()) for path in _python_files(SRC)}
+    assert {str(path): lines for path, lines in sizes.items() if lines > 450} == {}

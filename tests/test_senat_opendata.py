@@ -23,7 +23,7 @@ from qarchive.jobs.imports import senat as importer
 from qarchive.jobs.imports.dispatch import import_file
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
-from qarchive.sources.senat import discovery, dump, opendata_csv, urls
+from qarchive.sources.senat import discovery, dump, dump_record, opendata_csv, urls
 from qarchive.sources.senat.opendata_csv import HEADER, ParsedRow, RowProblem
 from qarchive.sources.text import normalize_text
 from qarchive.store.archive import Archive
@@ -491,14 +491,16 @@ def test_dump_raw_capture_is_the_rows_and_replays(tmp_path):
         document = json.loads(item.raw)
         assert document["tam_questions"]["reference"] == item.record.id
         assert len(document["tam_questions"]) == 58  # every column, for re-parsing later
-        assert dump.parse(item.raw, url=item.record.source.url) == item.record
+        assert dump_record.parse(item.raw, url=item.record.source.url) == item.record
         if item.record.id == "SEQ250605002":
             assert [a["pagejorep"] for a in document["tam_reponses"]] == ["4980", "4410"]
             assert document["resolved"]["themes"] == {"3": TAXES, "12": "Tourisme"}
     with pytest.raises(UnknownFormat):
-        dump.parse(b"not json", url="x")
+        dump_record.parse(b"not json", url="x")
     with pytest.raises(ParseError, match="no datejodepot"):
-        dump.parse(json.dumps({"tam_questions": {"reference": "SEQ180304125"}}).encode(), url="x")
+        dump_record.parse(
+            json.dumps({"tam_questions": {"reference": "SEQ180304125"}}).encode(), url="x"
+        )
 
 
 def test_dump_any_block_order_gives_the_same_records(tmp_path):

@@ -40,7 +40,7 @@ from qarchive.model.question import (
 from qarchive.sources import PARSERS, detect_format
 from qarchive.sources import parse as parse_any
 from qarchive.sources.senat import page
-from qarchive.sources.senat.page import looks_like_senat_page
+from qarchive.sources.senat.detect import looks_like_senat_page
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"

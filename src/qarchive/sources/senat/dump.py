@@ -36,7 +36,6 @@ from qarchive.sources.senat.dump_record import (
     QUESTIONS,
     build,
     not_the_dump,
-    parse,
     reason,
 )
 from qarchive.sources.senat.opendata_csv import (
@@ -53,10 +52,8 @@ __all__ = [
     "LOOKUPS",
     "MAX_LOOKUP_ROWS",
     "SpillError",
-    "build",
     "iter_records",
     "open_spill",
-    "parse",
 ]
 
 SpillError = sqlite3.Error  # the scratch database failed (a full disk...)

@@ -51,10 +51,9 @@ from qarchive.sources.senat._common import (
     unrecognised,
 )
 from qarchive.sources.senat._page_lines import DATE, PageFacts, parse_date, read_lines
-from qarchive.sources.senat.detect import looks_like_senat_page
 from qarchive.sources.text import html_to_text, normalize_space, normalize_text
 
-__all__ = ["looks_like_senat_page", "parse"]
+__all__ = ["parse"]
 
 _NOISE = "script, style, noscript, nav, footer, form, button, iframe, select"
 _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "td", "body"})

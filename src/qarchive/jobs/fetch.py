@@ -147,29 +147,29 @@ def fetch_question(
         ArchiveDamaged: the current version on disk cannot be read.
     """
     state = archive.read_state(qid)
+    # Read once, before any request: the answer to a conditional GET, the enrichment
+    # and the save all start from it (and a damaged version is reported, not hidden).
+    previous = archive.latest(qid)
     candidates = source_urls(qid, settings)
     errors: list[QarchiveError] = []
     for index, source in enumerate(candidates):
-        stored = _validators(state.validators_for(source.url))
+        # Validators only with a version to fall back on: a 304 must have something to keep.
+        stored = _validators(state.validators_for(source.url)) if previous else None
         try:
             fetched = client.get(source.url, validators=stored)
-            current = archive.latest(qid) if fetched.not_modified else None
-            if current is not None:  # read back: a damaged version is reported, not hidden
-                result = SaveResult(SaveOutcome.UNCHANGED, current.version)
+            if fetched.not_modified and previous is not None:
                 found = _freshened(stored, fetched.validators)
                 archive.record_check(qid, at=now(), validators={source.url: _stored(found)})
+                result = SaveResult(SaveOutcome.UNCHANGED, previous.version)
                 return FetchReport(
                     qid, result=result, source_url=source.url, notes=["not modified"]
                 )
-            if fetched.not_modified:  # validators but no version: fetch again, plainly
-                fetched = client.get(source.url)
             record = _parse_checked(fetched, qid)
         except (FetchError, ParseError) as exc:
             errors.append(exc)
             continue
         raw = [RawCapture(fetched.url, fetched.content, source.extension)]
         notes: list[str] = []
-        previous = archive.latest(qid)
         record = enrich(record, previous=previous, references=archive.references)
         # The open data names the author by reference only: a page that prints the
         # name is fetched when neither the last version nor the reference data has it.

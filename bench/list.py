@@ -37,9 +37,10 @@ from typing import Any
 
 from qarchive.index import rows as qrows
 from qarchive.index import schema as qindex
+from qarchive.index.choices import StatsGroup
 from qarchive.index.filters import Filters
 from qarchive.index.query import list_questions, search_questions
-from qarchive.index.stats import StatsGroup, compute_stats
+from qarchive.index.stats import compute_stats
 from qarchive.model.question import add_months
 from qarchive.store.archive import Archive
 

@@ -6,8 +6,9 @@ import pytest
 
 from factories import answered, make_question
 from qarchive.errors import ArchiveDamaged, UsageError
+from qarchive.follow.choices import DigestFormat
 from qarchive.follow.digest import build_digest, last_digest, make_digest, parse_since
-from qarchive.follow.digest_text import DigestFormat, render_digest
+from qarchive.follow.digest_text import render_digest
 from qarchive.follow.events import append_events, derive_events
 from qarchive.store.layout import DIGEST_FILE
 from small_archive import RECORDS, TODAY, build_archive

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from qarchive.cli import app
 from qarchive.errors import ArchiveDamaged, NotArchived, UsageError
 from qarchive.index.filters import Filters
-from qarchive.jobs.export import EXPORT_COLUMNS, ExportFormat, export_questions
+from qarchive.jobs.choices import ExportFormat
+from qarchive.jobs.export import EXPORT_COLUMNS, export_questions
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Question
 from small_archive import RECORDS, TODAY, build_archive

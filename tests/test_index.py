@@ -10,11 +10,12 @@ from typer.testing import CliRunner
 from factories import NOW, answered, make_question
 from qarchive.cli import app
 from qarchive.errors import UsageError
+from qarchive.index.choices import SortKey, StatsGroup
 from qarchive.index.filters import Filters
-from qarchive.index.query import SortKey, count_questions, list_questions, search_questions
+from qarchive.index.query import count_questions, list_questions, search_questions
 from qarchive.index.rows import TEXT_FILTERS, fold
 from qarchive.index.schema import INDEX_SCHEMA_VERSION, upgrade_index
-from qarchive.index.stats import StatsGroup, compute_stats
+from qarchive.index.stats import compute_stats
 from qarchive.index.tallies import TALLY_GROUPINGS, TOTAL_COLUMNS, within_two_months_sql
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Answer, Author, Closure, Group, Ministry, Publication, Status

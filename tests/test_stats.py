@@ -14,9 +14,10 @@ from factories import NOW
 from qarchive.cli import app
 from qarchive.errors import UsageError
 from qarchive.index import stats
+from qarchive.index.choices import StatsGroup
 from qarchive.index.filters import Filters
 from qarchive.index.query import count_questions, list_questions
-from qarchive.index.stats import STATS_COLUMNS, StatsGroup, StatsRow, compute_stats
+from qarchive.index.stats import STATS_COLUMNS, StatsRow, compute_stats
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Answer, Author, Ministry, Publication, Status, add_months
 from qarchive.store.archive import Archive

@@ -12,14 +12,13 @@ import datetime as dt
 import functools
 import inspect
 import sys
+import typing
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
-from qarchive.cli.plain import OutputFormat
-from qarchive.model.ids import Chamber
 
 # The library is imported inside the functions below, when a command runs.
 if TYPE_CHECKING:
@@ -37,6 +36,7 @@ __all__ = [
     "LegislatureOpt",
     "LimitOpt",
     "MinistryOpt",
+    "OutputFormat",
     "OverdueOpt",
     "QuestionArg",
     "SinceOpt",
@@ -47,6 +47,17 @@ __all__ = [
     "load_cli_settings",
     "read_ids",
 ]
+
+
+class OutputFormat(StrEnum):
+    """How listing commands print their rows; the values are the CLI spellings."""
+
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    IDS = "ids"
+
 
 ArchiveOption = Annotated[
     Path | None,
@@ -77,8 +88,30 @@ AnsweredOpt = Annotated[bool, typer.Option("--answered", help="Only answered que
 OverdueOpt = Annotated[
     bool, typer.Option("--overdue", help="Only pending questions past their deadline.")
 ]
+
+
+def _chamber(text: str | None) -> str | None:
+    # Checked here rather than as a choice of qarchive.model.ids.Chamber, so that the
+    # command line starts without the ID parser; "sénat" is accepted too.
+    if text is None:
+        return None
+    from qarchive.model.ids import parse_chamber
+
+    try:
+        return parse_chamber(text).value
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not one of 'an', 'senat'.") from None
+
+
 ChamberOpt = Annotated[
-    Chamber | None, typer.Option("--chamber", help="an or senat.", show_default=False)
+    str | None,
+    typer.Option(
+        "--chamber",
+        help="an or senat.",
+        show_default=False,
+        metavar="<an|senat>",
+        callback=_chamber,
+    ),
 ]
 LegislatureOpt = Annotated[
     int | None, typer.Option("--legislature", min=1, help="Legislature number, e.g. 16.")
@@ -127,8 +160,9 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
     ``typing.get_type_hints``: the function returned shows ``--unanswered`` …
     ``--until`` where ``command`` declares ``filters`` (so ``--help`` lists them
     at that place), and calls ``command`` with their values as one ``Filters``.
-    ``command``'s annotations are resolved here, so its module imports every name
-    they use outside ``TYPE_CHECKING``, ``Filters`` included.
+    ``command``'s other annotations are resolved here, in its module; ``Filters``,
+    replaced by the ten, need not be importable there (it may be named for types
+    only, so that the command line starts without the index's queries).
 
     Args:
         command: a command with a parameter ``filters: Filters``.
@@ -141,8 +175,12 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
         def stats(by: ByOpt = None, *, filters: Filters, archive: ArchiveOption = None) -> None:
             ...
     """
-    signature = inspect.signature(command, eval_str=True)
-    parameters = list(signature.parameters.values())
+    hints = typing.get_type_hints(command, localns={"Filters": Any}, include_extras=True)
+    signature = inspect.signature(command)
+    parameters = [
+        parameter.replace(annotation=hints.get(parameter.name, parameter.annotation))
+        for parameter in signature.parameters.values()
+    ]
     at = [parameter.name for parameter in parameters].index("filters")
     parameters[at : at + 1] = [
         inspect.Parameter(name, parameters[at].kind, default=default, annotation=option)
@@ -158,7 +196,7 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
     # with it: get_type_hints would otherwise find `filters` and not the ten.
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
-    run.__annotations__["return"] = signature.return_annotation
+    run.__annotations__["return"] = hints.get("return", signature.return_annotation)
     return run
 
 
@@ -168,8 +206,6 @@ def _filters(values: dict[str, Any]) -> Filters:
     for key in ("since", "until"):
         if values[key] is not None:
             values[key] = values[key].date()
-    if values["chamber"] is not None:
-        values["chamber"] = values["chamber"].value
     return Filters(**values)
 
 

@@ -8,18 +8,16 @@ rich tables for a terminal from the same cells.
 
 from __future__ import annotations
 
-import csv
-import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from typing import Any, TextIO
+
+from qarchive.cli.options import OutputFormat
 
 __all__ = [
     "AUTHOR_WIDTH",
     "MINISTRY_WIDTH",
     "STATS_TABLE_COLUMNS",
-    "OutputFormat",
     "author_cell",
     "days_cell",
     "match_summary",
@@ -31,16 +29,6 @@ __all__ = [
     "write_lines",
     "write_rows",
 ]
-
-
-class OutputFormat(StrEnum):
-    """How listing commands print their rows; the values are the CLI spellings."""
-
-    TABLE = "table"
-    JSON = "json"
-    JSONL = "jsonl"
-    CSV = "csv"
-    IDS = "ids"
 
 
 # Names are cut to these widths in tables, so that the title keeps the room.
@@ -75,6 +63,9 @@ def write_rows(
     one ID per line, ready for ``qarchive fetch -``. ``table`` is not streamed:
     use :func:`text_rows_table` or ``qarchive.cli.render.render_rows_table``.
     """
+    import csv  # the machine formats only: a table in a pipe loads neither
+    import json
+
     count = 0
     if fmt is OutputFormat.CSV:
         writer = csv.DictWriter(stream, fieldnames=list(columns), extrasaction="ignore")

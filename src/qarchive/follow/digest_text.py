@@ -9,24 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from qarchive.errors import UsageError
+from qarchive.follow.choices import DigestFormat
 
-if TYPE_CHECKING:  # the CLI declares --format from DigestFormat at start: types only
+if TYPE_CHECKING:
     from qarchive.follow.digest import Digest, OverdueQuestion
     from qarchive.follow.events import QuestionEvent
 
-__all__ = ["DigestFormat", "render_digest"]
-
-
-class DigestFormat(StrEnum):
-    """The formats of ``digest``; the values are the CLI spellings."""
-
-    TEXT = "text"  # a terminal, a plain-text e-mail
-    MARKDOWN = "markdown"  # a newsroom chat, a Markdown e-mail
-    HTML = "html"  # an HTML e-mail
+__all__ = ["render_digest"]
 
 
 def _period(digest: Digest) -> str:

@@ -20,25 +20,20 @@ from typing import TYPE_CHECKING
 
 from qarchive._version import __version__
 from qarchive.errors import ArchiveDamaged, QarchiveError
+from qarchive.follow.choices import DEFAULT_FEED_LIMIT
+from qarchive.follow.events import QuestionEvent, read_events
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import newest_events
 from qarchive.index.query import search_questions
 from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Question
+from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write
 
-# The CLI declares feed's options from DEFAULT_DAYS and DEFAULT_LIMIT at start: the
-# records, the journal and the archive are named for types only, so that declaring
-# them loads none of these.
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
 
-    from qarchive.follow.events import QuestionEvent
-    from qarchive.model.question import Question
-    from qarchive.store.archive import Archive
-
 __all__ = [
-    "DEFAULT_DAYS",
-    "DEFAULT_LIMIT",
     "Event",
     "EventKind",
     "build_feed",
@@ -48,9 +43,6 @@ __all__ = [
     "write_feed",
     "write_watched_feed",
 ]
-
-DEFAULT_DAYS = 30  # feed: events of the last 30 days
-DEFAULT_LIMIT = 100  # at most 100 entries
 
 
 class EventKind(StrEnum):
@@ -89,7 +81,7 @@ def recent_events(
     since: dt.date,
     today: dt.date,
     query: str | None = None,
-    limit: int = DEFAULT_LIMIT,
+    limit: int = DEFAULT_FEED_LIMIT,
 ) -> list[Event]:
     """The latest events on or after ``since``, newest first, at most ``limit``.
 
@@ -196,15 +188,13 @@ def write_feed(path: Path, events: list[Event], *, title: str, generated: dt.dat
 
 
 def watched_events(
-    archive: Archive, *, since: dt.datetime, limit: int = DEFAULT_LIMIT
+    archive: Archive, *, since: dt.datetime, limit: int = DEFAULT_FEED_LIMIT
 ) -> list[QuestionEvent]:
     """The events of followed questions noticed since ``since``, newest first, at most ``limit``.
 
     Raises:
         ArchiveDamaged: a journal file cannot be read.
     """
-    from qarchive.follow.events import read_events
-
     events = read_events(archive, since=since, watched=True)
     return list(reversed(events))[:limit]
 

@@ -9,29 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
-from enum import StrEnum
 from typing import Any, Protocol
 
 from qarchive.errors import UsageError
+from qarchive.index.choices import SortKey
 from qarchive.index.filters import Filters, Matches, match_filter_values, tally_selection
 from qarchive.index.rows import TEXT_FILTERS
 
 __all__ = [
     "LIST_COLUMNS",
     "IndexSource",
-    "SortKey",
     "count_questions",
     "list_questions",
     "search_questions",
 ]
-
-
-class SortKey(StrEnum):
-    """Orders for ``list`` and ``search``; the values are the CLI spellings."""
-
-    PUBLISHED = "published"  # newest first
-    DELAY = "delay"  # longest wait (or longest answer delay) first
-    MINISTRY = "ministry"  # alphabetical, then oldest first
 
 
 # The columns of a listing row, in order (also the CSV header).

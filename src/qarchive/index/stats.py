@@ -34,9 +34,9 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 from typing import Any
 
+from qarchive.index.choices import StatsGroup
 from qarchive.index.filters import Filters, match_filter_values, tally_selection
 from qarchive.index.query import IndexSource
 from qarchive.index.rows import fold
@@ -44,15 +44,7 @@ from qarchive.index.tallies import TALLY_GROUPINGS, UNKNOWN, within_two_months_s
 
 _ANSWERED, _PENDING = "answered", "pending"  # qarchive.model.question.Status, without pydantic
 
-__all__ = ["STATS_COLUMNS", "StatsGroup", "StatsRow", "compute_stats"]
-
-
-class StatsGroup(StrEnum):
-    """What ``stats --by`` groups on; the values are the CLI spellings."""
-
-    MINISTRY = "ministry"  # the ministry responding (else the one asked)
-    GROUP = "group"  # the author's political group, short name else full
-    AUTHOR = "author"  # the author's PA… reference where known, else the name
+__all__ = ["STATS_COLUMNS", "StatsRow", "compute_stats"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,36 +19,25 @@ import csv
 import datetime as dt
 import json
 import os
-import secrets
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError, UsageError
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import ids_by_publication
+from qarchive.jobs.choices import ExportFormat
 from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Question
+from qarchive.store.archive import Archive
+from qarchive.store.files import temp_for
+from qarchive.store.versions import StoredVersion
 
-# The CLI declares --format from ExportFormat at start: the record and the archive
-# are named for types only, so that declaring it loads neither.
-if TYPE_CHECKING:
-    from qarchive.model.question import Question
-    from qarchive.store.archive import Archive
-    from qarchive.store.versions import StoredVersion
-
-__all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportFormat", "ExportResult", "export_questions"]
+__all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportResult", "export_questions"]
 
 BATCH_SIZE = 5000  # questions per index query, and rows per Parquet row group
-
-
-class ExportFormat(StrEnum):
-    """The file formats of ``export``; the values are the CLI spellings."""
-
-    CSV = "csv"
-    JSONL = "jsonl"
-    PARQUET = "parquet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +174,7 @@ def _read_batches(
 @contextlib.contextmanager
 def _replacing(path: Path) -> Iterator[Path]:
     """A temp path beside ``path``; renamed over it on success, removed on failure."""
-    temp = path.with_name(f".tmp-{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    temp = temp_for(path)
     try:
         yield temp
         with open(temp, "rb+") as handle:

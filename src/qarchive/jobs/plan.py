@@ -1,28 +1,19 @@
-"""What a refresh looks at: its options, and the questions it re-fetches.
-
-Light at import: the CLI declares ``refresh``'s options from :class:`RefreshOptions`'s
-defaults at start, without the HTTP client or the archive's writing side.
-"""
+"""What a refresh looks at: its options, and the questions it re-fetches."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from qarchive.errors import UsageError
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import refresh_candidates
+from qarchive.jobs.choices import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
 from qarchive.model.ids import QuestionId, parse_question_id
+from qarchive.store.archive import Archive
 
-if TYPE_CHECKING:
-    from qarchive.store.archive import Archive
-
-__all__ = ["DEFAULT_NOTIFY_TIMEOUT", "DEFAULT_RECENT_DAYS", "RefreshOptions", "plan_refresh"]
-
-DEFAULT_RECENT_DAYS = 30  # refresh re-checks answers and closures this recent (errata)
-DEFAULT_NOTIFY_TIMEOUT = 30.0  # seconds for one run of refresh --notify's command
+__all__ = ["RefreshOptions", "plan_refresh"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ __all__ = [
     "QuestionId",
     "bare_number",
     "legislature_on",
+    "parse_chamber",
     "parse_question_id",
     "senat_kind",
 ]
@@ -126,6 +127,16 @@ _SENAT_REF = re.compile(
 _SENAT_PAGE_PATH = re.compile(r"/questions/base/(?P<year>\d{4})/(?P<ref>[^/]+)", re.IGNORECASE)
 _SENAT_SEARCH_PATH = re.compile(r"/basile/visio\.do", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"(?P<digits>\d{1,5})|(?P<oral>\d{1,4})(?P<letter>[A-Z])", re.IGNORECASE)
+
+
+def parse_chamber(text: str) -> Chamber:
+    """The chamber ``text`` names, in any case and with or without its accent (``sénat``).
+
+    Raises:
+        ValueError: ``text`` names neither chamber.
+    """
+    folded = text.strip().casefold().replace("é", "e")
+    return Chamber(folded)
 
 
 def legislature_on(day: dt.date) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,7 +29,7 @@ __all__ = ["append_line", "atomic_write", "dump_json", "read_state_file", "temp_
 
 def temp_for(path: Path) -> Path:
     """A temporary name beside ``path``, unique to this process and call."""
-    return path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    return path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
 
 
 def dump_json(document: Any) -> bytes:

@@ -21,15 +21,13 @@ from qarchive.cli.options import (
     GroupOpt,
     IdsArg,
     MinistryOpt,
+    OutputFormat,
     WaitOpt,
     load_cli_settings,
     read_ids,
 )
-from qarchive.cli.plain import OutputFormat
 from qarchive.errors import UsageError
-from qarchive.follow.digest_text import DigestFormat
-from qarchive.follow.feed import DEFAULT_DAYS as DEFAULT_FEED_DAYS
-from qarchive.follow.feed import DEFAULT_LIMIT as DEFAULT_FEED_LIMIT
+from qarchive.follow.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT, DigestFormat
 
 # The library is imported inside each command, so that --help and --version do not
 # pay for pydantic, httpx and SQLite (see bench/README.md).

@@ -21,7 +21,7 @@ from qarchive.cli.options import (
     load_cli_settings,
 )
 from qarchive.errors import ArchiveDamaged
-from qarchive.jobs.plan import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
+from qarchive.jobs.choices import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
 
 # The library is imported inside each command, so that --help and --version do not
 # pay for pydantic, httpx and SQLite (see bench/README.md).
@@ -101,7 +101,7 @@ def refresh(
     options = RefreshOptions(
         everything=everything,
         recent_days=recent_days,
-        chamber=chamber.value if chamber else None,
+        chamber=chamber,
         legislature=legislature,
         limit=limit,
         discover=discover,

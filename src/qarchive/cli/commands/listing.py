@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,19 +20,19 @@ from qarchive.cli.options import (
     ArchiveOption,
     FormatOpt,
     LimitOpt,
+    OutputFormat,
     filter_options,
     load_cli_settings,
 )
-from qarchive.cli.plain import OutputFormat
 from qarchive.errors import UsageError
 
-# Imported at start, unlike the rest of the library: the commands' signatures
-# name them, and typer (filter_options for Filters) resolves the signatures. None
-# of these modules loads pydantic or httpx.
-from qarchive.index.filters import Filters
-from qarchive.index.query import SortKey
-from qarchive.index.stats import StatsGroup
-from qarchive.jobs.export import ExportFormat
+# The choices the signatures name come from light modules, at start; the library
+# itself is imported inside each command, when it runs.
+from qarchive.index.choices import SortKey, StatsGroup
+from qarchive.jobs.choices import ExportFormat
+
+if TYPE_CHECKING:
+    from qarchive.index.filters import Filters
 
 __all__ = ["export", "list_", "search", "stats"]
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qarchive.cli.console import stderr_console, stdout_console
-from qarchive.cli.options import ArchiveOption, WaitOpt, load_cli_settings
-from qarchive.cli.plain import OutputFormat
+from qarchive.cli.options import ArchiveOption, OutputFormat, WaitOpt, load_cli_settings
 from qarchive.errors import ArchiveDamaged, UsageError
 
 # The library is imported inside each command, so that --help and --version do not

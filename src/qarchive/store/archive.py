@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Literal
 
 from qarchive.errors import (
     ArchiveDamaged,
@@ -53,7 +54,6 @@ from qarchive.store.versions import (
     SaveResult,
     StoredVersion,
     VersionedStore,
-    version_numbers,
 )
 
 __all__ = ["Archive"]
@@ -277,13 +277,13 @@ class Archive:
         qid: QuestionId,
         fetched_at: dt.datetime,
         raw: Sequence[RawCapture] = (),
-        previous: StoredVersion[Question] | bool | None = True,
+        previous: StoredVersion[Question] | Literal["read"] | None = "read",
     ) -> SaveResult:
         """Write a new version of the question if ``record``'s content changed.
 
         The record is stored as given (enrich it first: :mod:`qarchive.jobs.enrich`).
-        ``previous`` is the latest version as the caller read it (None: there is
-        none); by default it is read here. Raw captures are written first and the
+        ``previous`` is the latest version as the caller read it under the lock
+        (None: there is none); by default (``"read"``) it is read here. Raw captures are written first and the
         version file last, so a crash leaves either the old version current or the
         new one complete; the index follows.
 
@@ -308,25 +308,22 @@ class Archive:
         qid: QuestionId,
         fetched_at: dt.datetime,
         raw: Sequence[RawCapture],
-        previous: StoredVersion[Question] | bool | None,
+        previous: StoredVersion[Question] | Literal["read"] | None,
     ) -> tuple[SaveResult, IndexEntry | None]:
         # The files of a save, and its index entry (None when nothing changed).
-        directory = self.question_dir(qid)
-        numbers = version_numbers(directory)
-        # The caller's reading of the latest version, unless the files say otherwise.
-        if previous is True or (previous.version if previous else 0) != (numbers or [0])[-1]:
-            previous = self._versions.latest(directory, numbers or [])
-        latest = previous if isinstance(previous, StoredVersion) else None
+        if previous == "read":
+            directory = self.question_dir(qid)
+            previous = self._versions.latest(directory)
+        else:  # read by the caller, under the same lock
+            directory = previous.path.parent if previous else self.question_dir(qid)
         record_json = record.model_dump(mode="json")
         new = self._versions.new_version(
-            directory, record_json, latest=latest, fetched_at=fetched_at
+            directory, record_json, latest=previous, fetched_at=fetched_at
         )
         if new is None:
-            assert latest is not None
-            return SaveResult(SaveOutcome.UNCHANGED, latest.version), None
-        # A folder with no version file can still hold one a damaged numbering
-        # left; one that did not exist holds nothing.
-        if numbers is not None and new.path.exists():  # never overwrite
+            assert previous is not None
+            return SaveResult(SaveOutcome.UNCHANGED, previous.version), None
+        if new.path.exists():  # never overwrite: a damaged numbering left it there
             raise ArchiveDamaged(
                 f"{new.path} already exists; run: qarchive verify", path=str(new.path)
             )
@@ -416,7 +413,7 @@ class Archive:
         qid: QuestionId,
         fetched_at: dt.datetime,
         raw: Sequence[RawCapture] = (),
-        previous: StoredVersion[Question] | bool | None = True,
+        previous: StoredVersion[Question] | Literal["read"] | None = "read",
     ) -> PreparedSave:
         """Work out :meth:`save` of ``record`` and stage its files, inside :meth:`staging`.
 

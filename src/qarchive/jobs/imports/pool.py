@@ -32,6 +32,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from qarchive.errors import ArchiveWriteError, QarchiveError
 from qarchive.jobs.enrich import stage_question
@@ -50,23 +51,20 @@ DEPTH = 3  # tasks in flight per worker: work queued while this process syncs
 HEAD_START = 256  # members this process imports itself while the workers start
 
 
-@dataclass(frozen=True, slots=True)
-class Staged:
+class Staged(NamedTuple):
     """A save worked out and staged by a worker, for this process to keep."""
 
     prepared: PreparedSave
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
+class Refused(NamedTuple):
     """A member that is not a question qarchive can save, and why."""
 
     reason: str
     question: str | None  # the question it holds, when it could be told
 
 
-@dataclass(frozen=True, slots=True)
-class WriteFailed:
+class WriteFailed(NamedTuple):
     """The archive could not be written: every next member would fail the same way."""
 
     message: str

@@ -32,6 +32,7 @@ from werkzeug import Request, Response
 import qarchive.store.batch
 import qarchive.store.files
 import qarchive.store.layout
+import qarchive.store.packs
 from conftest import SITES
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import carry_known_values
@@ -317,10 +318,31 @@ def test_connection_refused(sites, seeded, quick, monkeypatch):
         closed = f"http://127.0.0.1:{placeholder.getsockname()[1]}"
     monkeypatch.setenv("QARCHIVE_AN_URL", closed)
     monkeypatch.setenv("QARCHIVE_AN_QUESTIONS_URL", closed)
+    # Refused is not retried like a 503: one attempt per source, one line.
+    assert_fetch_fails(f"cannot reach {closed[7:]}: it refused the connection", seeded)
+
+
+def test_a_name_that_does_not_resolve_fails_at_once(sites, seeded, monkeypatch):
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def no_dns(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host.endswith(".invalid"):
+            lookups.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    monkeypatch.setenv("QARCHIVE_AN_URL", "http://an.invalid")
+    monkeypatch.setenv("QARCHIVE_AN_QUESTIONS_URL", "http://questions.invalid")
+    started = time.monotonic()
     assert_fetch_fails(
-        f"could not fetch {closed}{JSON_PATH}: [Errno 111] Connection refused (after 2 attempts)",
+        "cannot reach an.invalid: its name does not resolve (no network, or a mistyped "
+        "QARCHIVE_*_URL?)",
         seeded,
     )
+    assert time.monotonic() - started < 10  # no retries, no backoff (it was 46 s)
+    assert lookups == ["an.invalid", "an.invalid", "questions.invalid"]  # once per source
 
 
 # -- bodies over the size cap ---------------------------------------------------------
@@ -515,7 +537,7 @@ def _os_error(code: int) -> OSError:
     return OSError(code, os.strerror(code))
 
 
-_WRITERS = (qarchive.store.files, qarchive.store.batch)
+_WRITERS = (qarchive.store.files, qarchive.store.batch, qarchive.store.packs)
 
 
 def _fail_writes(monkeypatch, code: int, *, when: Callable[[Path], bool], at: str) -> None:
@@ -656,7 +678,7 @@ def test_import_stops_on_a_full_disk(sites, monkeypatch, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1, result.stderr  # one line, not one per member
     assert re.fullmatch(
-        rf"Error: cannot write {re.escape(str(archive().question_dir(SEED)))}/raw/\w+\.json\.gz: "
+        rf"Error: cannot write {re.escape(str(archive().root))}/raw/packs/[\w-]+\.zip: "
         r"No space left on device; free some space, then run: qarchive verify\n",
         result.stderr,
     )

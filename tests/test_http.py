@@ -5,7 +5,13 @@ import threading
 import httpx
 import pytest
 
-from qarchive.errors import HostNotAllowed, HTTPStatusError, ResponseTooLarge, TransportError
+from qarchive.errors import (
+    HostNotAllowed,
+    HostUnreachable,
+    HTTPStatusError,
+    ResponseTooLarge,
+    TransportError,
+)
 from qarchive.http import Client, Validators, _parse_retry_after
 from qarchive.settings import Settings
 
@@ -142,13 +148,91 @@ def test_timeouts_are_retried_then_reported():
     assert len(sleeps) == 3
 
 
-def test_connection_errors_are_transport_errors():
-    def handler(request):
-        raise httpx.ConnectError("connection refused", request=request)
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("[Errno -2] Name or service not known", "its name does not resolve"),
+        ("[Errno 111] Connection refused", "it refused the connection"),
+    ],
+)
+def test_an_unreachable_host_fails_at_once_in_one_line(reason, message):
+    calls = []
 
-    client, _ = make_client(handler, max_retries=0)
-    with pytest.raises(TransportError, match="connection refused"):
+    def handler(request):
+        calls.append(request)
+        raise httpx.ConnectError(reason, request=request)
+
+    client, sleeps = make_client(handler, max_retries=4)
+    with pytest.raises(HostUnreachable) as raised:
         client.get(URL)
+    assert str(raised.value) == f"cannot reach www.assemblee-nationale.fr: {message}" + (
+        " (no network, or a mistyped QARCHIVE_*_URL?)" if "resolve" in message else ""
+    )
+    assert isinstance(raised.value, TransportError)
+    assert (len(calls), sleeps) == (1, [])  # not retried like a 503
+
+
+def test_other_transport_errors_are_retried():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        raise httpx.ReadError("connection reset by peer", request=request)
+
+    client, sleeps = make_client(handler, max_retries=2)
+    with pytest.raises(TransportError, match=r"connection reset by peer.*after 3 attempts"):
+        client.get(URL)
+    assert (len(calls), sleeps) == (3, [1.0, 2.0])
+
+
+def test_a_body_trickling_past_the_deadline_is_given_up(monkeypatch):
+    now = [0.0]
+
+    def trickle():
+        for _ in range(10):
+            now[0] += 1.0  # a second per byte
+            yield b"x"
+
+    def handler(request):
+        return httpx.Response(200, content=trickle())
+
+    settings = Settings(rate=0, max_retries=0, deadline=3.0)
+    client = Client(settings, transport=httpx.MockTransport(handler), clock=lambda: now[0])
+    with pytest.raises(
+        TransportError, match=r"gave up on .* after 3s: the server sends too slowly"
+    ):
+        client.get(URL)
+
+
+def test_a_download_gets_the_same_retries_and_conditional_get(tmp_path):
+    answers = iter(
+        [httpx.Response(503), httpx.Response(200, content=b"PK zip", headers={"ETag": '"v1"'})]
+    )
+    seen = []
+
+    def handler(request):
+        seen.append(request.headers.get("if-none-match"))
+        return next(answers)
+
+    client, sleeps = make_client(handler)
+    dest = tmp_path / "bulk.zip"
+    fetched = client.download(URL, dest, max_bytes=100, validators=Validators('"v0"'))
+    assert dest.read_bytes() == b"PK zip" and fetched.validators.etag == '"v1"'
+    assert (seen, sleeps) == (['"v0"', '"v0"'], [1.0])
+    client, _ = make_client(lambda request: httpx.Response(304))
+    assert client.download(URL, dest, max_bytes=100, validators=Validators('"v1"')).not_modified
+    assert dest.read_bytes() == b"PK zip"  # a 304 leaves the file as it was
+
+
+def test_a_long_wait_is_said_on_the_log(caplog):
+    answers = iter([httpx.Response(503, headers={"Retry-After": "30"}), httpx.Response(200)])
+    client, sleeps = make_client(lambda request: next(answers))
+    with caplog.at_level("INFO", logger="qarchive.http"):
+        client.get(URL)
+    assert sleeps == [30.0]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"waiting 30 s before trying again: HTTP 503 Service Unavailable from {URL}"
+    ]
 
 
 def test_body_over_the_cap_is_refused():

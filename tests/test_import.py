@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -82,8 +83,15 @@ def test_importing_again_writes_nothing(real_zip, tmp_path):
     archive = Archive(tmp_path / "a")
     run(real_zip, archive)
     before = sorted(p for p in archive.root.rglob("v*.json"))
+    files = {path: path.stat().st_mtime_ns for path in archive.root.rglob("*") if path.is_file()}
     again = run(real_zip, archive)
-    assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
+    # The zip's directory says nothing changed: no member is even read.
+    assert (again.read, again.new, again.updated, again.unchanged, again.skipped) == (0, 0, 0, 0, 4)
+    assert {p: p.stat().st_mtime_ns for p in archive.root.rglob("*") if p.is_file()} == files
+    # Without the record of the last import, every member is read, and found unchanged.
+    shutil.rmtree(archive.root / "bulk")
+    again = run(real_zip, archive)
+    assert (again.read, again.new, again.updated, again.unchanged, again.skipped) == (4, 0, 0, 4, 0)
     assert sorted(p for p in archive.root.rglob("v*.json")) == before
 
 

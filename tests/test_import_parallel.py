@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -143,6 +144,9 @@ def test_importing_again_writes_nothing(tmp_path):
     )
     archive, _ = _run(bundle, tmp_path / "a", workers=2)
     before = _files(archive.root)
+    _, again = _run(bundle, tmp_path / "a", workers=2)
+    assert (again.read, again.unchanged, again.skipped) == (0, 0, 10)  # none read
+    shutil.rmtree(archive.root / "bulk")  # without the record of the last import:
     _, again = _run(bundle, tmp_path / "a", workers=2)
     assert (again.read, again.new, again.updated, again.unchanged) == (10, 0, 0, 10)
     assert _files(archive.root) == before

@@ -9,7 +9,8 @@ failure to exit code is written exactly once::
     ├── FetchError                    (1)  the question could not be retrieved
     │   ├── HostNotAllowed            (1)  a URL or redirect outside the configured hosts
     │   ├── HTTPStatusError           (1)  a 4xx/5xx answer (after retries)
-    │   ├── TransportError            (1)  timeout, connection refused or reset
+    │   ├── TransportError            (1)  timeout, connection reset, a request past its deadline
+    │   │   └── HostUnreachable       (1)  a name that does not resolve, a refused connection
     │   ├── ResponseTooLarge          (1)  a body over the size cap
     │   └── ErrorPage                 (1)  an error or maintenance page served with HTTP 200
     ├── ParseError                    (1)  content that does not give a valid record
@@ -37,6 +38,7 @@ __all__ = [
     "FetchError",
     "HTTPStatusError",
     "HostNotAllowed",
+    "HostUnreachable",
     "InvalidQuestionId",
     "NotArchived",
     "NotYetPublished",
@@ -100,6 +102,10 @@ class HTTPStatusError(FetchError):
 
 class TransportError(FetchError):
     """Timeout, refused or reset connection, after any retries."""
+
+
+class HostUnreachable(TransportError):
+    """The host's name does not resolve, or it refuses connections: not retried."""
 
 
 class ResponseTooLarge(FetchError):

@@ -1,20 +1,30 @@
-"""The one HTTP client: allowed hosts, rate limit, retries, size cap, conditional GET.
+"""The one HTTP client: allowed hosts, rate limit, retries, deadlines, size cap, conditional GET.
 
 Every request qarchive makes goes through :class:`Client`. It refuses any host
 that is not one of the configured base URLs (redirects included), waits between
 requests to the same host, retries 429/5xx/timeouts with exponential backoff that
-honours ``Retry-After``, caps the body size, and sends ``If-None-Match`` /
-``If-Modified-Since`` when the archive remembers validators for the URL.
+honours ``Retry-After``, gives up on a request that outlasts its deadline (a server
+that trickles a byte a second), caps the body size, and sends ``If-None-Match`` /
+``If-Modified-Since`` when the caller has validators for the URL. A host whose name
+does not resolve, or that refuses connections, fails at once: retrying it for
+minutes only delays the one line that says so. Downloads (bulk files streamed to
+disk) get the same policy.
+
+Requests and waits are logged (logger ``qarchive.http``): each request at DEBUG,
+each wait of more than :data:`REPORTED_WAIT` seconds at INFO, so that a command on
+a terminal can say what it is waiting for.
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -23,16 +33,26 @@ import tenacity
 from qarchive.errors import (
     FetchError,
     HostNotAllowed,
+    HostUnreachable,
     HTTPStatusError,
     ResponseTooLarge,
     TransportError,
 )
 from qarchive.settings import Settings
 
-__all__ = ["MAX_REDIRECTS", "RETRY_STATUSES", "Client", "Fetched", "Validators"]
+__all__ = [
+    "MAX_REDIRECTS",
+    "REPORTED_WAIT",
+    "RETRY_STATUSES",
+    "Client",
+    "Fetched",
+    "Validators",
+]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+REPORTED_WAIT = 2.0  # seconds: a shorter wait (the polite rate) is not worth a line
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +65,10 @@ class Validators:
 
 @dataclass(frozen=True, slots=True)
 class Fetched:
-    """A response: final URL, status, body and the headers that matter to us."""
+    """A response: final URL, status, body and the headers that matter to us.
+
+    For a download, ``content`` is empty: the body is in the file.
+    """
 
     url: str
     status_code: int
@@ -68,14 +91,22 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+class _Sink(Protocol):
+    """Where a response's body goes: memory (a page) or a file (a download)."""
+
+    cap: int  # the most bytes it takes (decoded: a compression bomb is caught too)
+
+    def write(self, url: str, chunks: Iterator[bytes]) -> bytes: ...
+
+
 class Client:
     """HTTP client bound to the configured hosts. Use as a context manager.
 
     Args:
-        settings: base URLs, rate, timeout, retries, size cap, User-Agent.
+        settings: base URLs, rate, timeout, deadlines, retries, size cap, User-Agent.
         transport: an ``httpx`` transport, e.g. ``httpx.MockTransport`` in tests.
         sleep: called to wait (rate limit, backoff); injectable for tests.
-        clock: monotonic clock used by the rate limit.
+        clock: monotonic clock used by the rate limit and the deadlines.
     """
 
     def __init__(
@@ -118,20 +149,43 @@ class Client:
         Raises:
             HostNotAllowed: the URL, or a redirect, leaves the configured hosts.
             HTTPStatusError: 4xx, or 5xx/429 still failing after the retries.
-            TransportError: timeouts or connection failures after the retries.
+            HostUnreachable: the host's name does not resolve or it refuses connections.
+            TransportError: timeouts, or the deadline, still failing after the retries.
             ResponseTooLarge: the body exceeds ``settings.max_bytes``.
         """
+        sink = _Memory(self._settings.max_bytes)
+        return self._with_retries(url, validators, sink, self._settings.deadline)
+
+    def download(
+        self, url: str, dest: Path, *, max_bytes: int, validators: Validators | None = None
+    ) -> Fetched:
+        """Stream ``url`` into the file ``dest`` (a bulk file too large for memory).
+
+        Same host checks, retries and conditional GET as :meth:`get`, with its own
+        size cap and deadline (``settings.download_deadline``). The file is written
+        only for a 200 (after a 304 it is left as it was); the bytes are those served.
+
+        Raises:
+            FetchError: as :meth:`get`.
+        """
+        sink = _File(dest, max_bytes)
+        return self._with_retries(url, validators, sink, self._settings.download_deadline)
+
+    def _with_retries(
+        self, url: str, validators: Validators | None, sink: _Sink, deadline: float
+    ) -> Fetched:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self._settings.max_retries + 1),
             wait=self._wait,
             retry=tenacity.retry_if_exception_type(_Retryable),
+            before_sleep=_report_wait,
             sleep=self._sleep,
             reraise=True,
         )
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._get_following_redirects(url, validators)
+                    return self._follow_redirects(url, validators, sink, deadline)
         except _Retryable as exc:
             attempts = self._settings.max_retries + 1
             suffix = f" (after {attempts} attempts)" if attempts > 1 else ""
@@ -139,46 +193,6 @@ class Client:
             exc.error.args = (exc.error.message,)
             raise exc.error from None
         raise AssertionError("unreachable: tenacity either returns or raises")
-
-    def download(self, url: str, dest: Path, *, max_bytes: int) -> None:
-        """Stream ``url`` into the file ``dest`` (a bulk file too large for memory).
-
-        Same host checks and retries as :meth:`get`, with its own size cap.
-
-        Raises:
-            FetchError: as :meth:`get`.
-        """
-        for _ in range(MAX_REDIRECTS + 1):
-            self._check_host(url)
-            self._throttle(urlsplit(url).netloc.lower())
-            try:
-                with self._http.stream("GET", url) as response:
-                    location = response.headers.get("location")
-                    if response.is_redirect and location:
-                        url = urljoin(url, location)
-                        continue
-                    if response.status_code >= 400:
-                        raise HTTPStatusError(
-                            f"HTTP {response.status_code} {response.reason_phrase} from {url}",
-                            status_code=response.status_code,
-                            url=url,
-                        )
-                    self._stream_to(url, response, dest, max_bytes)
-                    return
-            except httpx.TimeoutException:
-                raise TransportError(f"timed out fetching {url}", url=url) from None
-            except httpx.TransportError as exc:
-                raise TransportError(f"could not fetch {url}: {exc}", url=url) from None
-        raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) from {url}", url=url)
-
-    def _stream_to(self, url: str, response: httpx.Response, dest: Path, max_bytes: int) -> None:
-        size = 0
-        with open(dest, "wb") as handle:
-            for chunk in response.iter_raw():  # the file as served: a zip stays a zip
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ResponseTooLarge(f"{url} is over the {max_bytes}-byte cap", url=url)
-                handle.write(chunk)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         backoff = self._settings.retry_backoff * 2 ** (state.attempt_number - 1)
@@ -188,10 +202,12 @@ class Client:
             backoff = max(backoff, exc.retry_after)
         return float(min(backoff, self._settings.max_retry_wait))
 
-    def _get_following_redirects(self, url: str, validators: Validators | None) -> Fetched:
+    def _follow_redirects(
+        self, url: str, validators: Validators | None, sink: _Sink, deadline: float
+    ) -> Fetched:
         for _ in range(MAX_REDIRECTS + 1):
             self._check_host(url)
-            response = self._request(url, validators)
+            response = self._request(url, validators, sink, deadline)
             location = response.headers.get("location")
             if response.is_redirect and location:
                 url = urljoin(url, location)
@@ -218,23 +234,37 @@ class Client:
         if last is not None:
             wait = last + interval - self._clock()
             if wait > 0:
+                if wait > REPORTED_WAIT:
+                    _log.info("waiting %.0f s before the next request to %s", wait, host)
                 self._sleep(wait)
         self._last_request[host] = self._clock()
 
-    def _request(self, url: str, validators: Validators | None) -> _Response:
+    def _request(
+        self, url: str, validators: Validators | None, sink: _Sink, deadline: float
+    ) -> _Response:
         headers = {}
         if validators is not None:
             if validators.etag:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        self._throttle(urlsplit(url).netloc.lower())
+        host = urlsplit(url).netloc.lower()
+        self._throttle(host)
+        started = self._clock()
         try:
             with self._http.stream("GET", url, headers=headers) as response:
-                # Not ``is_redirect``, true of every 3xx: a 304 left unread would close
-                # the connection, and every conditional GET would open a new one.
-                redirect = response.has_redirect_location
-                body = b"" if redirect else self._read_capped(url, response)
+                body = b""
+                if 200 <= response.status_code < 300:
+                    _check_declared_size(url, response, sink)
+                    chunks = self._timed(url, response, started, deadline)
+                    body = sink.write(url, chunks)
+                elif not response.has_redirect_location:
+                    # Read (and drop) what else came: a 304 or an error page left
+                    # unread would close the connection, and the next request open one.
+                    for _ in self._timed(url, response, started, deadline):
+                        pass
+                elapsed = self._clock() - started
+                _log.debug("GET %s: %s in %.2f s", url, response.status_code, elapsed)
                 return _Response(
                     response.status_code, response.reason_phrase, response.headers, body
                 )
@@ -244,24 +274,27 @@ class Client:
                     f"timed out after {self._settings.timeout:g}s fetching {url}", url=url
                 )
             ) from None
+        except httpx.ConnectError as exc:
+            raise HostUnreachable(_unreachable(host, exc), url=url) from None
         except (httpx.TransportError, httpx.DecodingError) as exc:
             reason = str(exc) or type(exc).__name__
             raise _Retryable(TransportError(f"could not fetch {url}: {reason}", url=url)) from None
 
-    def _read_capped(self, url: str, response: httpx.Response) -> bytes:
-        cap = self._settings.max_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
-            raise ResponseTooLarge(
-                f"{url} is {int(declared)} bytes, over the {cap}-byte cap", url=url
-            )
-        chunks, size = [], 0
+    def _timed(
+        self, url: str, response: httpx.Response, started: float, deadline: float
+    ) -> Iterator[bytes]:
+        # The read timeout bounds each wait for a byte; this bounds the whole body.
+        # Decoded bytes: a zip sent with a transfer encoding is saved as the zip.
         for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > cap:  # also catches compression bombs: the cap counts decoded bytes
-                raise ResponseTooLarge(f"{url} is over the {cap}-byte cap", url=url)
-            chunks.append(chunk)
-        return b"".join(chunks)
+            if self._clock() - started > deadline:
+                raise _Retryable(
+                    TransportError(
+                        f"gave up on {url} after {deadline:g}s: the server sends too slowly "
+                        "(see QARCHIVE_DEADLINE)",
+                        url=url,
+                    )
+                )
+            yield chunk
 
     def _finish(self, url: str, response: _Response) -> Fetched:
         status = response.status_code
@@ -286,6 +319,69 @@ class Client:
                 last_modified=response.headers.get("last-modified"),
             ),
         )
+
+
+class _Memory:
+    """A page's body, kept in memory up to ``cap`` bytes."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+
+    def write(self, url: str, chunks: Iterator[bytes]) -> bytes:
+        parts, size = [], 0
+        for chunk in chunks:
+            size += len(chunk)
+            if size > self.cap:
+                raise ResponseTooLarge(f"{url} is over the {self.cap}-byte cap", url=url)
+            parts.append(chunk)
+        return b"".join(parts)
+
+
+class _File:
+    """A download's body, streamed to the file ``dest`` up to ``cap`` bytes."""
+
+    def __init__(self, dest: Path, cap: int) -> None:
+        self.dest, self.cap = dest, cap
+
+    def write(self, url: str, chunks: Iterator[bytes]) -> bytes:
+        size = 0
+        with open(self.dest, "wb") as handle:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > self.cap:
+                    raise ResponseTooLarge(f"{url} is over the {self.cap}-byte cap", url=url)
+                handle.write(chunk)
+        return b""
+
+
+def _report_wait(state: tenacity.RetryCallState) -> None:
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    outcome = state.outcome
+    exc = outcome.exception() if outcome is not None else None
+    if wait > REPORTED_WAIT and isinstance(exc, _Retryable):
+        _log.info("waiting %.0f s before trying again: %s", wait, exc.error)
+
+
+def _check_declared_size(url: str, response: httpx.Response, sink: _Sink) -> None:
+    cap = sink.cap
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise ResponseTooLarge(f"{url} is {int(declared)} bytes, over the {cap}-byte cap", url=url)
+
+
+def _unreachable(host: str, exc: httpx.ConnectError) -> str:
+    reason = str(exc) or type(exc).__name__
+    if (
+        "Name or service not known" in reason
+        or "nodename nor servname" in reason
+        or ("Temporary failure in name resolution" in reason)
+    ):
+        why = "its name does not resolve (no network, or a mistyped QARCHIVE_*_URL?)"
+    elif "refused" in reason.lower():
+        why = "it refused the connection"
+    else:
+        why = f"the connection failed: {reason}"
+    return f"cannot reach {host}: {why}"
 
 
 @dataclass(frozen=True, slots=True)

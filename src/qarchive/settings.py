@@ -23,6 +23,8 @@ __all__ = [
     "DEFAULT_AN_DATA_URL",
     "DEFAULT_AN_QUESTIONS_URL",
     "DEFAULT_AN_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_DOWNLOAD_DEADLINE",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_MAX_RETRY_WAIT",
@@ -54,6 +56,8 @@ DEFAULT_SENAT_URL = "https://www.senat.fr"
 DEFAULT_SENAT_DATA_URL = "https://data.senat.fr"
 DEFAULT_RATE = 1.0  # requests per second, per host
 DEFAULT_TIMEOUT = 30.0  # seconds, for connect and for each read
+DEFAULT_DEADLINE = 300.0  # seconds for a whole request, body included (a trickle ends)
+DEFAULT_DOWNLOAD_DEADLINE = 3600.0  # seconds for a whole download (a legislature zip)
 DEFAULT_MAX_RETRIES = 4  # after the first attempt, on 429/5xx/timeouts
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # one question page or record is far below this
 DEFAULT_MAX_RETRY_WAIT = 120.0  # never sleep longer than this for one Retry-After
@@ -69,6 +73,8 @@ ENV_VARS: dict[str, str] = {
     "senat_data_url": "QARCHIVE_SENAT_DATA_URL",
     "rate": "QARCHIVE_RATE",
     "timeout": "QARCHIVE_TIMEOUT",
+    "deadline": "QARCHIVE_DEADLINE",
+    "download_deadline": "QARCHIVE_DOWNLOAD_DEADLINE",
     "max_retries": "QARCHIVE_MAX_RETRIES",
     "max_bytes": "QARCHIVE_MAX_BYTES",
     "max_retry_wait": "QARCHIVE_MAX_RETRY_WAIT",
@@ -123,6 +129,8 @@ def _number(name: str, value: object) -> int | float:
 _BOUNDS: dict[str, tuple[float, bool, float | None]] = {
     "rate": (0, True, None),  # 0 disables the rate limit
     "timeout": (0, False, None),
+    "deadline": (0, False, None),
+    "download_deadline": (0, False, None),
     "max_retries": (0, True, 20),
     "max_bytes": (0, False, None),
     "max_retry_wait": (0, True, None),
@@ -150,6 +158,8 @@ class Settings:
     senat_data_url: str = DEFAULT_SENAT_DATA_URL
     rate: float = DEFAULT_RATE
     timeout: float = DEFAULT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE
+    download_deadline: float = DEFAULT_DOWNLOAD_DEADLINE
     max_retries: int = DEFAULT_MAX_RETRIES
     max_bytes: int = DEFAULT_MAX_BYTES
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT

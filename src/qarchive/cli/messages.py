@@ -102,6 +102,8 @@ def import_summary(summary: ImportSummary) -> str:
         f"import: {summary.read} read, {summary.new} new, {summary.updated} updated, "
         f"{summary.unchanged} unchanged, {len(summary.problems)} refused or failed"
     )
+    if summary.skipped:
+        line += f"; {summary.skipped} unchanged since the last import (not read)"
     if summary.named:  # reference data: archived questions that got names from it
         line += f"; {summary.named} archived question(s) named"
     return line

@@ -46,7 +46,7 @@ def save_question(
     *,
     qid: QuestionId,
     fetched_at: dt.datetime,
-    raw: Sequence[RawCapture] = (),
+    raw: Sequence[RawCapture | str] = (),
 ) -> SaveResult:
     """Enrich ``record`` (:func:`enrich`) and save it: a new version only if it changed.
 
@@ -67,7 +67,7 @@ def stage_question(
     *,
     qid: QuestionId,
     fetched_at: dt.datetime,
-    raw: Sequence[RawCapture] = (),
+    raw: Sequence[RawCapture | str] = (),
 ) -> PreparedSave:
     """:func:`save_question` in a worker process: enrich, then stage the files.
 

@@ -19,6 +19,7 @@ from qarchive.index.lookups import indexed_versions
 from qarchive.index.schema import IndexFailure
 from qarchive.model.ids import QuestionId
 from qarchive.store.archive import Archive
+from qarchive.store.packs import parse_pack_reference
 from qarchive.store.state import QuestionState
 
 __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
@@ -46,6 +47,7 @@ class VerifyReport:
     questions: int = 0
     versions: int = 0
     problems: list[Problem] = field(default_factory=list)
+    packed: set[str] = field(default_factory=set)  # the packs versions name
 
     @property
     def ok(self) -> bool:
@@ -62,6 +64,7 @@ def verify_archive(archive: Archive) -> VerifyReport:
         number = _verify_question(archive, qid, report)
         if number:
             latest[qid.canonical] = number
+    report.problems += _orphan_packs(archive, report)
     report.problems += _stray_files(archive)
     report.problems += [Problem(*found) for found in archive.reference_store.verify()]
     report.problems += _verify_index(archive, latest)
@@ -95,7 +98,12 @@ def _verify_question(archive: Archive, qid: QuestionId, report: VerifyReport) ->
             )
         referenced.update(stored.raw)
         for name in stored.raw:
-            report.problems += _check_raw(directory / name)
+            packed = parse_pack_reference(name)
+            if packed is not None:
+                report.problems += _check_packed(archive, *packed)
+                report.packed.add(packed[0])
+            else:
+                report.problems += _check_raw(directory / name)
     report.problems += _orphan_raws(directory, referenced, readable=readable_latest > 0)
     state = directory / "state.json"
     if state.exists():
@@ -128,6 +136,26 @@ def _check_raw(path: Path) -> list[Problem]:
     return []
 
 
+def _check_packed(archive: Archive, pack: str, member: str) -> list[Problem]:
+    try:
+        archive.packs.read(pack, member)
+    except ArchiveDamaged as exc:
+        return [Problem(archive.packs.folder / pack, _reason(exc).replace("damaged: ", ""))]
+    return []
+
+
+def _orphan_packs(archive: Archive, report: VerifyReport) -> list[Problem]:
+    # A pack no version names is what a run killed before its versions left behind.
+    # With a damaged version, which packs it named cannot be told: none is removed.
+    if any(problem.message.startswith("damaged") for problem in report.problems):
+        return []
+    return [
+        Problem(archive.packs.folder / name, "pack named by no version (a run interrupted)", True)
+        for name in archive.packs.names()
+        if name not in report.packed
+    ]
+
+
 def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> list[Problem]:
     raw_dir = directory / "raw"
     if not readable or not raw_dir.is_dir():
@@ -145,6 +173,9 @@ def _stray_files(archive: Archive) -> Iterator[Problem]:
         return
     for path in root.rglob("*"):
         if path.name.startswith(_TEMP_PREFIXES):
+            yield Problem(path, "temporary file left by an interrupted write", repairable=True)
+    for folder in (archive.layout.packs, archive.layout.bulk):
+        for path in folder.glob(".tmp-*") if folder.is_dir() else []:
             yield Problem(path, "temporary file left by an interrupted write", repairable=True)
     for path in archive.root.glob(".tmp-*"):
         yield Problem(path, "temporary file left by an interrupted write", repairable=True)

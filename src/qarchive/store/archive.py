@@ -1,19 +1,11 @@
 """The archive on disk: every question's versions and raw captures, its state, the lock.
 
 Each question's folder (:mod:`qarchive.store.layout`) holds its versions, written
-by one versioned store (:mod:`qarchive.store.versions`) only when the record's
-content changes, and the raw bytes behind each. :meth:`Archive.save` stores the
-record it is given, as it is: a record is enriched (values carried over from the
-last version, names from the reference data) before, by the job that saves it.
-
-The index (``index.sqlite``) is derived from the files: the archive keeps it in
-step with every version it writes, in the same batch (:class:`Batch`), so that no
-way of saving can leave it stale, and rebuilds it from the files alone
-(:meth:`Archive.reindex`).
-
-Every write is atomic (temp file in the same folder, fsync, rename), so a crash
-at any moment leaves the last good version readable. One writer at a time holds
-the lock (:meth:`Archive.lock`).
+(:mod:`qarchive.store.versions`) only when the record's content changes, and the
+raw bytes behind each. :meth:`Archive.save` stores the record it is given, as it
+is (the job that saves it enriches it first). The archive keeps the derived index
+in step with every version it writes, in the same batch, so that no way of saving
+can leave it stale. Every write is atomic; one writer at a time holds the lock.
 """
 
 from __future__ import annotations
@@ -46,6 +38,7 @@ from qarchive.store.indexing import (
 )
 from qarchive.store.layout import Layout
 from qarchive.store.lock import WriterLock
+from qarchive.store.packs import Packs, parse_pack_reference
 from qarchive.store.raw import RawCapture, raw_name, read_raw
 from qarchive.store.references import ReferenceLookup, ReferenceStore
 from qarchive.store.state import ErrorInfo, QuestionState, QuestionStates, Validators
@@ -76,6 +69,7 @@ class Archive:
         self.reference_store = ReferenceStore(self.layout.references)
         self.references = ReferenceLookup(self.reference_store)  # read when needed
         self.states = QuestionStates(self.layout)
+        self.packs = Packs(self.layout)
         self._versions = VersionedStore(Question)
         self._lock = WriterLock(self.layout.lock, on_release=self.flush_checks)
         self._batch: Batch | None = None  # saves kept together (a bulk import)
@@ -84,10 +78,7 @@ class Archive:
     # -- locking -----------------------------------------------------------------
 
     def lock(self, *, wait: bool = False) -> contextlib.AbstractContextManager[None]:
-        """Hold the archive's writer lock (:class:`~qarchive.store.lock.WriterLock`).
-
-        Check times not yet written are written (:meth:`flush_checks`) before the
-        lock is released.
+        """Hold the writer lock; check times recorded are written before it is released.
 
         Raises:
             ArchiveLocked: another process holds the lock (and ``wait`` is false).
@@ -180,7 +171,14 @@ class Archive:
         return left, right, diff_records(old.record_json, new.record_json)
 
     def read_raw(self, qid: QuestionId, name: str) -> bytes:
-        """The decompressed raw capture ``raw/<name>`` of a question."""
+        """The raw bytes a version names: ``raw/<name>`` of the question, or a pack's member.
+
+        Raises:
+            ArchiveDamaged: the capture is missing or damaged.
+        """
+        packed = parse_pack_reference(name)
+        if packed is not None:
+            return self.packs.read(*packed)
         return read_raw(self.question_dir(qid) / name)
 
     def iter_ids(self) -> Iterator[QuestionId]:
@@ -228,9 +226,6 @@ class Archive:
     def flush_checks(self) -> int:
         """Write the check times recorded since the last flush to ``checks.json``; how many.
 
-        Called at the end of a run and when the lock is released; a run that dies
-        before loses those times only.
-
         Raises:
             ArchiveWriteError: ``checks.json`` cannot be written.
         """
@@ -276,7 +271,7 @@ class Archive:
         *,
         qid: QuestionId,
         fetched_at: dt.datetime,
-        raw: Sequence[RawCapture] = (),
+        raw: Sequence[RawCapture | str] = (),
         previous: StoredVersion[Question] | Literal["read"] | None = "read",
     ) -> SaveResult:
         """Write a new version of the question if ``record``'s content changed.
@@ -285,7 +280,8 @@ class Archive:
         ``previous`` is the latest version as the caller read it under the lock
         (None: there is none); by default (``"read"``) it is read here. Raw captures are written first and the
         version file last, so a crash leaves either the old version current or the
-        new one complete; the index follows.
+        new one complete; the index follows. A capture given as text is a member of a
+        pack already written (:mod:`qarchive.store.packs`), named as it is.
 
         Raises:
             ArchiveDamaged: the current latest version cannot be read; nothing is written.
@@ -307,7 +303,7 @@ class Archive:
         record: Question,
         qid: QuestionId,
         fetched_at: dt.datetime,
-        raw: Sequence[RawCapture],
+        raw: Sequence[RawCapture | str],
         previous: StoredVersion[Question] | Literal["read"] | None,
     ) -> tuple[SaveResult, IndexEntry | None]:
         # The files of a save, and its index entry (None when nothing changed).
@@ -327,7 +323,10 @@ class Archive:
             raise ArchiveDamaged(
                 f"{new.path} already exists; run: qarchive verify", path=str(new.path)
             )
-        raw_names = [self._write_raw(directory, capture, fetched_at) for capture in raw]
+        raw_names = [
+            capture if isinstance(capture, str) else self._write_raw(directory, capture, fetched_at)
+            for capture in raw
+        ]
         self._write(new.path, new.data(raw=raw_names))
         entry = index_entry(record, version=new.number, fetched_at=fetched_at)
         return SaveResult(new.outcome, new.number, new.changed), entry
@@ -412,7 +411,7 @@ class Archive:
         *,
         qid: QuestionId,
         fetched_at: dt.datetime,
-        raw: Sequence[RawCapture] = (),
+        raw: Sequence[RawCapture | str] = (),
         previous: StoredVersion[Question] | Literal["read"] | None = "read",
     ) -> PreparedSave:
         """Work out :meth:`save` of ``record`` and stage its files, inside :meth:`staging`.

@@ -5,11 +5,15 @@
     <root>/
       questions/an/15/15-12526QE/       one folder per question (chamber/partition/ID)
           v0001.json, v0002.json        its versions (:mod:`qarchive.store.versions`)
-          raw/<timestamp>.<ext>.gz      the raw bytes behind a version
+          raw/<timestamp>.<ext>.gz      the raw bytes behind a fetched version
           state.json                    validators, last error, failure count
       references/an/acteurs/PA…/        the AN reference data, versioned the same way
       references/an/organes/PO…/
       references/an/state.json          where it came from, its validators
+      raw/packs/<time>-<dataset>.zip    the raw bytes behind versions saved from bulk data:
+                                        one zip per import or refresh, its new or changed members
+      bulk/<dataset>.json               what the last import of a bulk file held (each member's
+                                        size and CRC-32), and its validators
       checks.json                       when each question was last checked
       index.sqlite, references.sqlite   derived: rebuilt from the files by ``reindex``
       watchlist.json, outbox.json       what the user follows, events not yet delivered
@@ -32,12 +36,14 @@ if TYPE_CHECKING:
     from qarchive.model.ids import QuestionId
 
 __all__ = [
+    "BULK_DIR",
     "CHECKS_FILE",
     "DIGEST_FILE",
     "EVENTS_DIR",
     "INDEX_FILE",
     "LOCK_FILE",
     "OUTBOX_FILE",
+    "PACKS_DIR",
     "QUESTIONS_DIR",
     "RAW_DIR",
     "REFERENCES_DIR",
@@ -62,6 +68,8 @@ REFRESH_LOG = "refresh.log.jsonl"
 LOCK_FILE = ".lock"
 STATE_FILE = "state.json"  # in a question's folder, and in the reference data's
 RAW_DIR = "raw"  # in a question's folder
+PACKS_DIR = "raw/packs"  # in the archive's root
+BULK_DIR = "bulk"
 TEMP_PREFIX = ".tmp-"
 
 
@@ -84,6 +92,16 @@ class Layout:
     def references(self) -> Path:
         """The AN reference data (actors and organs)."""
         return self.root / REFERENCES_DIR
+
+    @property
+    def packs(self) -> Path:
+        """The packs of raw bytes behind versions saved from bulk data."""
+        return self.root / PACKS_DIR
+
+    @property
+    def bulk(self) -> Path:
+        """What the last import of each bulk file held."""
+        return self.root / BULK_DIR
 
     @property
     def checks(self) -> Path:

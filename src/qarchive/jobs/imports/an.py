@@ -6,7 +6,9 @@ legislature 14 is one big JSON (``questionsEcrites.question[]``), streamed
 and the same enrich-and-save as ``qarchive fetch``, so an import after a fetch of the
 same content writes nothing, and an interrupted import simply resumes.
 
-A file of many questions (:data:`POOL_MIN_QUESTIONS`) is imported by a few worker
+A zip's members unchanged since the last import of its dataset are not read, and
+the bytes of those read go into a pack (:mod:`qarchive.jobs.imports.zips`). A file
+of many questions (:data:`POOL_MIN_QUESTIONS`) is imported by a few worker
 processes and this one together (:mod:`qarchive.jobs.imports.pool`).
 """
 
@@ -26,11 +28,14 @@ from qarchive.jobs.enrich import save_question
 from qarchive.jobs.imports.members import Member, read_members
 from qarchive.jobs.imports.pool import Refused, Staged, StagingPool, WorkerResult, WriteFailed
 from qarchive.jobs.imports.summary import ImportProblem, ImportSummary
-from qarchive.model.ids import parse_question_id
+from qarchive.jobs.imports.zips import plan_zip, remember_zip
+from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.sources.an import opendata_json
 from qarchive.store.archive import Archive
 from qarchive.store.batch import Batch
+from qarchive.store.bulk import Validators
 from qarchive.store.raw import RawCapture
+from qarchive.store.versions import SaveResult
 
 __all__ = ["MAX_WORKERS", "POOL_MIN_QUESTIONS", "QuestionsRun", "import_questions"]
 
@@ -52,6 +57,11 @@ class QuestionsRun:
     summary: ImportSummary
     max_bytes: int
     on_item: Callable[[int, int | None], None] | None
+    # Called with each question saved (its result: new, updated or unchanged).
+    on_saved: Callable[[QuestionId, SaveResult], None] | None = None
+    full: bool = False  # read every member of a zip, whatever the last import saw
+    url: str | None = None  # where a zip came from, and its validators (for the manifest)
+    validators: Validators | None = None
 
     def import_member(self, member: Member) -> None:
         """Import one member in this process."""
@@ -71,19 +81,26 @@ class QuestionsRun:
         url = f"{self.origin}#{member.name}"
         try:
             record = opendata_json.parse(member.content, url=url)
+            qid = parse_question_id(record.id)
             result = save_question(
                 self.archive,
                 record,
-                qid=parse_question_id(record.id),
+                qid=qid,
                 fetched_at=self.fetched_at,
-                raw=[RawCapture(url, member.content, "json")],
+                raw=[member.raw or RawCapture(url, member.content, "json")],
             )
         except ArchiveWriteError:
             raise
         except QarchiveError as exc:
             self.summary.problems.append(ImportProblem(member.name, str(exc)))
             return
+        self.saved(qid, result)
+
+    def saved(self, qid: QuestionId, result: SaveResult) -> None:
+        """Count a question saved, and tell ``on_saved``."""
         self.summary.count(result.outcome)
+        if self.on_saved is not None:
+            self.on_saved(qid, result)
 
     def keep(self, member: Member, result: WorkerResult) -> None:
         """Take a worker's result for ``member``, in the file's order."""
@@ -93,7 +110,7 @@ class QuestionsRun:
         if isinstance(result, Refused) and not self.batch.wrote(result.question):
             self.summary.problems.append(ImportProblem(member.name, result.reason))
         elif isinstance(result, Staged) and (saved := self.batch.keep(result.prepared)):
-            self.summary.count(saved.outcome)
+            self.saved(parse_question_id(result.prepared.qid), saved)
         else:
             # Given a version earlier in this import: the worker may have seen an older
             # state, or one half committed. Saved again here.
@@ -120,35 +137,55 @@ def import_questions(
         bundle: the file opened as a zip, or None.
     """
     count: int | None = None
+    plan = None
     if bundle is not None:
-        count = sum(1 for info in bundle.infolist() if not info.is_dir())
+        plan = plan_zip(
+            bundle, archive=run.archive, max_bytes=run.max_bytes, at=run.fetched_at, full=run.full
+        )
+        count = len(plan.read)
+        run.summary.skipped += plan.members - count
     # Closed here, not when collected: an open member keeps the zip's file open.
-    with contextlib.closing(read_members(path, run.max_bytes, bundle)) as read:
-        members: Iterator[Member] = read
-        pool = worker_count(count, workers)
-        if pool == 0 and count is None and workers is None:
-            # One JSON file: a question, or legislature XIV's many. Workers once it is many.
-            for member in itertools.islice(members, POOL_MIN_QUESTIONS):
-                run.import_member(member)
-            following = next(members, None)
-            if following is None:
-                return
-            members = itertools.chain([following], members)
-            pool = worker_count(POOL_MIN_QUESTIONS, None)
-        if pool == 0:
-            for member in members:
-                run.import_member(member)
+    only, pack = (plan.read, plan.pack) if plan is not None else (None, None)
+    with contextlib.closing(
+        read_members(path, run.max_bytes, bundle, only=only, pack=pack)
+    ) as read:
+        _import_members(read, run, workers=workers, count=count)
+    if bundle is not None and plan is not None:
+        run.batch.flush()  # every version is in place before the manifest says so
+        failed = {problem.member for problem in run.summary.problems}
+        remember_zip(
+            bundle, plan, archive=run.archive, failed=failed, url=run.url, validators=run.validators
+        )
+
+
+def _import_members(
+    read: Iterator[Member], run: QuestionsRun, *, workers: int | None, count: int | None
+) -> None:
+    members: Iterator[Member] = read
+    pool = worker_count(count, workers)
+    if pool == 0 and count is None and workers is None:
+        # One JSON file: a question, or legislature XIV's many. Workers once it is many.
+        for member in itertools.islice(members, POOL_MIN_QUESTIONS):
+            run.import_member(member)
+        following = next(members, None)
+        if following is None:
             return
-        with StagingPool(
-            pool,
-            archive=run.archive,
-            batch=run.batch,
-            origin=run.origin,
-            fetched_at=run.fetched_at,
-            keep=run.keep,
-            import_here=run.import_member,
-        ) as workers_pool:
-            workers_pool.run(members)
+        members = itertools.chain([following], members)
+        pool = worker_count(POOL_MIN_QUESTIONS, None)
+    if pool == 0:
+        for member in members:
+            run.import_member(member)
+        return
+    with StagingPool(
+        pool,
+        archive=run.archive,
+        batch=run.batch,
+        origin=run.origin,
+        fetched_at=run.fetched_at,
+        keep=run.keep,
+        import_here=run.import_member,
+    ) as workers_pool:
+        workers_pool.run(members)
 
 
 def worker_count(members: int | None, requested: int | None) -> int:

@@ -20,9 +20,12 @@ from qarchive.jobs.imports.an import QuestionsRun, import_questions
 from qarchive.jobs.imports.members import MAX_BULK_BYTES, read_members, zip_or_none
 from qarchive.jobs.imports.senat import SenatRun, import_senat, senat_format
 from qarchive.jobs.imports.summary import ImportProblem, ImportSummary
+from qarchive.model.ids import QuestionId
 from qarchive.settings import Clock, Settings, utc_now
 from qarchive.store.archive import Archive
+from qarchive.store.bulk import Validators
 from qarchive.store.layout import TEMP_PREFIX
+from qarchive.store.versions import SaveResult
 
 __all__ = ["import_file", "local_copy"]
 
@@ -36,6 +39,9 @@ def import_file(
     now: Clock = utc_now,
     on_item: Callable[[int, int | None], None] | None = None,
     workers: int | None = None,
+    on_saved: Callable[[QuestionId, SaveResult], None] | None = None,
+    full: bool = False,
+    validators: Validators | None = None,
 ) -> ImportSummary:
     """Import every question (or actor and organ) of an open-data file into the archive.
 
@@ -52,6 +58,9 @@ def import_file(
         now: the clock, for ``fetched_at``.
         on_item: called after each question with (done, total or None), for progress.
         workers: worker processes for AN questions (:func:`qarchive.jobs.imports.an.import_questions`).
+        on_saved: called with each AN question saved from a zip (new, updated or unchanged).
+        full: read every member of an AN zip, even those unchanged since the last import.
+        validators: the zip's HTTP validators, kept for the next conditional GET.
 
     Raises:
         UsageError: the file is not a zip or JSON file qarchive can import.
@@ -84,7 +93,17 @@ def import_file(
             return summary
         with archive.index_batch() as batch:
             questions = QuestionsRun(
-                archive, batch, origin, fetched_at, summary, max_member_bytes, on_item
+                archive,
+                batch,
+                origin,
+                fetched_at,
+                summary,
+                max_member_bytes,
+                on_item,
+                on_saved=on_saved,
+                full=full,
+                url=source_url,
+                validators=validators,
             )
             import_questions(path, questions, workers=workers, bundle=bundle)
     return summary

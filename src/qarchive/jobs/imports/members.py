@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import json
 import zipfile
-from collections.abc import Generator, Iterator
+from collections.abc import Collection, Generator, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
 
 from qarchive.errors import UsageError
+from qarchive.store.packs import pack_reference
 
 __all__ = [
     "MAX_BULK_BYTES",
@@ -43,6 +44,7 @@ class Member(NamedTuple):
     name: str
     content: bytes | None
     problem: str | None = None
+    raw: str | None = None  # its pack reference, when a pack keeps its bytes
 
 
 def is_zip(path: Path) -> bool:
@@ -73,15 +75,23 @@ def zip_or_none(path: Path) -> Iterator[zipfile.ZipFile | None]:
 
 
 def read_members(
-    path: Path, max_bytes: int, bundle: zipfile.ZipFile | None
+    path: Path,
+    max_bytes: int,
+    bundle: zipfile.ZipFile | None,
+    *,
+    only: Collection[str] | None = None,
+    pack: str | None = None,
 ) -> Generator[Member, None, None]:
     """Every document of ``path``: the members of ``bundle``, or the JSON file's question(s).
+
+    ``only``: the names of the zip's members to read (the rest are skipped unread);
+    ``pack``: the pack that keeps their bytes (each member then names it).
 
     Raises:
         UsageError: the file is neither a zip nor a JSON file.
     """
     if bundle is not None:
-        yield from _zip_members(bundle, max_bytes)
+        yield from _zip_members(bundle, max_bytes, only, pack)
         return
     try:
         with open(path, "rb") as handle:
@@ -100,16 +110,20 @@ def read_members(
         )
 
 
-def _zip_members(bundle: zipfile.ZipFile, max_bytes: int) -> Iterator[Member]:
+def _zip_members(
+    bundle: zipfile.ZipFile, max_bytes: int, only: Collection[str] | None, pack: str | None
+) -> Iterator[Member]:
     for info in bundle.infolist():
-        if info.is_dir():
+        if info.is_dir() or (only is not None and info.filename not in only):
             continue
         problem = member_problem(info, max_bytes)
         if problem is not None:
             yield Member(info.filename, None, problem)
             continue
+        raw = None if pack is None else pack_reference(pack, info.filename)
         with bundle.open(info) as member:
-            yield from _json_members(member, info.filename, max_bytes)
+            for found in _json_members(member, info.filename, max_bytes):
+                yield found._replace(raw=raw) if raw and found.content is not None else found
 
 
 def member_problem(

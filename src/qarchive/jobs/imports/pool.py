@@ -237,7 +237,7 @@ def _stage_member(member: Member) -> WorkerResult:
             record,
             qid=qid,
             fetched_at=worker.fetched_at,
-            raw=[RawCapture(url, member.content, "json")],
+            raw=[member.raw or RawCapture(url, member.content, "json")],
         )
     except ArchiveWriteError as exc:
         return WriteFailed(str(exc), exc.path)

@@ -27,6 +27,7 @@ class ImportSummary:
     unchanged: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
     named: int = 0  # AMO import: archived questions that got their author's name
+    skipped: int = 0  # members unchanged since the last import: neither read nor parsed
 
     def count(self, outcome: SaveOutcome) -> None:
         """Add one saved question's outcome."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from qarchive.model.ids import QuestionId
 from qarchive.settings import Settings
 
-__all__ = ["SourceURL", "publication_list_url", "source_urls"]
+__all__ = ["SourceURL", "bulk_url", "publication_list_url", "source_urls"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +39,10 @@ def source_urls(qid: QuestionId, settings: Settings) -> list[SourceURL]:
 def publication_list_url(day: dt.date, settings: Settings) -> str:
     """The AN's open-data list of what was published on ``day`` (a CSV naming questions)."""
     return f"{settings.an_url}/dyn/opendata/list-publication/publication_{day.isoformat()}.csv"
+
+
+def bulk_url(legislature: int, folder: str, file: str, settings: Settings) -> str:
+    """A legislature's zip of questions of one kind on the AN's open-data host."""
+    return (
+        f"{settings.an_data_url}/static/openData/repository/{legislature}/questions/{folder}/{file}"
+    )

@@ -20,7 +20,9 @@ from qarchive.index.filters import Filters
 
 __all__ = [
     "OverdueRow",
+    "has_unnamed_an_authors",
     "held_chambers",
+    "held_legislatures",
     "ids_by_publication",
     "indexed_versions",
     "newest_events",
@@ -73,6 +75,14 @@ def refresh_candidates(
     return [row[0] for row in connection.execute(sql, params)]
 
 
+def held_legislatures(connection: sqlite3.Connection, chamber: str) -> set[int]:
+    """The legislatures the index holds questions of, in one chamber."""
+    rows = connection.execute(
+        "SELECT DISTINCT legislature FROM questions WHERE chamber = ?", (chamber,)
+    )
+    return {int(row[0]) for row in rows}
+
+
 def held_chambers(connection: sqlite3.Connection) -> set[str]:
     """The chambers the index holds questions of."""
     return {
@@ -98,16 +108,24 @@ def question_states(
     return states
 
 
+_UNNAMED = (
+    "chamber = 'an' AND author_ref IS NOT NULL AND (author_name IS NULL "
+    "OR constituency IS NULL OR (group_short IS NULL AND group_full IS NULL))"
+)
+
+
 def unnamed_an_authors(connection: sqlite3.Connection) -> list[str]:
     """AN questions whose author is known by reference only (no name, place or group)."""
     return [
         row[0]
-        for row in connection.execute(
-            "SELECT id FROM questions WHERE chamber = 'an' AND author_ref IS NOT NULL "
-            "AND (author_name IS NULL OR constituency IS NULL "
-            "OR (group_short IS NULL AND group_full IS NULL)) ORDER BY id"
-        )
+        for row in connection.execute(f"SELECT id FROM questions WHERE {_UNNAMED} ORDER BY id")
     ]
+
+
+def has_unnamed_an_authors(connection: sqlite3.Connection) -> bool:
+    """True when some AN question's author is known by reference only."""
+    found = connection.execute(f"SELECT EXISTS (SELECT 1 FROM questions WHERE {_UNNAMED})")
+    return bool(found.fetchone()[0])
 
 
 def overdue_between(

@@ -38,6 +38,7 @@ __all__ = [
     "FetchReport",
     "fetch_question",
     "fetch_questions",
+    "name_questions",
     "parse_ids",
     "save_page",
 ]
@@ -172,13 +173,53 @@ def fetch_question(
         notes: list[str] = []
         record = enrich(record, previous=previous, references=archive.references)
         # The open data names the author by reference only: a page that prints the
-        # name is fetched when neither the last version nor the reference data has it.
-        if record.author.name is None:
+        # name is fetched when neither the last version nor the reference data has it,
+        # once per question (a page that answers 404 tonight will tomorrow too).
+        names_tried = record.author.name is None and state.names_tried_at is None
+        if names_tried:
             record = _fill_names(record, qid, candidates[index + 1 :], client, raw, notes)
         result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
-        archive.record_check(qid, at=now(), validators={source.url: _stored(fetched.validators)})
+        validators = {source.url: _stored(fetched.validators)}
+        archive.record_check(qid, at=now(), validators=validators, names_tried=names_tried)
         return FetchReport(qid, result=result, source_url=fetched.url, notes=notes)
     raise _most_telling(qid, errors)
+
+
+def name_questions(
+    qids: Iterable[QuestionId],
+    *,
+    settings: Settings,
+    archive: Archive,
+    client: Client,
+    now: Clock = utc_now,
+) -> Iterator[FetchReport]:
+    """Give archived questions their author's name from a page, once per question.
+
+    For questions saved from bulk data while no reference data names their
+    author: the pages that print names are tried once (recorded in ``state.json``),
+    never night after night. The caller holds the lock.
+
+    Raises:
+        ArchiveWriteError: the archive cannot be written.
+    """
+    for qid in qids:
+        try:
+            previous = archive.latest(qid)
+        except ArchiveDamaged as exc:
+            yield FetchReport(qid, error=exc)
+            continue
+        if previous is None or previous.record.author.name is not None:
+            continue
+        if archive.read_state(qid).names_tried_at is not None:
+            continue
+        raw: list[RawCapture] = []
+        notes: list[str] = []
+        pages = source_urls(qid, settings)
+        record = _fill_names(previous.record, qid, pages, client, raw, notes)
+        record = enrich(record, previous=previous, references=archive.references)
+        result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
+        archive.record_check(qid, at=now(), names_tried=True)
+        yield FetchReport(qid, result=result, notes=notes)
 
 
 def _validators(stored: dict[str, str | None] | None) -> Validators | None:

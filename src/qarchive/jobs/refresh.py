@@ -1,37 +1,47 @@
-"""The nightly job: re-fetch what can still change, discover what is new, log the run.
+"""The nightly job: check what can still change, discover what is new, log the run.
 
-A refresh selects from the index every question that is not closed, plus those
-answered or closed recently (errata follow answers), adds the questions the AN's
-daily publication lists name since the last run, and fetches them all through
-the same pipeline as ``qarchive fetch`` (conditional GET, polite rate, retries).
-Questions on the watchlist come first, whatever their age; the events of what was
-saved are recorded and notified by :class:`qarchive.follow.alerts.Alerts`. A night that
-finds nothing new writes no file in any question's directory: the check times go
-to ``checks.json``, once, at the end of the run (:mod:`qarchive.store.state`).
+A refresh costs what changed, not what exists. For the AN it reads the bulk data
+first: the reference data (AMO) and each kept legislature's zips, each by one
+conditional GET, importing only the members that changed (:mod:`qarchive.jobs.bulk`).
+Then it fetches one by one, through the same pipeline as ``qarchive fetch``
+(conditional GET, polite rate, retries), only what the bulk data does not hold:
+questions of legislatures without a zip, questions a zip lacks, the questions the
+AN's daily publication lists and the Sénat's open data show new or changed (the
+Sénat has no bulk zip: its rolling-year CSV says which questions changed).
+Questions on the watchlist follow the same rule, whatever their age; the events of
+what was saved are recorded and notified by :class:`qarchive.follow.alerts.Alerts`.
+A night that finds nothing new writes no file but its log line.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from qarchive.errors import ArchiveWriteError
 from qarchive.follow.alerts import Alerts
 from qarchive.http import Client
-from qarchive.index.lookups import held_chambers
+from qarchive.index.lookups import (
+    has_unnamed_an_authors,
+    held_chambers,
+    held_legislatures,
+    unnamed_an_authors,
+)
+from qarchive.jobs.bulk import refresh_bulk
 from qarchive.jobs.discovery import MAX_DISCOVERY_DAYS, discover_an, discover_senat
-from qarchive.jobs.fetch import FetchReport, fetch_questions
+from qarchive.jobs.fetch import FetchReport, fetch_questions, name_questions
 from qarchive.jobs.imports.amo import refresh_references
 from qarchive.jobs.plan import RefreshOptions, plan_refresh
-from qarchive.model.ids import QuestionId
+from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.settings import Clock, Settings, utc_now
 from qarchive.store.archive import Archive
 from qarchive.store.files import append_line
-from qarchive.store.versions import SaveOutcome
+from qarchive.store.versions import SaveOutcome, SaveResult
 
 __all__ = [
     "FAILING_NIGHTS",
@@ -56,6 +66,7 @@ class RefreshSummary:
     failed: int = 0
     discovered: int = 0
     skipped_unchanged: int = 0  # Sénat questions the open data shows unchanged, not re-fetched
+    bulk: int = 0  # AN questions the legislatures' zips hold: checked without a request each
     duration_s: float = 0.0
     failing: dict[str, int] = field(default_factory=dict)  # id -> runs failed in a row
     notes: list[str] = field(default_factory=list)
@@ -71,11 +82,16 @@ class RefreshSummary:
         self.checked += 1
         if report.result is None:
             self.failed += 1
-        elif report.result.outcome is SaveOutcome.NEW:
+        else:
+            self.count_saved(report.result)
+
+    def count_saved(self, result: SaveResult) -> None:
+        """Add a new or changed question's outcome (or an unchanged one)."""
+        if result.outcome is SaveOutcome.NEW:
             self.new += 1
-        elif report.result.outcome is SaveOutcome.UPDATED:
+        elif result.outcome is SaveOutcome.UPDATED:
             self.changed += 1
-            self.new_answers += "answer" in report.result.changed
+            self.new_answers += "answer" in result.changed
         else:
             self.unchanged += 1
 
@@ -167,22 +183,25 @@ def run_refresh(
     try:
         watched = alerts.watched_ids()
         planned = dict.fromkeys(plan_refresh(archive, options, today=today, watched=watched))
-        if options.chamber in (None, "an"):  # AN reference data, if imported: a conditional GET
-            summary.notes += refresh_references(archive, settings, now=now)
+        covered: set[QuestionId] = set()
+        if options.chamber in (None, "an"):
+            covered = _refresh_an_bulk(archive, settings, options, http, summary, alerts, now)
+            for qid in covered:
+                planned.pop(qid, None)
         chambers = _chambers_to_discover(archive, options) if options.discover else set()
         since = (_last_run(archive) or today - dt.timedelta(days=1)) if chambers else today
         if "an" in chambers:
             found = discover_an(http, settings, since=since, today=today, notes=summary.notes)
             found = [q for q in found if options.legislature in (None, q.legislature)]
+            found = [q for q in found if q not in covered]  # the zips hold them already
             summary.discovered = sum(1 for qid in found if qid not in planned)
             planned.update(dict.fromkeys(found))
         if "senat" in chambers:
             _discover_senat(
                 archive, settings, options, http, planned, summary, since, today, watched
             )
-        for report in fetch_questions(
-            planned, settings=settings, archive=archive, client=http, now=now
-        ):
+        reports = fetch_questions(planned, settings=settings, archive=archive, client=http, now=now)
+        for report in itertools.chain(reports, _names(archive, settings, options, http, now)):
             summary.count(report)
             alerts.on_saved(report.qid, report.result)
             if report.error is not None:
@@ -204,6 +223,59 @@ def run_refresh(
     except OSError as exc:
         raise ArchiveWriteError.from_os_error(archive.layout.refresh_log, exc) from None
     return summary
+
+
+def _refresh_an_bulk(
+    archive: Archive,
+    settings: Settings,
+    options: RefreshOptions,
+    client: Client,
+    summary: RefreshSummary,
+    alerts: Alerts,
+    now: Clock,
+) -> set[QuestionId]:
+    """The AN's reference data and zips; the questions the zips hold (fetched no more)."""
+    with contextlib.closing(archive.open_index()) as connection:
+        legislatures = held_legislatures(connection, "an")
+        unnamed = has_unnamed_an_authors(connection)
+    if options.legislature is not None:
+        legislatures &= {options.legislature}
+    # Names come from the reference data, imported the first time a name is missing
+    # (before the zips: the questions they bring are then named as they are saved).
+    summary.notes += refresh_references(archive, settings, now=now, first_need=unnamed)
+
+    def saved(qid: QuestionId, result: SaveResult) -> None:
+        if result.outcome is not SaveOutcome.UNCHANGED:
+            summary.count_saved(result)
+            alerts.on_saved(qid, result)
+
+    check = refresh_bulk(
+        archive,
+        settings,
+        client,
+        legislatures=legislatures,
+        now=now,
+        on_saved=saved,
+        full=options.everything,
+    )
+    summary.notes += check.notes
+    summary.failed += check.failed
+    summary.bulk = len(check.covered)
+    summary.checked += len(check.covered)
+    return check.covered
+
+
+def _names(
+    archive: Archive, settings: Settings, options: RefreshOptions, client: Client, now: Clock
+) -> Iterator[FetchReport]:
+    """Without reference data, a page for each unnamed AN author, once per question."""
+    if options.chamber not in (None, "an") or archive.reference_store.holds_data():
+        return iter(())
+    with contextlib.closing(archive.open_index()) as connection:
+        unnamed = [parse_question_id(text) for text in unnamed_an_authors(connection)]
+    if options.legislature is not None:
+        unnamed = [qid for qid in unnamed if qid.legislature == options.legislature]
+    return name_questions(unnamed, settings=settings, archive=archive, client=client, now=now)
 
 
 def _notify(alerts: Alerts, options: RefreshOptions, summary: RefreshSummary) -> None:

@@ -207,6 +207,7 @@ class Archive:
         at: dt.datetime,
         validators: dict[str, Validators] | None = None,
         error: ErrorInfo | None = None,
+        names_tried: bool = False,
     ) -> QuestionState | None:
         """Record a check; skipped for questions never archived. Returns the new state.
 
@@ -218,7 +219,9 @@ class Archive:
         """
         if not self.versions(qid):
             return None  # a typo or a 404 must not leave an empty directory behind
-        state = self.states.record(qid, at=at, validators=validators, error=error)
+        state = self.states.record(
+            qid, at=at, validators=validators, error=error, names_tried=names_tried
+        )
         if not self._lock.held:
             self.flush_checks()
         return state

@@ -65,6 +65,7 @@ class Packs:
         Raises:
             OSError: the copy cannot be written; nothing is left under ``name``.
         """
+
         def copy(temp: Path) -> None:
             with open(source, "rb") as original, open(temp, "wb") as copied:
                 shutil.copyfileobj(original, copied, 1 << 20)

@@ -79,6 +79,8 @@ class QuestionState(BaseModel):
     validators: dict[str, Validators] = {}
     last_error: ErrorInfo | None = None
     consecutive_failures: int = 0
+    # When a page was fetched for the author's name the source lacked: tried once.
+    names_tried_at: dt.datetime | None = None
 
     def validators_for(self, url: str) -> Validators | None:
         """The ETag/Last-Modified stored for ``url``, if any."""
@@ -108,6 +110,7 @@ class QuestionStates:
         at: dt.datetime,
         validators: dict[str, Validators] | None = None,
         error: ErrorInfo | None = None,
+        names_tried: bool = False,
     ) -> QuestionState:
         """Record a check of an archived question; return its new state.
 
@@ -123,6 +126,8 @@ class QuestionStates:
         stored, sound = read_state_json(path)
         state = self._with_check_times(stored.model_copy(deep=True), qid)
         state.checked_at = at
+        if names_tried:
+            state.names_tried_at = at
         if error is None:
             state.succeeded_at = at
             state.last_error = None

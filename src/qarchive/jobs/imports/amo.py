@@ -232,14 +232,17 @@ def name_archived_questions(archive: Archive, *, fetched_at: dt.datetime) -> int
     return named
 
 
-def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> list[str]:
+def refresh_references(
+    archive: Archive, settings: Settings, *, now: Clock, first_need: bool = False
+) -> list[str]:
     """Bring the archive's reference data up to date; return notes for the summary line.
 
-    Only for an archive that holds reference data (imported once with ``qarchive
-    import``). The AMO zip is fetched again from where it was imported (else from
-    :func:`amo_url`) with a conditional GET: a 304, the usual answer, costs nothing.
-    A changed zip is imported like ``qarchive import`` does it. A failure is a note,
-    never a failure of the refresh. Hold the lock.
+    The AMO zip is asked for again from where it was imported (else from
+    :func:`amo_url`) with a conditional GET: a 304, the usual answer, costs nothing
+    and writes nothing. A changed zip is imported like ``qarchive import`` does it.
+    Without reference data, nothing is asked for, unless ``first_need`` (the archive
+    holds AN questions to name): the zip is then imported a first time. A failure
+    is a note, never a failure of the refresh. Hold the lock.
 
     Raises:
         ArchiveWriteError: the archive cannot be written.
@@ -247,25 +250,22 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
     from qarchive.http import Client, Validators
 
     store = archive.reference_store
-    if not store.holds_data():
+    held = store.holds_data()
+    if not held and not first_need:
         return []
-    state = store.read_state()
+    state = store.read_state() if held else {}
     url = state.get("url") or amo_url(settings)
     stored = state.get("validators") or {}
     validators = Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
-    big = settings.replace(max_bytes=max(settings.max_bytes, MAX_REFERENCE_BYTES))
-    try:
-        with Client(big) as client:
-            fetched = client.get(url, validators=validators if stored else None)
-    except FetchError as exc:
-        return [f"reference data not refreshed: {exc}"]
-    found = {"etag": fetched.validators.etag, "last_modified": fetched.validators.last_modified}
-    if fetched.not_modified:
-        store.write_state(at=now())
-        return []
     temp = archive.root / f"{TEMP_PREFIX}amo-{os.getpid()}.zip"
     try:
-        temp.write_bytes(fetched.content)
+        archive.root.mkdir(parents=True, exist_ok=True)
+        with Client(settings) as client:
+            fetched = client.download(
+                url, temp, max_bytes=MAX_REFERENCE_BYTES, validators=validators if stored else None
+            )
+        if fetched.not_modified:
+            return []
         if not is_reference_file(temp):
             return [f"reference data not refreshed: {url} is not an AMO zip"]
         with (
@@ -273,16 +273,20 @@ def refresh_references(archive: Archive, settings: Settings, *, now: Clock) -> l
             contextlib.closing(read_members(temp, settings.max_bytes, bundle)) as members,
         ):
             summary = import_references(members, archive=archive, source_url=url, fetched_at=now())
+    except FetchError as exc:
+        what = "refreshed" if held else "imported (authors stay known by reference)"
+        return [f"reference data not {what}: {exc}"]
     except OSError as exc:
         raise ArchiveWriteError.from_os_error(temp, exc) from None
     finally:
         temp.unlink(missing_ok=True)
+    found = {"etag": fetched.validators.etag, "last_modified": fetched.validators.last_modified}
     store.write_state(at=now(), url=url, validators=found)
     notes = []
     if summary.new or summary.updated or summary.named:
         notes.append(
-            f"reference data updated ({summary.new} new, {summary.updated} changed actors "
-            f"and organs; {summary.named} questions named)"
+            f"reference data {'updated' if held else 'imported'} ({summary.new} new, "
+            f"{summary.updated} changed actors and organs; {summary.named} questions named)"
         )
     if summary.problems:
         notes.append(f"reference data: {len(summary.problems)} members refused")

@@ -98,8 +98,10 @@ def refresh_bulk(
             except HTTPStatusError as exc:
                 if exc.status_code not in (404, 410):  # no such dataset for the legislature
                     check.notes.append(f"{dataset} not checked tonight: {exc}")
+                    check.failed += 1
             except (FetchError, UsageError) as exc:
                 check.notes.append(f"{dataset} not checked tonight: {exc}")
+                check.failed += 1
             except OSError as exc:
                 raise ArchiveWriteError.from_os_error(temp, exc) from None
             finally:

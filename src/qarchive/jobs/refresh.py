@@ -185,7 +185,9 @@ def run_refresh(
         planned = dict.fromkeys(plan_refresh(archive, options, today=today, watched=watched))
         covered: set[QuestionId] = set()
         if options.chamber in (None, "an"):
-            covered = _refresh_an_bulk(archive, settings, options, http, summary, alerts, now)
+            covered = _refresh_an_bulk(
+                archive, settings, options, http, summary, alerts, now, on_report
+            )
             for qid in covered:
                 planned.pop(qid, None)
         chambers = _chambers_to_discover(archive, options) if options.discover else set()
@@ -233,6 +235,7 @@ def _refresh_an_bulk(
     summary: RefreshSummary,
     alerts: Alerts,
     now: Clock,
+    on_report: Callable[[FetchReport, int], None] | None,
 ) -> set[QuestionId]:
     """The AN's reference data and zips; the questions the zips hold (fetched no more)."""
     with contextlib.closing(archive.open_index()) as connection:
@@ -248,6 +251,8 @@ def _refresh_an_bulk(
         if result.outcome is not SaveOutcome.UNCHANGED:
             summary.count_saved(result)
             alerts.on_saved(qid, result)
+            if on_report is not None:
+                on_report(FetchReport(qid, result=result, notes=["bulk data"]), 0)
 
     check = refresh_bulk(
         archive,

@@ -107,6 +107,13 @@ class Packs:
             self._open = (pack, zipfile.ZipFile(self.folder / pack))
         return self._open[1]
 
+    def remove(self, pack: str) -> None:
+        """Remove a pack no version names (written for members whose content did not change)."""
+        if self._open is not None and self._open[0] == pack:
+            self._open[1].close()
+            self._open = None
+        (self.folder / pack).unlink(missing_ok=True)
+
     def names(self) -> list[str]:
         """Every pack's name, oldest first (temporary files left out)."""
         if not self.folder.is_dir():

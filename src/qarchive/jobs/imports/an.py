@@ -152,6 +152,8 @@ def import_questions(
         _import_members(read, run, workers=workers, count=count)
     if bundle is not None and plan is not None:
         run.batch.flush()  # every version is in place before the manifest says so
+        if plan.pack is not None and not (run.summary.new or run.summary.updated):
+            run.archive.packs.remove(plan.pack)  # no version names it (same contents)
         failed = {problem.member for problem in run.summary.problems}
         remember_zip(
             bundle, plan, archive=run.archive, failed=failed, url=run.url, validators=run.validators

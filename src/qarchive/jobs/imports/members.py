@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import zipfile
+import zlib
 from collections.abc import Collection, Generator, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
@@ -32,6 +33,9 @@ __all__ = [
 MAX_BULK_BYTES = 4 * 1024**3  # a legislature zip is ~45 MB; XIV's JSON a few hundred
 MAX_COMPRESSION_RATIO = 100  # real question JSON compresses ~5-10x; bombs do 1000x
 _SMALL_MEMBER = 64 * 1024  # below this, the ratio says nothing worth refusing
+# What reading one damaged member raises: a bad CRC-32, a truncated or encrypted
+# member, a compression method zipfile does not know.
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
 class Member(NamedTuple):
@@ -121,9 +125,16 @@ def _zip_members(
             yield Member(info.filename, None, problem)
             continue
         raw = None if pack is None else pack_reference(pack, info.filename)
-        with bundle.open(info) as member:
-            for found in _json_members(member, info.filename, max_bytes):
-                yield found._replace(raw=raw) if raw and found.content is not None else found
+        try:
+            with bundle.open(info) as member:
+                found = list(_json_members(member, info.filename, max_bytes))
+        except _UNREADABLE as exc:  # one bad member fails alone
+            yield Member(
+                info.filename, None, f"refused: unreadable member ({exc or type(exc).__name__})"
+            )
+            continue
+        for item in found:
+            yield item._replace(raw=raw) if raw and item.content is not None else item
 
 
 def member_problem(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Collection
+import zlib
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from qarchive.errors import ArchiveWriteError
@@ -65,10 +66,22 @@ def plan_zip(
             archive.packs.adopt(bundle.filename, pack)  # type: ignore[arg-type]
         else:
             readable = (info for info in changed if member_problem(info, max_bytes) is None)
-            archive.packs.write(pack, ((info.filename, bundle.read(info)) for info in readable))
+            archive.packs.write(pack, _contents(bundle, readable))
     except OSError as exc:
         raise ArchiveWriteError.from_os_error(archive.layout.packs / pack, exc) from None
     return ZipPlan(dataset, len(infos), frozenset(info.filename for info in changed), pack)
+
+
+def _contents(
+    bundle: zipfile.ZipFile, infos: Iterable[zipfile.ZipInfo]
+) -> Iterator[tuple[str, bytes]]:
+    # A member that cannot be read is left out of the pack: reading it again for the
+    # import says why, and it fails alone.
+    for info in infos:
+        try:
+            yield info.filename, bundle.read(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+            continue
 
 
 def remember_zip(

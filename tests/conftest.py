@@ -113,6 +113,7 @@ class Site:
     """One fake host: serves ``fixtures/sites/<host>/<path>``, plus per-test overrides.
 
     ``pages`` maps a path to bytes (served instead of, or beside, the files);
+    ``headers`` a path to headers sent with it (``Last-Modified``...) on a 200;
     ``server`` is the pytest-httpserver instance, for one-shot and ordered
     handlers, which win over the file handler.
     """
@@ -122,6 +123,7 @@ class Site:
 
         self.host = host
         self.pages: dict[str, bytes] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.server = HTTPServer(host="127.0.0.1", port=0)
         self.server.start()
 
@@ -133,6 +135,7 @@ class Site:
         import re
 
         self.pages.clear()
+        self.headers.clear()
         self.server.clear()
         self.server.expect_request(re.compile(".*")).respond_with_handler(self._serve)
 
@@ -150,7 +153,8 @@ class Site:
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag})
-        return Response(body, status=200, content_type=_content_type(path), headers={"ETag": etag})
+        headers = {"ETag": etag} | self.headers.get(path, {})
+        return Response(body, status=200, content_type=_content_type(path), headers=headers)
 
 
 def _content_type(path: str) -> str:

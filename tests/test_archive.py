@@ -17,7 +17,7 @@ from qarchive.errors import (
 )
 from qarchive.model.ids import parse_question_id
 from qarchive.store.archive import Archive
-from qarchive.store.files import atomic_write, dump_json
+from qarchive.store.files import atomic_write, compact_json, dump_json
 from qarchive.store.raw import RawCapture
 from qarchive.store.state import ErrorInfo
 from qarchive.store.versions import SaveOutcome
@@ -104,8 +104,8 @@ def test_missing_question_and_version(archive):
         lambda text: text[: len(text) // 2],  # truncated
         lambda text: "not json",
         lambda text: text.replace('"Intérieur"', '"Extérieur"'),  # hash no longer matches
-        lambda text: text.replace('"schema": 1', '"schema": 99'),
-        lambda text: text.replace('"status": "pending"', '"status": "lost"'),
+        lambda text: text.replace('"schema":1', '"schema":99'),
+        lambda text: text.replace('"status":"pending"', '"status":"lost"'),
     ],
 )
 def test_damaged_version_is_reported_and_never_overwritten(archive, damage):
@@ -207,11 +207,13 @@ _JSON = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(document=_JSON)
-def test_version_files_are_the_bytes_json_dumps_would_write(document):
-    # dump_json uses pydantic's encoder for speed; the files must not change for it.
+def test_archive_files_are_the_bytes_json_dumps_would_write(document):
+    # Both use pydantic's encoder for speed; the files must not change for it.
     # (Records hold no floats, the one type the two encoders spell differently.)
-    expected = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    assert dump_json(document) == expected
+    indented = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    assert dump_json(document) == indented
+    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert compact_json(document) == compact.encode("utf-8")
 
 
 def test_a_real_version_file_is_written_as_json_dumps_writes_it(archive):
@@ -219,5 +221,5 @@ def test_a_real_version_file_is_written_as_json_dumps_writes_it(archive):
     archive.save(record, qid=QID, fetched_at=NOW, raw=[RAW])
     path = archive.question_dir(QID) / "v0001.json"
     document = json.loads(path.read_bytes())
-    expected = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    assert path.read_text(encoding="utf-8") == expected
+    expected = json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert path.read_text(encoding="utf-8") == expected  # one line: a block on disk saved

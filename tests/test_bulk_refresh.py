@@ -5,6 +5,8 @@ path (and the reference data, AMO); each test counts the requests every site saw
 and the files the archive changed.
 """
 
+import datetime as dt
+import email.utils
 import io
 import json
 import zipfile
@@ -206,3 +208,54 @@ def test_an_unreachable_data_host_is_said_in_one_line_and_fast(imported, sites, 
     assert "an-15-qe not checked tonight: cannot reach 127.0.0.1:9: it refused the connection" in (
         night.stderr
     )
+
+
+def _last_run(days_ago: int) -> None:
+    """Make the refresh log say the last run was ``days_ago`` days ago."""
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    with (archive().root / "refresh.log.jsonl").open("a", encoding="utf-8") as log:
+        log.write(json.dumps({"started_at": started.isoformat()}) + "\n")
+
+
+def _lists_read(sites, since: int) -> list[str]:
+    return [
+        request.path.rsplit("_", 1)[-1]
+        for request, _ in sites.an.server.log[since:]
+        if "list-publication" in request.path
+    ]
+
+
+@pytest.mark.parametrize("written_days_ago", [0, 2])
+def test_the_daily_lists_are_read_from_the_day_the_zip_was_written(
+    imported, sites, written_days_ago
+):
+    # Three nights missed: the lists of those days are read only from the day the
+    # zip was written, whose content holds what was published before it.
+    today = dt.datetime.now(dt.UTC).date()
+    written = dt.datetime.now(dt.UTC) - dt.timedelta(days=written_days_ago)
+    imported.headers[ZIP_PATH] = {"Last-Modified": email.utils.format_datetime(written, True)}
+    imported.pages[ZIP_PATH] = zip_bytes(questions(q2="2019-01-20"))
+    expected = [
+        f"{today - dt.timedelta(days=back)}.csv" for back in range(written_days_ago, -1, -1)
+    ]
+    for night in ("the zip changed", "the zip did not change"):
+        _last_run(days_ago=3)
+        asked = len(sites.an.server.log)
+        result = run("refresh")
+        assert result.exit_code == 0, result.stderr
+        assert _lists_read(sites, asked) == expected, night
+    # The second night's zip was not modified (304, no Last-Modified sent with it):
+    # the date kept from the night before served.
+    assert imported.server.log[-3][1].status_code == 304
+
+
+def test_the_daily_lists_are_all_read_when_a_zip_could_not_be_had(imported, sites):
+    imported.pages[ZIP_PATH] = b"PK\x03\x04 truncated"
+    imported.headers[ZIP_PATH] = {
+        "Last-Modified": email.utils.format_datetime(dt.datetime.now(dt.UTC), True)
+    }
+    _last_run(2)
+    asked = len(sites.an.server.log)
+    result = run("refresh")
+    assert result.exit_code == 1
+    assert len(_lists_read(sites, asked)) == 3  # two days ago, yesterday, today

@@ -9,11 +9,17 @@ The questions a checked zip holds are *covered*: their latest content is saved,
 and the refresh does not ask for them one by one. A zip that cannot be had
 tonight (a server error, a truncated file) is noted: its questions, as the last
 import saw them, wait for the next night rather than cost a request each.
+
+The date the current legislature's zips were last written (their Last-Modified)
+tells the daily publication lists a refresh still needs: those of that day
+onwards, since what was published before it is in the zips.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import email.utils
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,6 +49,10 @@ class BulkCheck:
     covered: set[QuestionId] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
     failed: int = 0  # members refused or failed, over every zip
+    # The UTC day the latest legislature's zips were written (the oldest of them),
+    # None when one could not be had or did not say: questions published before
+    # that day are in the zips.
+    as_of: dt.date | None = None
 
 
 def refresh_bulk(
@@ -64,9 +74,9 @@ def refresh_bulk(
     """
     check = BulkCheck()
     manifests = BulkManifests(archive.layout)
-    for legislature in sorted(set(legislatures)):
-        if legislature < FIRST_BULK_LEGISLATURE:
-            continue
+    kept = sorted(number for number in set(legislatures) if number >= FIRST_BULK_LEGISLATURE)
+    written: list[dt.date | None] = []  # the latest legislature's zips, as of when
+    for legislature in kept:
         for kind, (folder, file) in BULK_KINDS.items():
             dataset = f"an-{legislature}-{kind.lower()}"
             url = bulk_url(legislature, folder, file, settings)
@@ -78,6 +88,11 @@ def refresh_bulk(
                 fetched = client.download(
                     url, temp, max_bytes=MAX_BULK_BYTES, validators=_validators(stored)
                 )
+                if legislature == kept[-1]:
+                    said = fetched.validators.last_modified
+                    if fetched.not_modified and stored:
+                        said = said or stored.get("last_modified")
+                    written.append(_day(said))
                 if not fetched.not_modified:
                     found = {
                         "etag": fetched.validators.etag,
@@ -99,15 +114,19 @@ def refresh_bulk(
                 if exc.status_code not in (404, 410):  # no such dataset for the legislature
                     check.notes.append(f"{dataset} not checked tonight: {exc}")
                     check.failed += 1
+                    written.append(None)
             except (FetchError, UsageError) as exc:
                 check.notes.append(f"{dataset} not checked tonight: {exc}")
                 check.failed += 1
+                written.append(None)
             except OSError as exc:
                 raise ArchiveWriteError.from_os_error(temp, exc) from None
             finally:
                 with contextlib.suppress(OSError):
                     temp.unlink(missing_ok=True)
             check.covered |= known
+    if written and None not in written:
+        check.as_of = min(day for day in written if day is not None)
     return check
 
 
@@ -129,3 +148,13 @@ def _validators(stored: dict[str, str | None] | None) -> Validators | None:
     if not stored:
         return None
     return Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
+
+
+def _day(last_modified: str | None) -> dt.date | None:
+    """The UTC day of an HTTP date (``Last-Modified``); None when absent or unreadable."""
+    if not last_modified:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(last_modified).astimezone(dt.UTC).date()
+    except (TypeError, ValueError):
+        return None

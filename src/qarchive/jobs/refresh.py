@@ -32,7 +32,7 @@ from qarchive.index.lookups import (
     held_legislatures,
     unnamed_an_authors,
 )
-from qarchive.jobs.bulk import refresh_bulk
+from qarchive.jobs.bulk import BulkCheck, refresh_bulk
 from qarchive.jobs.discovery import MAX_DISCOVERY_DAYS, discover_an, discover_senat
 from qarchive.jobs.fetch import FetchReport, fetch_questions, name_questions
 from qarchive.jobs.imports.amo import refresh_references
@@ -183,19 +183,21 @@ def run_refresh(
     try:
         watched = alerts.watched_ids()
         planned = dict.fromkeys(plan_refresh(archive, options, today=today, watched=watched))
-        covered: set[QuestionId] = set()
+        bulk = BulkCheck()
         if options.chamber in (None, "an"):
-            covered = _refresh_an_bulk(
+            bulk = _refresh_an_bulk(
                 archive, settings, options, http, summary, alerts, now, on_report
             )
-            for qid in covered:
+            for qid in bulk.covered:
                 planned.pop(qid, None)
         chambers = _chambers_to_discover(archive, options) if options.discover else set()
         since = (_last_run(archive) or today - dt.timedelta(days=1)) if chambers else today
         if "an" in chambers:
-            found = discover_an(http, settings, since=since, today=today, notes=summary.notes)
+            # The days before the zips were written are in them: only later lists are read.
+            lists_from = max(since, bulk.as_of) if bulk.as_of else since
+            found = discover_an(http, settings, since=lists_from, today=today, notes=summary.notes)
             found = [q for q in found if options.legislature in (None, q.legislature)]
-            found = [q for q in found if q not in covered]  # the zips hold them already
+            found = [q for q in found if q not in bulk.covered]  # the zips hold them already
             summary.discovered = sum(1 for qid in found if qid not in planned)
             planned.update(dict.fromkeys(found))
         if "senat" in chambers:
@@ -236,8 +238,8 @@ def _refresh_an_bulk(
     alerts: Alerts,
     now: Clock,
     on_report: Callable[[FetchReport, int], None] | None,
-) -> set[QuestionId]:
-    """The AN's reference data and zips; the questions the zips hold (fetched no more)."""
+) -> BulkCheck:
+    """The AN's reference data and zips: what the zips hold (fetched no more), as of when."""
     with contextlib.closing(archive.open_index()) as connection:
         legislatures = held_legislatures(connection, "an")
         unnamed = has_unnamed_an_authors(connection)
@@ -267,7 +269,7 @@ def _refresh_an_bulk(
     summary.failed += check.failed
     summary.bulk = len(check.covered)
     summary.checked += len(check.covered)
-    return check.covered
+    return check
 
 
 def _names(

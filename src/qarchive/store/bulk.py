@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qarchive.errors import ArchiveWriteError
-from qarchive.store.files import atomic_write, dump_json
+from qarchive.store.files import atomic_write, compact_json
 from qarchive.store.layout import Layout
 
 __all__ = ["BULK_SCHEMA", "BulkManifest", "BulkManifests", "Validators"]
@@ -81,7 +81,7 @@ class BulkManifests:
         """
         path = self._path(manifest.dataset)
         try:
-            atomic_write(path, dump_json(manifest.document()))
+            atomic_write(path, compact_json(manifest.document()))
         except OSError as exc:
             raise ArchiveWriteError.from_os_error(path, exc) from None
 

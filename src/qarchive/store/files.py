@@ -24,7 +24,14 @@ if TYPE_CHECKING:
 
     from qarchive.errors import ArchiveDamaged
 
-__all__ = ["append_line", "atomic_write", "dump_json", "read_state_file", "temp_for"]
+__all__ = [
+    "append_line",
+    "atomic_write",
+    "compact_json",
+    "dump_json",
+    "read_state_file",
+    "temp_for",
+]
 
 
 def temp_for(path: Path) -> Path:
@@ -35,14 +42,28 @@ def temp_for(path: Path) -> Path:
 def dump_json(document: Any) -> bytes:
     r"""The bytes of ``json.dumps(document, ensure_ascii=False, indent=2) + "\n"``.
 
-    Every JSON file of the archive is written this way. pydantic's Rust encoder
-    gives the same bytes as :func:`json.dumps` several times faster (a bulk import
-    writes a version file per question; bench/README.md); tests/test_archive.py
-    checks that both agree.
+    The archive's small state files are written this way, for people to read.
+    pydantic's Rust encoder gives the same bytes as :func:`json.dumps` several
+    times faster; tests/test_archive.py checks that both agree (and for
+    :func:`compact_json`).
     """
     import pydantic_core
 
     return pydantic_core.to_json(document, indent=2) + b"\n"
+
+
+def compact_json(document: Any) -> bytes:
+    r"""The bytes of ``json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"``.
+
+    Version files and bulk manifests are written this way: one line, read by
+    programs (``qarchive show --json`` and ``jq`` print them indented). A bulk
+    import writes one per question, and the indentation of a nested record is
+    about a tenth of its bytes: the difference between one block on disk and two
+    for many questions (bench/README.md).
+    """
+    import pydantic_core
+
+    return pydantic_core.to_json(document) + b"\n"
 
 
 def atomic_write(path: Path, data: bytes) -> None:

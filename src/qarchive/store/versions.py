@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from qarchive.errors import ArchiveDamaged
 from qarchive.model.versioning import changed_fields, record_hash
-from qarchive.store.files import dump_json
+from qarchive.store.files import compact_json
 
 __all__ = [
     "VERSION_SCHEMA",
@@ -105,7 +105,7 @@ class NewVersion:
             **extras,
             "record": self.record_json,
         }
-        return dump_json(document)
+        return compact_json(document)
 
 
 def version_name(number: int) -> str:

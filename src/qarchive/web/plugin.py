@@ -49,9 +49,12 @@ DATASETTE_CSP = (
 
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
-    """Qarchive's pages, before Datasette's own routes (so ``/`` is the list)."""
-    if datasette not in sources:
-        return []
+    """The pages of qarchive, before Datasette's own routes (so ``/`` is the list).
+
+    Datasette may build its routes while it is made, before
+    :func:`~qarchive.web.server.make_site` names the archive: the pages look
+    their site's archive up when they are asked for.
+    """
     return routes(lambda site: sources[site])
 
 

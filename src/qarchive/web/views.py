@@ -144,17 +144,20 @@ def _guarded(
     return view
 
 
-def _links(path: str, params: ListParams, total: int | None, shown: int) -> dict[str, Any]:
-    """Next and previous pages, the same page in other formats, the sort orders."""
+def _links(
+    path: str, params: ListParams, total: int | None, shown: int, fmt: str | None = None
+) -> dict[str, Any]:
+    """Next and previous pages (in the same format), this page in other formats, the sorts."""
     more = shown == params.size and (total is None or params.offset + shown < total)
     formats = ("json", "csv", "atom")
-    base = "" if path == "/" else path
+    stem = "/" if path == "/" else path  # "/.json", "/search.json"
+    pages = f"{stem}.{fmt}" if fmt else path
     return {
-        "next": _url(path, params.query_args(page=params.page + 1)) if more else None,
-        "previous": _url(path, params.query_args(page=params.page - 1))
+        "next": _url(pages, params.query_args(page=params.page + 1)) if more else None,
+        "previous": _url(pages, params.query_args(page=params.page - 1))
         if params.page > 1
         else None,
-        "formats": {fmt: _url(f"{base}.{fmt}", params.query_args()) for fmt in formats},
+        "formats": {name: _url(f"{stem}.{name}", params.query_args()) for name in formats},
         "sorts": {
             key.value: _url(path, params.query_args(sort=key.value, page=1)) for key in SortKey
         },
@@ -172,7 +175,7 @@ async def _listing(
         return _respond(body, content_type=_CONTENT_TYPES["atom"])
     reader = data.search_page if search else data.list_page
     found = await _run(datasette, lambda: reader(source, params))
-    links = _links(path, params, found["total"], len(found["rows"]))
+    links = _links(path, params, found["total"], len(found["rows"]), fmt)
     columns = LIST_COLUMNS + (("snippet",) if search else ())
     if fmt == "csv":
         return _csv(found["rows"], columns)

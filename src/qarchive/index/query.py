@@ -14,7 +14,12 @@ from typing import Any, Protocol
 
 from qarchive.errors import UsageError
 from qarchive.index.choices import SortKey
-from qarchive.index.filters import Filters, match_filter_values, tally_selection
+from qarchive.index.filters import (
+    NOT_YET_DUE_INDEX,
+    Filters,
+    match_filter_values,
+    tally_selection,
+)
 from qarchive.index.plans import DelayBranch, delay_branches, text_index, walk_index
 from qarchive.index.rows import TEXT_FILTERS
 
@@ -240,7 +245,7 @@ def _tallied_count(connection: sqlite3.Connection, filters: Filters, today: dt.d
     if filters.overdue:
         not_due, not_due_params = filters.not_yet_due(today)
         found = connection.execute(
-            f"SELECT count(*) FROM questions q WHERE {not_due}", not_due_params
+            f"SELECT count(*) FROM questions q {NOT_YET_DUE_INDEX} WHERE {not_due}", not_due_params
         )
         count -= int(found.fetchone()[0])
     return count

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from qarchive.errors import NotArchived
 from qarchive.follow.feed import build_feed, recent_events
@@ -49,6 +49,8 @@ __all__ = [
 # Around the matched words of a snippet: characters of Unicode's private use area,
 # which no published text holds, so that the snippet can be escaped, then marked.
 MARKS = ("\ue000", "\ue001")
+_T = TypeVar("_T")
+
 # A page's count of matching rows gives up after this long (the rows are shown,
 # with "next" while pages are full), like Datasette's own counts.
 COUNT_TIME_LIMIT = 0.05
@@ -83,7 +85,7 @@ class WebSource:
     root: Path
     settings: Settings
     today: Callable[[], dt.date] = dt.date.today
-    months: _MonthsCache = field(default_factory=lambda: _MonthsCache())
+    memo: _Memo = field(default_factory=lambda: _Memo())
 
     def index(self, *, time_limit: float | None = None) -> _ReadOnlyIndex:
         """The index, read-only; with ``time_limit``, its statements give up after that long."""
@@ -197,12 +199,22 @@ def question_page(source: WebSource, text: str) -> QuestionPage:
 
 
 def stats_page(source: WebSource, filters: Filters) -> dict[str, Any]:
-    """The palmarès: everything, per ministry, per chamber and legislature.
+    """The palmarès: everything, per ministry, per chamber and legislature (cached).
+
+    Adding up the tables of counts per ministry takes 0.1 s on a million
+    questions: the figures are kept until the index changes (or the day does).
 
     Raises:
         UsageError: contradictory filters.
     """
     today = source.today()
+    return source.memo.get(
+        ("stats", filters, today, _signature(source.root / "index.sqlite")),
+        lambda: _stats(source, filters, today),
+    )
+
+
+def _stats(source: WebSource, filters: Filters, today: dt.date) -> dict[str, Any]:
     index = source.index()
     overall = compute_stats(index, filters, today=today)[0]
     ministries = compute_stats(index, filters, by=StatsGroup.MINISTRY, today=today)
@@ -229,8 +241,8 @@ def month_rows(source: WebSource, filters: Filters) -> list[MonthRow]:
     index changes.
     """
     today = source.today()
-    return source.months.get(
-        (filters, today, _signature(source.root / "index.sqlite")),
+    return source.memo.get(
+        ("months", filters, today, _signature(source.root / "index.sqlite")),
         lambda: monthly_activity(source.index(), filters, today=today),
     )
 
@@ -241,19 +253,19 @@ def _signature(path: Path) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-class _MonthsCache:
-    """The monthly series of the last few filters asked, until the index changes."""
+class _Memo:
+    """What the last few pages worked out, by a key that names the index's state."""
 
-    size = 16
+    size = 32
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._found: dict[Any, list[MonthRow]] = {}
+        self._found: dict[Any, Any] = {}
 
-    def get(self, key: Any, compute: Callable[[], list[MonthRow]]) -> list[MonthRow]:
+    def get(self, key: Any, compute: Callable[[], _T]) -> _T:
         with self._lock:
             if key in self._found:
-                return self._found[key]
+                return cast(_T, self._found[key])
         rows = compute()  # outside the lock: another page need not wait for this one
         with self._lock:
             self._found[key] = rows

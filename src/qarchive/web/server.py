@@ -18,7 +18,7 @@ from typing import Any
 from qarchive.errors import QarchiveError, UsageError
 from qarchive.index.filters import Filters
 from qarchive.store.index_access import ArchiveIndex
-from qarchive.web.data import WebSource, month_rows
+from qarchive.web.data import WebSource, month_rows, stats_page
 
 __all__ = ["bind", "is_loopback", "make_site", "prepare_index", "run_site"]
 
@@ -101,8 +101,9 @@ def bind(host: str, port: int) -> socket.socket:
 def run_site(source: WebSource, sock: socket.socket) -> None:
     """Serve the archive's site on ``sock`` until interrupted (Ctrl-C).
 
-    The monthly figures of ``/stats`` (a pass over every question) are worked
-    out in the background at once, so that the first visitor does not wait.
+    The figures of ``/stats`` (its monthly series is a pass over every
+    question) are worked out in the background at once, so that the first
+    visitor does not wait.
 
     Raises:
         QarchiveError: the server stopped on an error.
@@ -124,4 +125,5 @@ def run_site(source: WebSource, sock: socket.socket) -> None:
 def _warm_up(source: WebSource) -> None:
     # A failure here is the page's to report, when it computes the figures itself.
     with contextlib.suppress(Exception):
+        stats_page(source, Filters())
         month_rows(source, Filters())

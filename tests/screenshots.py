@@ -29,7 +29,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "archive"
-        build_web_archive(root, many=300)
+        build_web_archive(root, many=300, hostile=False)
         with serving(root) as base, browser() as chromium:
             page = chromium.new_page(viewport={"width": 1280, "height": 900})
             for name, path in PAGES.items():

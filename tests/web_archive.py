@@ -157,12 +157,13 @@ def _synthetic(count: int) -> list[Question]:
     return records
 
 
-def build_web_archive(root: Path, *, many: int = 0) -> Archive:
-    """The archive described above, at ``root``, with its index."""
+def build_web_archive(root: Path, *, many: int = 0, hostile: bool = True) -> Archive:
+    """The archive described above, at ``root``, with its index (without 15-11QE: ``hostile``)."""
     archive = Archive(root)
     pending = next(record for record in RECORDS if record.id == "15-4QE")
+    extra = [_hostile()] if hostile else []
     with archive.lock():
-        for record in [*RECORDS, _senat(SENAT_TEXT_V1), _hostile(), *_synthetic(many)]:
+        for record in [*RECORDS, _senat(SENAT_TEXT_V1), *extra, *_synthetic(many)]:
             archive.save(record, qid=parse_question_id(record.id), fetched_at=NOW)
         answered = _answer(pending, dt.date(2019, 1, 15), ANSWER_TEXT)
         archive.save(answered, qid=parse_question_id("15-4QE"), fetched_at=LATER)

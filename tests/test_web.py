@@ -312,3 +312,43 @@ def test_the_command_line_does_not_load_datasette(tmp_path):
 def test_json_is_json(site):
     for path in ("/.json", "/search.json?q=x", "/q/15-4QE.json", "/stats.json"):
         json.loads(get(site, path).text)
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_templates_and_assets_and_serves_from_them(tmp_path, archive_root):
+    import shutil
+    import zipfile
+
+    root = Path(__file__).resolve().parent.parent
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH")
+    subprocess.run(
+        [uv, "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "dist").glob("qarchive-*.whl")
+    installed = tmp_path / "installed"
+    zipfile.ZipFile(wheel).extractall(installed)
+    # The installed package alone (its dependencies from this environment) serves a page.
+    code = (
+        "import sys, asyncio; sys.path.insert(0, sys.argv[1])\n"
+        "from pathlib import Path\n"
+        "import qarchive.web.server as server\n"
+        "assert str(server.TEMPLATES).startswith(sys.argv[1]), server.TEMPLATES\n"
+        "from qarchive.settings import load_settings\n"
+        "from qarchive.web.data import WebSource\n"
+        "root = Path(sys.argv[2])\n"
+        "site = server.make_site(WebSource(root, load_settings({}, archive_dir=root)))\n"
+        "for path in ('/', '/stats', '/-/qarchive/vendor/chart.js/chart.umd.min.js'):\n"
+        "    assert asyncio.run(site.client.get(path)).status_code == 200, path\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(installed), str(archive_root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (installed / "qarchive/web/static/vendor/chart.js/LICENSE.md").is_file()

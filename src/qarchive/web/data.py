@@ -30,8 +30,11 @@ from qarchive.index.timeline import MonthRow, held_legislatures, monthly_activit
 from qarchive.jobs.fetch import source_urls
 from qarchive.jobs.resolve import resolve_question_id
 from qarchive.model.ids import QuestionId
+from qarchive.model.question import Question
+from qarchive.model.versioning import FieldChange
 from qarchive.settings import Settings
 from qarchive.store.archive import Archive
+from qarchive.store.versions import StoredVersion
 from qarchive.web.params import ListParams
 
 __all__ = [
@@ -160,13 +163,13 @@ class QuestionPage:
     """A question: its latest record, every version with what changed, official links."""
 
     qid: QuestionId
-    versions: list[Any]  # StoredVersion[Question], oldest first
-    diffs: dict[int, list[Any]]  # version → FieldChange list from the version before
+    versions: list[StoredVersion[Question]]  # oldest first
+    diffs: dict[int, list[FieldChange]]  # version → its changes from the version before
     links: list[tuple[str, str]]  # (label, URL)
     today: dt.date
 
     @property
-    def latest(self) -> Any:
+    def latest(self) -> StoredVersion[Question]:
         """The latest version."""
         return self.versions[-1]
 

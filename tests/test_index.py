@@ -12,7 +12,12 @@ from qarchive.cli import app
 from qarchive.errors import UsageError
 from qarchive.index.choices import SortKey, StatsGroup
 from qarchive.index.filters import Filters
-from qarchive.index.query import count_questions, list_questions, search_questions
+from qarchive.index.query import (
+    count_matches,
+    count_questions,
+    list_questions,
+    search_questions,
+)
 from qarchive.index.rows import TEXT_FILTERS, fold
 from qarchive.index.schema import INDEX_SCHEMA_VERSION, upgrade_index
 from qarchive.index.stats import compute_stats
@@ -288,6 +293,43 @@ def _as_schema_4(path, *, totals_left=False):
             db.execute("DROP TABLE stats_totals")
         db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     db.close()
+    _as_schema_5(path, version="4")
+
+
+def _as_schema_5(path, *, version="5"):
+    """Turn an index back into schema 5: the same, less the indexes a listing's page walks."""
+    with sqlite3.connect(path) as db:
+        for name in LISTING_INDEXES:
+            db.execute(f"DROP INDEX {name}")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+    db.close()
+
+
+LISTING_INDEXES = (
+    "questions_status_delay",
+    "questions_legislature_published",
+    "questions_ministry_published",
+)
+
+
+def _indexes(path):
+    with sqlite3.connect(path) as db:
+        found = db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ).fetchall()
+    db.close()
+    return sorted(found)
+
+
+def test_a_schema_5_index_gets_the_listing_indexes_in_place(archive):
+    expected, indexes = _dump(archive.index_path), _indexes(archive.index_path)
+    _as_schema_5(archive.index_path)
+    assert not {name for name, _ in _indexes(archive.index_path)} & set(LISTING_INDEXES)
+    inode = archive.index_path.stat().st_ino
+    assert ids(list_questions(ArchiveIndex(archive.root), Filters(), today=TODAY)) != []
+    assert archive.index_path.stat().st_ino == inode
+    assert _dump(archive.index_path) == expected
+    assert _indexes(archive.index_path) == indexes
 
 
 def test_a_schema_4_index_is_upgraded_in_place_not_rebuilt(archive):
@@ -305,7 +347,9 @@ def test_a_schema_4_index_is_upgraded_in_place_not_rebuilt(archive):
     assert _dump(archive.index_path) == expected
     assert sorted(_triggers(archive.index_path)) == sorted(triggers)
     with sqlite3.connect(archive.index_path) as db:
-        assert dict(db.execute("SELECT key, value FROM meta"))["schema_version"] == "5"
+        assert dict(db.execute("SELECT key, value FROM meta"))["schema_version"] == str(
+            INDEX_SCHEMA_VERSION
+        )
     db.close()
     # The upgraded index keeps counting: the same rows as a rebuild.
     record = answered(RECORDS[1])
@@ -422,17 +466,24 @@ PLANNED = [
     Filters(author="u", group="insoumise", unanswered=True),
     Filters(group="l", ministry="i", since=dt.date(2018, 10, 2)),
     Filters(ministry="nothing like this", unanswered=True),
+    Filters(legislature=15),
+    Filters(legislature=16, unanswered=True),
+    Filters(answered=True),
+    Filters(since=dt.date(2018, 10, 2), until=dt.date(2019, 1, 15)),
 ]
 
 
 @pytest.mark.parametrize("filters", PLANNED)
 @pytest.mark.parametrize("sort", list(SortKey))
 def test_every_plan_lists_what_a_full_scan_finds(archive, filters, sort):
+    everything = _reference(archive, filters, sort, None)
     for limit in (None, 1, 2, 3, 10):
-        expected = _reference(archive, filters, sort, limit)
-        assert ids(list_questions(archive, filters, sort=sort, limit=limit, today=TODAY)) == (
-            expected
-        ), limit
+        for offset in (0, 1, 2, 4, 7):
+            end = None if limit is None else offset + limit
+            found = list_questions(
+                archive, filters, sort=sort, limit=limit, offset=offset, today=TODAY
+            )
+            assert ids(found) == everything[offset:end], (limit, offset)
     assert count_questions(archive, filters, today=TODAY) == len(
         _reference(archive, filters, sort, None)
     )
@@ -526,6 +577,13 @@ def test_search_with_a_limit_gives_the_head_of_the_full_ranking(archive, query, 
     for limit in range(1, len(everything) + 2):
         head = list(search_questions(archive, query, filters, limit=limit, today=TODAY))
         assert head == everything[:limit]
+        for offset in range(len(everything) + 1):
+            page = search_questions(
+                archive, query, filters, limit=limit, offset=offset, today=TODAY
+            )
+            assert list(page) == everything[offset : offset + limit]
+    assert list(search_questions(archive, query, filters, offset=1, today=TODAY)) == everything[1:]
+    assert count_matches(archive, query, filters, today=TODAY) == len(everything)
 
 
 def test_search_ranking_ties_go_newest_first(tmp_path):

@@ -31,7 +31,7 @@ from typer.main import (
 from typer.models import CommandInfo, TyperInfo
 
 from qarchive._version import __version__
-from qarchive.cli.commands import following, jobs, listing, questions, upkeep
+from qarchive.cli.commands import following, jobs, listing, questions, serving, upkeep
 from qarchive.cli.console import stderr_console
 from qarchive.cli.help import load_help_renderer
 from qarchive.errors import QarchiveError
@@ -132,6 +132,7 @@ _register(
         "feed": following.feed,
         "verify": upkeep.verify,
         "digest": following.digest,
+        "serve": serving.serve,
     },
 )
 _register(

@@ -19,7 +19,7 @@ from typing import Any
 from qarchive.errors import UsageError
 from qarchive.index.rows import TEXT_FILTERS, fold
 
-__all__ = ["Filters", "Matches", "match_filter_values", "tally_selection"]
+__all__ = ["NOT_YET_DUE_INDEX", "Filters", "Matches", "match_filter_values", "tally_selection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +106,10 @@ class Filters:
         where, params = replace(self, overdue=False).where(today)
         return f"{where} AND q.status = 'pending' AND q.deadline >= ?", [*params, today.isoformat()]
 
+
+# The index the not-yet-due questions are read by (a short range of it): named,
+# because SQLite would otherwise walk a whole legislature by its own index.
+NOT_YET_DUE_INDEX = "INDEXED BY questions_status_deadline"
 
 # What the tables of counts (stats_totals, stats_tallies) are kept by.
 _TALLIED_FILTERS = ("unanswered", "answered", "overdue", "chamber", "legislature")

@@ -7,18 +7,26 @@ only chooses the format.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from typing import Any, Protocol
 
 from qarchive.errors import UsageError
 from qarchive.index.choices import SortKey
-from qarchive.index.filters import Filters, Matches, match_filter_values, tally_selection
+from qarchive.index.filters import (
+    NOT_YET_DUE_INDEX,
+    Filters,
+    match_filter_values,
+    tally_selection,
+)
+from qarchive.index.plans import DelayBranch, delay_branches, text_index, walk_index
 from qarchive.index.rows import TEXT_FILTERS
 
 __all__ = [
     "LIST_COLUMNS",
     "IndexSource",
+    "count_matches",
     "count_questions",
     "list_questions",
     "search_questions",
@@ -84,53 +92,109 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
         yield item
 
 
-def _plan(filters: Filters, matches: Matches, sort: SortKey, limit: int | None, total: int) -> str:
-    """The index a listing should walk (an ``INDEXED BY`` clause), or "" to let SQLite choose.
-
-    With a limit and the default sort, walking questions newest first and
-    stopping at the limit reads about ``limit × total / matching`` rows; looking
-    up the matching ones by a text filter's index and sorting them reads
-    ``matching`` rows. SQLite cannot tell the two apart without knowing how many
-    questions a filter matches (``--ministry intérieur`` is a quarter of them),
-    which ``filter_values`` counts.
-    """
-    selective = matches.most_selective()
-    ordered = sort is SortKey.PUBLISHED and limit is not None
-    if selective is not None and (not ordered or selective[1] ** 2 <= (limit or 0) * total):
-        return f"INDEXED BY questions_{TEXT_FILTERS[selective[0]]}"
-    if not ordered:
-        return ""
-    by_status = filters.unanswered or filters.answered or filters.overdue
-    return f"INDEXED BY questions_{'status_published' if by_status else 'published'}"
-
-
 def list_questions(
     archive: IndexSource,
     filters: Filters,
     *,
     sort: SortKey = SortKey.PUBLISHED,
     limit: int | None = None,
+    offset: int = 0,
     today: dt.date,
 ) -> Iterator[dict[str, Any]]:
-    """Yield the questions matching ``filters``, one row each (see :data:`LIST_COLUMNS`)."""
+    """Yield the questions matching ``filters``, one row each (see :data:`LIST_COLUMNS`).
+
+    ``offset`` skips that many rows of the order first (a page of a web listing).
+    With a limit, the rows are read through an index that gives the order
+    (:mod:`qarchive.index.plans`), so that a page costs about its own rows.
+    """
     filters.where(today)  # a usage error before the index is opened
-    select, select_params = _select(today)
     connection = archive.open_index()
     try:
         matches = match_filter_values(connection, filters)
         if matches is not None and matches.empty:
             return
-        values, plan = None, ""
+        where, params = filters.where(today, values=None if matches is None else matches.values)
+        index = None
         if matches is not None:
-            values = matches.values
-            plan = _plan(filters, matches, sort, limit, _total(connection))
-        where, params = filters.where(today, values=values)
+            rows = None if limit is None else limit + offset
+            index = text_index(matches, rows=rows, total=_total(connection))
+        if limit is not None and index is None and matches is not None:
+            if sort is SortKey.DELAY:
+                yield from _delay_rows(connection, filters, where, params, limit, offset, today)
+                return
+            index = walk_index(filters, sort)
+        select, select_params = _select(today)
+        plan = f"INDEXED BY {index}" if index else ""
         sql = f"SELECT {select} FROM questions q {plan} WHERE {where} ORDER BY {_ORDER[sort]}"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        if limit is not None or offset:
+            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
         yield from _rows(connection.execute(sql, [*select_params, *params]))
     finally:
         connection.close()
+
+
+def _delay_rows(
+    connection: sqlite3.Connection,
+    filters: Filters,
+    where: str,
+    params: list[Any],
+    limit: int,
+    offset: int,
+    today: dt.date,
+) -> Iterator[dict[str, Any]]:
+    """A page of the delay order, read part by part (:func:`delay_branches`).
+
+    The keyed parts (a delay, or days waiting) come first; the parts keyed NULL
+    are read only when the keyed rows do not fill the page.
+    """
+    branches = delay_branches(filters)
+    keyed = [branch for branch in branches if branch.keyed]
+    found = list(_union(connection, keyed, where, params, limit, offset, today))
+    yield from found
+    if len(found) == limit:
+        return
+    if found or not offset:
+        before = offset + len(found)
+    else:  # the page starts past every keyed row: how many are there?
+        conditions = " OR ".join(f"({branch.condition})" for branch in keyed)
+        sql = f"SELECT count(*) FROM questions q WHERE ({conditions}) AND {where}"
+        before = int(connection.execute(sql, params).fetchone()[0])
+    unkeyed = [branch for branch in branches if not branch.keyed]
+    yield from _union(
+        connection, unkeyed, where, params, limit - len(found), max(0, offset - before), today
+    )
+
+
+def _union(
+    connection: sqlite3.Connection,
+    branches: list[DelayBranch],
+    where: str,
+    params: list[Any],
+    limit: int,
+    offset: int,
+    today: dt.date,
+) -> Iterator[dict[str, Any]]:
+    # Each part stops at the page's last row; the parts are merged by the key.
+    if not branches:
+        return
+    select, select_params = _select(today)
+    parts, arguments = [], []
+    for branch in branches:
+        parts.append(
+            f"SELECT * FROM (SELECT {select}, {branch.key} AS delay_key "
+            f"FROM questions q INDEXED BY {branch.index} "
+            f"WHERE {branch.condition} AND {where} ORDER BY {branch.order} "
+            f"LIMIT {int(limit + offset)})"
+        )
+        key_params = [today.isoformat()] if "?" in branch.key else []
+        arguments += [*select_params, *key_params, *params]
+    sql = (
+        " UNION ALL ".join(parts)
+        + f" ORDER BY delay_key DESC, published, id LIMIT {int(limit)} OFFSET {int(offset)}"
+    )
+    for row in _rows(connection.execute(sql, arguments)):
+        del row["delay_key"]
+        yield row
 
 
 def _total(connection: sqlite3.Connection) -> int:
@@ -181,7 +245,7 @@ def _tallied_count(connection: sqlite3.Connection, filters: Filters, today: dt.d
     if filters.overdue:
         not_due, not_due_params = filters.not_yet_due(today)
         found = connection.execute(
-            f"SELECT count(*) FROM questions q WHERE {not_due}", not_due_params
+            f"SELECT count(*) FROM questions q {NOT_YET_DUE_INDEX} WHERE {not_due}", not_due_params
         )
         count -= int(found.fetchone()[0])
     return count
@@ -201,6 +265,8 @@ def search_questions(
     filters: Filters,
     *,
     limit: int | None = None,
+    offset: int = 0,
+    marks: tuple[str, str] = (SNIPPET_START, SNIPPET_END),
     today: dt.date,
 ) -> Iterator[dict[str, Any]]:
     """Full-text search (FTS5 syntax), best matches first, each row with a ``snippet``.
@@ -208,7 +274,9 @@ def search_questions(
     Ranked by bm25 (a title match weighs ten times a match in the text), ties
     newest first. With a limit, the matches are ranked first, then only the rows
     shown are read with their snippets; without filters the ranking reads the
-    full-text table alone.
+    full-text table alone. ``offset`` skips that many of the best first (a page);
+    ``marks`` go around the matched words of the snippet (a web page marks them
+    with characters no text holds, then escapes the text and highlights them).
 
     Raises:
         UsageError: the query is not valid FTS5 syntax.
@@ -223,7 +291,7 @@ def search_questions(
         if limit is None:
             rowids = None
         elif filters.only():
-            rowids = _best_unfiltered(connection, query, int(limit))
+            rowids = _best_unfiltered(connection, query, int(limit) + int(offset))[offset:]
         else:
             rowids = [
                 row[0]
@@ -231,18 +299,56 @@ def search_questions(
                     f"SELECT q.rowid, {_BM25} AS score FROM questions_fts "
                     f"{_FTS_FIRST} questions q ON q.rowid = questions_fts.rowid "
                     f"WHERE questions_fts MATCH ? AND {where} "
-                    f"ORDER BY score, q.published DESC LIMIT {int(limit)}",
+                    f"ORDER BY score, q.published DESC LIMIT {int(limit)} OFFSET {int(offset)}",
                     [query, *params],
                 )
             ]
-        yield from _search_rows(connection, query, rowids, where, params, today)
+        found = _search_rows(connection, query, rowids, where, params, today, marks)
+        if rowids is None and offset:
+            found = itertools.islice(found, offset, None)
+        yield from found
     except sqlite3.OperationalError as exc:
-        raise UsageError(
-            f'invalid search query {query!r} ({exc}); use words, "exact phrases", '
-            "OR, NOT, and prefix* (SQLite FTS5 syntax)"
-        ) from None
+        if str(exc) == "interrupted":  # a time limit (a web page's count), not the query
+            raise
+        raise _invalid_query(query, exc) from None
     finally:
         connection.close()
+
+
+def count_matches(archive: IndexSource, query: str, filters: Filters, *, today: dt.date) -> int:
+    """How many questions match the full-text ``query`` and ``filters`` (a search's total).
+
+    Raises:
+        UsageError: the query is not valid FTS5 syntax.
+    """
+    where, params = filters.where(today)
+    connection = archive.open_index()
+    try:
+        if filters.only():
+            sql = "SELECT count(*) FROM questions_fts WHERE questions_fts MATCH ?"
+            return int(connection.execute(sql, (query,)).fetchone()[0])
+        matches = match_filter_values(connection, filters)
+        if matches is not None and matches.empty:
+            return 0
+        where, params = filters.where(today, values=None if matches is None else matches.values)
+        sql = (
+            f"SELECT count(*) FROM questions_fts {_FTS_FIRST} questions q "
+            f"ON q.rowid = questions_fts.rowid WHERE questions_fts MATCH ? AND {where}"
+        )
+        return int(connection.execute(sql, [query, *params]).fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        if str(exc) == "interrupted":  # a time limit (a web page's count), not the query
+            raise
+        raise _invalid_query(query, exc) from None
+    finally:
+        connection.close()
+
+
+def _invalid_query(query: str, exc: sqlite3.OperationalError) -> UsageError:
+    return UsageError(
+        f'invalid search query {query!r} ({exc}); use words, "exact phrases", '
+        "OR, NOT, and prefix* (SQLite FTS5 syntax)"
+    )
 
 
 def _best_unfiltered(connection: sqlite3.Connection, query: str, limit: int) -> list[int]:
@@ -282,6 +388,7 @@ def _search_rows(
     where: str,
     params: list[Any],
     today: dt.date,
+    marks: tuple[str, str],
 ) -> Iterator[dict[str, Any]]:
     # snippet() column -1: the best-matching column; matches are marked **like
     # this**, which every output format can carry and a terminal can highlight.
@@ -291,7 +398,7 @@ def _search_rows(
         f"q.rowid AS found_rowid FROM questions_fts {_FTS_FIRST} questions q "
         f"ON q.rowid = questions_fts.rowid WHERE questions_fts MATCH ? AND {where}"
     )
-    arguments = [*select_params, SNIPPET_START, SNIPPET_END, query, *params]
+    arguments = [*select_params, *marks, query, *params]
     if rowids is None:
         found = _rows(connection.execute(f"{sql} ORDER BY {_BM25}, q.published DESC", arguments))
     else:

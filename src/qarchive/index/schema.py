@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ __all__ = [
     "IndexConnection",
     "IndexFailure",
     "connect_index",
+    "connect_index_readonly",
     "index_is_current",
     "iter_rows",
     "upgrade_index",
@@ -55,11 +57,21 @@ __all__ = [
 
 # 3: FTS rows share the question's rowid. 4: filter_values, stats_tallies, and
 # indexes on the folded filter columns. 5: stats_totals (upgraded from 4 in place).
-INDEX_SCHEMA_VERSION = 5
+# 6: the indexes a page of a listing walks (upgraded from 5 in place).
+INDEX_SCHEMA_VERSION = 6
 
 # What the other wings hold of the index: they name its type without importing sqlite3.
 IndexConnection = sqlite3.Connection
 IndexFailure = sqlite3.Error  # what a failing index raises
+
+# A page of a listing walks these in its order and stops at its last row
+# (qarchive.index.plans): the delay order by status, a legislature by date, the
+# ministries by name then date.
+_LISTING_INDEXES = """
+CREATE INDEX IF NOT EXISTS questions_status_delay ON questions (status, answer_delay_days);
+CREATE INDEX IF NOT EXISTS questions_legislature_published ON questions (legislature, published);
+CREATE INDEX IF NOT EXISTS questions_ministry_published ON questions (ministry_search, published);
+"""
 
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,6 +79,7 @@ CREATE TABLE questions ({", ".join(f"{name} {kind}" for name, kind in COLUMNS)})
 CREATE INDEX questions_published ON questions (published);
 CREATE INDEX questions_status_deadline ON questions (status, deadline);
 CREATE INDEX questions_status_published ON questions (status, published);
+{_LISTING_INDEXES}
 {
     "".join(
         f"CREATE INDEX questions_{column} ON questions ({column}, status, deadline);"
@@ -87,6 +100,22 @@ def connect_index(path: Path) -> sqlite3.Connection:
     connection.row_factory = sqlite3.Row
     if new:
         _create(connection)
+    return connection
+
+
+def connect_index_readonly(path: Path, *, time_limit: float | None = None) -> sqlite3.Connection:
+    """Open an index for reading only: no statement through it can write.
+
+    With ``time_limit`` (seconds), a statement still running after that long
+    from the opening is interrupted (:data:`IndexFailure`, "interrupted"): a
+    web page's count gives up rather than keep the page waiting.
+    """
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    connection.row_factory = sqlite3.Row
+    if time_limit is not None:
+        deadline = time.monotonic() + time_limit
+        # Called every 1000 virtual-machine steps (a few microseconds each).
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 1000)
     return connection
 
 
@@ -118,7 +147,16 @@ def _schema_version(path: Path) -> int | None:
 
 # Upgrades from a schema version to the next, in SQL over the index alone: seconds,
 # where a rebuild reads every version file again (minutes at a million questions).
-_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {4: add_stats_totals}
+def _add_listing_indexes(connection: sqlite3.Connection) -> None:
+    # One statement at a time: executescript would commit the upgrade's transaction.
+    for statement in filter(str.strip, _LISTING_INDEXES.split(";")):
+        connection.execute(statement)
+
+
+_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
+    4: add_stats_totals,
+    5: _add_listing_indexes,
+}
 
 
 def upgrade_index(path: Path) -> bool:

@@ -37,7 +37,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from qarchive.index.choices import StatsGroup
-from qarchive.index.filters import Filters, match_filter_values, tally_selection
+from qarchive.index.filters import (
+    NOT_YET_DUE_INDEX,
+    Filters,
+    match_filter_values,
+    tally_selection,
+)
 from qarchive.index.query import IndexSource
 from qarchive.index.rows import fold
 from qarchive.index.tallies import TALLY_GROUPINGS, UNKNOWN, within_two_months_sql
@@ -170,7 +175,8 @@ def _add_up_tallies(
     not_due, not_due_params = filters.not_yet_due(today)
     key_sql = TALLY_GROUPINGS[grouping][0].format(r="q")
     for key, count in connection.execute(
-        f"SELECT ifnull({key_sql}, x''), count(*) FROM questions q WHERE {not_due} GROUP BY 1",
+        f"SELECT ifnull({key_sql}, x''), count(*) FROM questions q {NOT_YET_DUE_INDEX} "
+        f"WHERE {not_due} GROUP BY 1",
         not_due_params,
     ):
         tallies[key].overdue -= count

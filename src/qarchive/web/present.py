@@ -1,0 +1,147 @@
+"""How the pages put values into words: days, snippets, texts and diffs, always escaped.
+
+Texts from the parliaments' sites hold HTML (``<b>``, tables, entities): every
+text goes through the templates' autoescaping or :func:`markupsafe.escape` here,
+and only the markup these functions add is trusted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from qarchive.model.versioning import FieldChange
+
+__all__ = [
+    "LONG_TEXT",
+    "ChangeView",
+    "days_figure",
+    "days_label",
+    "diff_view",
+    "highlight",
+    "number",
+    "paragraphs",
+    "percent",
+    "value_text",
+]
+
+LONG_TEXT = 120  # strings longer than this are shown whole, or as a line diff (as the CLI)
+
+
+def days_label(row: dict[str, Any]) -> tuple[str, str]:
+    """A listing row's "days": waiting so far, or ``✓ N`` for the answer's delay; and its class.
+
+    The class is ``overdue`` (shown red) for a pending question past its deadline.
+    """
+    if row.get("days_waiting") is not None:
+        return str(row["days_waiting"]), "overdue" if row.get("overdue") else "waiting"
+    if row.get("answer_delay_days") is not None:
+        return f"✓ {row['answer_delay_days']}", "answered"
+    return "—", "closed"
+
+
+def number(value: int | None) -> str:
+    """A count with a thin space between thousands, French style: ``296 342``."""
+    return "—" if value is None else f"{value:,}".replace(",", "\u202f")
+
+
+def percent(rate: float | None) -> str:
+    """An answer rate as a whole percentage: ``61 %``."""
+    return "—" if rate is None else f"{round(rate * 100)}\u202f%"
+
+
+def days_figure(days: float | None) -> str:
+    """A delay in days, its decimal only when it has one: ``118``, ``118.5``."""
+    return "—" if days is None else f"{days:g}"
+
+
+def highlight(snippet: str | None, marks: tuple[str, str]) -> Markup:
+    """The snippet escaped, its matched words (between ``marks``) in ``<mark>``."""
+    if not snippet:
+        return Markup("")
+    start, end = marks
+    out = []
+    for index, part in enumerate(snippet.replace(end, start).split(start)):
+        out.append(Markup("<mark>{}</mark>").format(part) if index % 2 else escape(part))
+    return Markup("").join(out)
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """A record's text as its paragraphs (one per line, as normalised), blank ones dropped."""
+    return [line for line in (text or "").split("\n") if line.strip()]
+
+
+def value_text(value: Any) -> str:
+    """A changed value as the diff shows it: text as is, anything else as JSON, ∅ for nothing."""
+    if value is None or value == "" or value == []:
+        return "∅"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    """One changed field as a page shows it.
+
+    ``kind``: ``value`` (old → new), ``text`` (a long text's unified line
+    diff in ``lines``: ``(class, line)``), ``tree`` (a whole part appearing, such
+    as the answer: its leaves in ``added``, long texts whole).
+    """
+
+    path: str
+    kind: str
+    old: str = ""
+    new: str = ""
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    added: list[tuple[str, str, bool]] = field(default_factory=list)  # (key, value, long)
+
+
+def diff_view(changes: list[FieldChange], left: int, right: int) -> list[ChangeView]:
+    """The changes between two versions, as ``qarchive diff`` shows them.
+
+    A long text changed is a unified diff of its paragraphs; a part that
+    appears (``answer: null → {...}``) lists its fields, the answer's text whole.
+    """
+    views = []
+    for change in changes:
+        if _is_long(change.old) or _is_long(change.new):
+            views.append(ChangeView(change.path, "text", lines=_lines(change, left, right)))
+        elif isinstance(change.new, dict) or isinstance(change.old, dict):
+            added = [
+                (key, value_text(value), _is_long(value))
+                for key, value in _flatten(change.new).items()
+            ]
+            views.append(ChangeView(change.path, "tree", old=value_text(change.old), added=added))
+        else:
+            views.append(
+                ChangeView(
+                    change.path, "value", old=value_text(change.old), new=value_text(change.new)
+                )
+            )
+    return views
+
+
+def _is_long(value: Any) -> bool:
+    return isinstance(value, str) and (len(value) > LONG_TEXT or "\n" in value)
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {prefix or "value": value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def _lines(change: FieldChange, left: int, right: int) -> list[tuple[str, str]]:
+    old = change.old.split("\n") if isinstance(change.old, str) else []
+    new = change.new.split("\n") if isinstance(change.new, str) else []
+    lines = []
+    for line in difflib.unified_diff(old, new, f"v{left}", f"v{right}", lineterm=""):
+        kind = "added" if line.startswith("+") else "removed" if line.startswith("-") else "context"
+        lines.append((kind, line))
+    return lines

@@ -140,6 +140,17 @@ def test_some_members_changed_only_they_are_read(imported, sites):
     stored = archive().read_version(qid(2))
     assert stored.raw == [f"pack:{packs[-1]}#json/QANR5L15QE2.json"]
     assert json.loads(archive().read_raw(qid(2), stored.raw[0]))["question"]["uid"] == "QANR5L15QE2"
+    # The night's events are those of the versions saved from the zip.
+    assert "no events" not in night.stderr
+    events = [
+        json.loads(line)
+        for line in (archive().root / "events").glob("*.jsonl")
+        for line in line.read_text().splitlines()
+    ]
+    answered = [
+        (event["question"], event["version"]) for event in events if event["type"] == "answered"
+    ]
+    assert answered == [("15-2QE", 3), ("15-5QE", 3)]
 
 
 def test_a_member_gone_from_the_zip_keeps_its_versions_and_is_fetched_alone(imported, sites):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -178,6 +179,7 @@ class Batch:
         self._every = every
         self._pending: set[str] = set()  # questions staged and not yet committed
         self._written: set[str] = set()  # questions given a version in this batch
+        self._after: list[Callable[[], None]] = []  # to call once the next flush is done
 
     def holds(self, canonical: str) -> bool:
         """True when a version of the question is staged and not yet in place."""
@@ -217,6 +219,14 @@ class Batch:
             self.staged(prepared.qid)
         return SaveResult(prepared.outcome, prepared.version, prepared.changed)
 
+    def when_kept(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once what is staged now is in place (after the next flush).
+
+        For what must read the versions just saved (the events of a refresh): they
+        are on disk, under their names, only then.
+        """
+        self._after.append(callback)
+
     def discard_prepared(self, prepared: PreparedSave) -> None:
         """Take in a prepared save's files only to remove them with the batch (after a failure)."""
         self.group.adopt(prepared.staged, prepared.created)
@@ -234,6 +244,9 @@ class Batch:
         self._tallies.finish()  # the tallies of the batch's rows, and the triggers back
         self._connection.commit()  # index rows only for files now in place
         self._pending.clear()
+        after, self._after = self._after, []
+        for callback in after:
+            callback()
 
     def discard(self) -> None:
         """Remove what is staged (after a failure); the transaction is rolled back on close."""

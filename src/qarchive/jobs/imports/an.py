@@ -20,7 +20,7 @@ import itertools
 import os
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qarchive.errors import ArchiveWriteError, QarchiveError
@@ -62,6 +62,7 @@ class QuestionsRun:
     full: bool = False  # read every member of a zip, whatever the last import saw
     url: str | None = None  # where a zip came from, and its validators (for the manifest)
     validators: Validators | None = None
+    _untold: list[tuple[QuestionId, SaveResult]] = field(default_factory=list)
 
     def import_member(self, member: Member) -> None:
         """Import one member in this process."""
@@ -97,10 +98,22 @@ class QuestionsRun:
         self.saved(qid, result)
 
     def saved(self, qid: QuestionId, result: SaveResult) -> None:
-        """Count a question saved, and tell ``on_saved``."""
+        """Count a question saved, and tell ``on_saved`` once its version is in place."""
         self.summary.count(result.outcome)
-        if self.on_saved is not None:
+        if self.on_saved is None:
+            return
+        if not self.batch.holds(qid.canonical):
             self.on_saved(qid, result)
+            return
+        if not self._untold:
+            self.batch.when_kept(self._tell)
+        self._untold.append((qid, result))
+
+    def _tell(self) -> None:
+        untold, self._untold = self._untold, []
+        if self.on_saved is not None:
+            for qid, result in untold:
+                self.on_saved(qid, result)
 
     def keep(self, member: Member, result: WorkerResult) -> None:
         """Take a worker's result for ``member``, in the file's order."""

@@ -96,6 +96,9 @@ def _main(
     Example:
         qarchive fetch 15-12526QE && qarchive show 15-12526QE
     """
+    from qarchive.cli.logs import show_waits  # logging: only for a command that runs
+
+    show_waits()
 
 
 watch_app = typer.Typer(

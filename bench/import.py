@@ -4,8 +4,16 @@ Usage: uv run python bench/import.py [--questions N] [--workdir DIR]
 
 Measures questions per second and the peak RSS of the ``qarchive import``
 process and its worker processes together, sampled every 100 ms (the archive
-starts empty). Targets (issue #5): >= 2,000 questions/s and < 300 MB. Results go
-into bench/README.md with the machine and the date.
+starts empty), against the floor of the same run: every member unzipped and
+``json.loads``-ed in one process. Then the bytes on disk per question (as ``du``
+counts them: allocated blocks) and a second import of the same zip. Targets
+(issue 18): >= 2,000 questions/s, within 6x the floor, < 300 MB, the second import
+under a tenth of the first, and at most half the disk a question took before the
+packs (about 25 KB: two directories, a version file and a gzip, and its share of
+the index). Disk is given whole and part by part. Results go into
+bench/README.md with the machine and the date. Run it with another checkout's
+Python (``/other/.venv/bin/python bench/import.py``) to measure that one's
+``qarchive`` on the same zip.
 """
 
 from __future__ import annotations
@@ -24,40 +32,16 @@ import time
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "fixtures/sites/www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE12526.json"
-MINISTRIES = ["Intérieur", "Économie", "Santé", "Justice", "Armées", "Agriculture", "Culture"]
-WORDS = [
-    "retraite",
-    "hôpital",
-    "école",
-    "impôt",
-    "transport",
-    "énergie",
-    "logement",
-    "police",
-    "agriculture",
-    "eau",
-]
+import synthetic
 
 
 def build_zip(path: Path, count: int) -> None:
     """A zip shaped like Questions_ecrites.json.zip: one JSON document per question."""
-    template = json.loads(SEED.read_bytes())
     rng = random.Random(7)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for number in range(1, count + 1):
-            question = template["question"]
-            question["uid"] = f"QANR5L17QE{number}"
-            question["identifiant"] = {
-                "numero": str(number),
-                "regime": "5eme Republique",
-                "legislature": "17",
-            }
-            question["minInt"]["abrege"] = rng.choice(MINISTRIES)
-            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(80, 400)))
-            question["textesQuestion"]["texteQuestion"]["texte"] = f"<p>{words}</p>"
-            bundle.writestr(f"json/QANR5L17QE{number}.json", json.dumps(template))
+    questions = synthetic.an_questions(count, legislature=17, pending=0.45, authors=577, rng=rng)
+    path.write_bytes(
+        synthetic.zip_of({question.member: question.document() for question in questions})
+    )
 
 
 def _tree_rss(root: int) -> int:
@@ -94,6 +78,24 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int, s
     return seconds, peak, "".join(stderr)
 
 
+def floor_seconds(bundle: Path) -> float:
+    """Unzip and json.loads every member, in this process: what any import must do."""
+    started = time.perf_counter()
+    with zipfile.ZipFile(bundle) as archive:
+        for info in archive.infolist():
+            json.loads(archive.read(info))
+    return time.perf_counter() - started
+
+
+def disk_bytes(root: Path) -> int:
+    """Bytes allocated on disk under ``root`` (what ``du`` counts), folders included."""
+    total = 0
+    for directory, folders, files in os.walk(root):
+        for name in [*folders, *files]:
+            total += os.lstat(os.path.join(directory, name)).st_blocks * 512
+    return total + os.lstat(root).st_blocks * 512
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=int, default=50_000)
@@ -116,6 +118,8 @@ def main() -> None:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [str(Path(sys.executable).with_name("qarchive")), "import", str(bundle)]
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    floor = floor_seconds(bundle)
+    print(f"floor: unzip + json.loads of every member in {floor:.1f}s")
     seconds, peak, stderr = run_measured(command, env)
     largest_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(stderr.strip().splitlines()[-1] if stderr.strip() else "(no output)")
@@ -123,9 +127,26 @@ def main() -> None:
         f"{args.questions} questions in {seconds:.1f}s: {args.questions / seconds:.0f} questions/s, "
         f"peak RSS {peak / 2**20:.0f} MB (all processes together; largest one {largest_mb:.0f} MB)"
     )
+    print(f"import / floor: {seconds / floor:.1f}x")
+    used = disk_bytes(archive)
+    print(f"on disk: {used / 2**20:.0f} MiB, {used / args.questions / 1024:.1f} KiB a question")
+    parts = {"questions": 0, "raw": 0, "index.sqlite": 0}
+    for name in parts:
+        if (archive / name).is_dir():
+            parts[name] = disk_bytes(archive / name)
+        elif (archive / name).exists():
+            parts[name] = (archive / name).stat().st_blocks * 512
+    print(
+        "    of which "
+        + ", ".join(f"{name} {size / args.questions / 1024:.1f}" for name, size in parts.items())
+        + " KiB a question"
+    )
     again = time.perf_counter()
     subprocess.run(command, env=env, capture_output=True, check=True)
-    print(f"second import of the same zip (nothing to write): {time.perf_counter() - again:.1f}s")
+    second = time.perf_counter() - again
+    print(
+        f"second import of the same zip (nothing to write): {second:.1f}s, {second / seconds:.2f} of the first"
+    )
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 

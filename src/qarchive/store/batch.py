@@ -24,6 +24,8 @@ from qarchive.store.versions import SaveOutcome, SaveResult
 
 __all__ = ["Batch", "GroupCommit", "PreparedSave"]
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
 
 class PreparedSave(NamedTuple):
     """A save worked out and its files staged by a worker, not yet kept.
@@ -108,13 +110,19 @@ class GroupCommit:
             self._fresh.update(made)
         final = str(path)
         written = final if fresh_ok and parent in self._fresh else str(temp_for(path))
+        # os.open, not open(): no buffer object, no isatty and fstat calls, for a file
+        # written in one go; O_EXCL never lets a stale file take the data.
+        handle = os.open(written, _NEW_FILE, 0o644)
         try:
-            with open(written, "wb") as handle:
-                handle.write(data)
+            left = memoryview(data)
+            while left:
+                left = left[os.write(handle, left) :]
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(written)
             raise
+        finally:
+            os.close(handle)
         self._staged.append((written, final))
         self._finals.add(final)
 

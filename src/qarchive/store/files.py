@@ -10,6 +10,7 @@ hold what the user asked for: :func:`read_state_file` reads them strictly.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +37,22 @@ __all__ = [
 
 def temp_for(path: Path) -> Path:
     """A temporary name beside ``path``, unique to this process and call."""
-    return path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    return path.with_name(f"{TEMP_PREFIX}{path.name}.{_unique_suffix()}")
+
+
+_suffixes: tuple[int, str, itertools.count[int]] | None = None
+
+
+def _unique_suffix() -> str:
+    # The process's ID and a random token drawn once (a forked child draws its own),
+    # then a counter: no system call per name, where a bulk import names one per
+    # question. A name left by a killed process is never reused: tokens differ.
+    global _suffixes
+    pid = os.getpid()
+    if _suffixes is None or _suffixes[0] != pid:
+        _suffixes = (pid, os.urandom(4).hex(), itertools.count())
+    _, token, counter = _suffixes
+    return f"{pid}.{token}{next(counter):x}"
 
 
 def dump_json(document: Any) -> bytes:

@@ -270,3 +270,20 @@ def test_the_daily_lists_are_all_read_when_a_zip_could_not_be_had(imported, site
     result = run("refresh")
     assert result.exit_code == 1
     assert len(_lists_read(sites, asked)) == 3  # two days ago, yesterday, today
+
+
+def test_a_watched_question_follows_the_zip_like_the_others(imported, sites):
+    assert run("watch", "add", "15-3QE").exit_code == 0
+    imported.pages[ZIP_PATH] = zip_bytes(questions(q3="2019-01-20"))
+    asked = len(sites.an.server.log)
+    night = run("refresh", "--no-discover")
+    assert night.exit_code == 0, night.stderr
+    assert sites.an.server.log[asked:] == []  # not asked for alone: the zip holds it
+    assert archive().read_version(qid(3)).record.answer is not None
+    events = [
+        json.loads(line)
+        for path in (archive().root / "events").glob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    watched = [event for event in events if event["question"] == "15-3QE" and event["watched_by"]]
+    assert [event["type"] for event in watched] == ["answered"]

@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -44,38 +43,40 @@ def build_zip(path: Path, count: int) -> None:
     )
 
 
-def _tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and all its descendants (Linux /proc), 0 if unknown."""
-    page, total, frontier = os.sysconf("SC_PAGE_SIZE"), 0, [root]
+def _tree_rss(root: int) -> dict[int, int]:
+    """Bytes resident in ``root`` and each of its descendants (Linux /proc), by process."""
+    page, found, frontier = os.sysconf("SC_PAGE_SIZE"), {}, [root]
     while frontier:
         pid = frontier.pop()
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+            found[pid] = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
             for task in Path(f"/proc/{pid}/task").iterdir():
                 frontier += map(int, (task / "children").read_text().split())
         except (OSError, ValueError):
             continue  # gone meanwhile
-    return total
+    return found
 
 
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run ``command``: seconds, peak RSS of its process tree (bytes), its stderr."""
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
+    """Run ``command``: seconds, peak RSS of its process tree and of its largest process, stderr."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
-    peak = 0
+    peak, largest = 0, 0
     stderr: list[str] = []
     reader = threading.Thread(
         target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
     )
     reader.start()
     while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
+        sizes = _tree_rss(process.pid)
+        peak = max(peak, sum(sizes.values()))
+        largest = max(largest, *sizes.values(), 0)
         time.sleep(0.1)
     reader.join()
     seconds = time.perf_counter() - started
-    return seconds, peak, "".join(stderr)
+    return seconds, peak, largest, "".join(stderr)
 
 
 def floor_seconds(bundle: Path) -> float:
@@ -120,8 +121,8 @@ def main() -> None:
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     floor = floor_seconds(bundle)
     print(f"floor: unzip + json.loads of every member in {floor:.1f}s")
-    seconds, peak, stderr = run_measured(command, env)
-    largest_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    seconds, peak, largest, stderr = run_measured(command, env)
+    largest_mb = largest / 2**20
     print(stderr.strip().splitlines()[-1] if stderr.strip() else "(no output)")
     print(
         f"{args.questions} questions in {seconds:.1f}s: {args.questions / seconds:.0f} questions/s, "

@@ -243,7 +243,9 @@ def carry_known_values(record: Question, previous: Question | None) -> Question:
     - never downgrade answered to pending because a source lags: the known answer
       and status are kept;
     - author fields are carried only for the same person: two records whose
-      author references differ are never mixed (homonyms exist).
+      author references differ are never mixed (homonyms exist);
+    - a constituency equal to the region the new record names is not carried:
+      it was that region, misread as a constituency by an older qarchive.
 
     The record's ``source`` is its own.
     """
@@ -265,9 +267,22 @@ def carry_known_values(record: Question, previous: Question | None) -> Question:
         if key == "source" or (key == "author" and not same_person):
             continue
         merged[key] = _merge_known(value, old.get(key))
+    _no_region_as_seat(merged["author"], new["author"])
     if merged == new:
         return record
     return Question.model_validate(merged)
+
+
+def _no_region_as_seat(merged: dict[str, Any], new: dict[str, Any]) -> None:
+    """Drop a carried constituency that is the region the new record names.
+
+    Before qarchive told them apart, a ``/dyn`` page that shows only a region had
+    it stored as the constituency: carrying that value over would keep the error
+    in every later version.
+    """
+    region = new.get("region")
+    if region and new.get("constituency") is None and merged.get("constituency") == region:
+        merged["constituency"] = None
 
 
 def _merge_known(new: Any, old: Any) -> Any:

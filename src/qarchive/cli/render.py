@@ -336,31 +336,46 @@ def render_watch_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
     return Group(*parts)
 
 
-def render_field_report(report: FieldReport) -> Table:
-    """``verify --fields`` as a table: a mandatory field under 100 % in bold red."""
+def render_field_report(report: FieldReport) -> RenderableType:
+    """``verify --fields`` as a table: a mandatory field with a real gap in bold red.
+
+    Under the table, why the fields counted "not in this source" are not in theirs.
+    """
     table = Table(title=f"Fields of {report.questions} question(s)", title_justify="left")
     for header, justify in _FIELD_TABLE_COLUMNS:
-        table.add_column(header, justify=justify)
+        # The field's name is what a reader looks for: never cut, the examples wrap.
+        table.add_column(header, justify=justify, no_wrap=header.startswith("Field"))
+    reasons: dict[str, list[str]] = {}
     for count in report.counts:
-        style = "bold red" if count.short else ("dim" if count.present == count.total else "")
+        style = "bold red" if count.short else ("dim" if count.missing == 0 else "")
         table.add_row(
-            count.chamber,
-            str(count.legislature),
+            f"{count.chamber} {count.legislature}",
             count.field + (" *" if count.mandatory else ""),
             str(count.present),
             str(count.total),
-            Text(f"{count.percent:g} %", style=style),
+            Text("—" if count.percent is None else f"{count.percent:g} %", style=style),
+            str(count.not_in_source) if count.not_in_source else "",
             " ".join(count.missing_examples),
         )
-    return table
+        for why in count.why:
+            fields = reasons.setdefault(why, [])
+            if count.field not in fields:
+                fields.append(count.field)
+    if not reasons:
+        return table
+    legend: list[RenderableType] = [Text("Not in this source:", style="bold")]
+    for why, fields in reasons.items():
+        legend.append(Padding(Text(", ".join(fields), style="bold"), (0, 0, 0, 2)))
+        legend.append(Padding(Text(why), (0, 0, 0, 4)))
+    return Group(table, *legend)
 
 
 _FIELD_TABLE_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
-    ("Chamber", "left"),
-    ("Leg.", "right"),
+    ("Leg.", "left"),
     ("Field (* mandatory)", "left"),
     ("Have", "right"),
     ("Of", "right"),
     ("%", "right"),
+    ("Not in\nsource", "right"),
     ("Missing in (examples)", "left"),
 )

@@ -97,6 +97,11 @@ def test_carry_drops_a_region_once_stored_as_the_constituency():
     )
     merged = carry_known_values(fixed, misread)
     assert (merged.author.constituency, merged.author.region) == (None, "Bourgogne-Franche-Comté")
+    # A source that names no place (the open data): the misread value goes back to a region.
+    unplaced = make_question(author=Author(ref="PA719890"))
+    merged = carry_known_values(unplaced, misread)
+    assert (merged.author.constituency, merged.author.region) == (None, "Bourgogne-Franche-Comté")
+    assert merged.author.name == "Danielle Brulebois"
     # A real constituency is still carried where the new source shows a region only.
     seated = make_question(author=Author(ref="PA719890", constituency="Jura (1re circonscription)"))
     merged = carry_known_values(fixed, seated)

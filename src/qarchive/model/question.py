@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from qarchive.model.ids import Chamber
+from qarchive.model.places import is_region_only
 
 __all__ = [
     "ANSWER_MONTHS",
@@ -244,8 +245,9 @@ def carry_known_values(record: Question, previous: Question | None) -> Question:
       and status are kept;
     - author fields are carried only for the same person: two records whose
       author references differ are never mixed (homonyms exist);
-    - a constituency equal to the region the new record names is not carried:
-      it was that region, misread as a constituency by an older qarchive.
+    - an AN constituency that is a region (the one the new record names, or one
+      that is no département) is carried as the region it was: an older qarchive
+      misread a ``/dyn`` page's region as a constituency.
 
     The record's ``source`` is its own.
     """
@@ -267,22 +269,28 @@ def carry_known_values(record: Question, previous: Question | None) -> Question:
         if key == "source" or (key == "author" and not same_person):
             continue
         merged[key] = _merge_known(value, old.get(key))
-    _no_region_as_seat(merged["author"], new["author"])
+    if same_person and new["chamber"] == Chamber.AN:
+        _no_region_as_seat(merged["author"], new["author"])
     if merged == new:
         return record
     return Question.model_validate(merged)
 
 
 def _no_region_as_seat(merged: dict[str, Any], new: dict[str, Any]) -> None:
-    """Drop a carried constituency that is the region the new record names.
+    """Never carry over, as a constituency, what was a region.
 
     Before qarchive told them apart, a ``/dyn`` page that shows only a region had
     it stored as the constituency: carrying that value over would keep the error
-    in every later version.
+    in every later version. A carried constituency that is the region the new
+    record names, or a region that is no département (a constituency is never
+    named so), goes back to being a region.
     """
-    region = new.get("region")
-    if region and new.get("constituency") is None and merged.get("constituency") == region:
+    carried = merged.get("constituency")
+    if not carried or new.get("constituency") is not None:
+        return
+    if carried == new.get("region") or is_region_only(carried):
         merged["constituency"] = None
+        merged["region"] = merged.get("region") or carried
 
 
 def _merge_known(new: Any, old: Any) -> Any:

@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from qarchive.errors import ParseError
 from qarchive.model.ids import QuestionId
+from qarchive.model.places import is_region, single_department_region
 from qarchive.model.question import (
     Answer,
     Author,
@@ -39,7 +40,6 @@ from qarchive.sources.an._common import (
     question_id,
     unrecognised,
 )
-from qarchive.sources.places import is_region, single_department_region
 from qarchive.sources.text import html_to_text, normalize_space, parse_french_date, split_civility
 
 __all__ = ["parse"]

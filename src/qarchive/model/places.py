@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["is_region", "single_department_region"]
+__all__ = ["is_region", "is_region_only", "single_department_region"]
 
 # The regions since 2016, then those before (still printed for older questions;
 # the AN's own hidden "<reg>" fields spell some of them with hyphens).
@@ -80,3 +80,9 @@ def is_region(place: str) -> bool:
 def single_department_region(place: str) -> bool:
     """Whether ``place`` is an overseas region, which is also its one department."""
     return _key(place) in _SINGLE_KEYS
+
+
+def is_region_only(place: str) -> bool:
+    """Whether ``place`` names a region that is no department (never a constituency's name)."""
+    key = _key(place)
+    return key in _REGION_KEYS

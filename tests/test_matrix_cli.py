@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from cocoa import unwrap_cocoa
 from conftest import FIXTURES
 from factories import NOW, make_question
+from matrix_pages import BUILT, REAL
 from qarchive.cli import app
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Author, Group, Publication, Source, SourceFormat, Status
@@ -111,8 +112,6 @@ def test_a_version_misread_before_is_corrected(sites):
 
 def _matrix_pages(tmp_path: Path) -> list[tuple[Path, str]]:
     """Every page of the matrix that is there (built ones always, real ones when present)."""
-    from parsers.test_matrix import BUILT, REAL
-
     pages = []
     for page in BUILT + REAL:
         if not page.file.is_file():

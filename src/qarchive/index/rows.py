@@ -99,7 +99,8 @@ def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> Ind
         "legislature": record.legislature,
         "number": record.number,
         "kind": record.kind,
-        "title": record.title,
+        # What listings show: the title, else its analyse or rubrique, marked.
+        "title": record.shown_title(),
         "rubrique": record.rubrique,
         "author_name": author.name,
         "author_civility": author.civility,

@@ -6,7 +6,9 @@ alone). Its tables and columns have plain names so that it opens usefully in
 sqlite3 or datasette::
 
     questions       one row per question: identity, author, ministries, dates,
-                    status, deadline, answer delay, the version indexed
+                    status, deadline, answer delay, the version indexed; ``title``
+                    is what listings show: the title, else "[analyse] …" or
+                    "[rubrique] …"
     questions_fts   FTS5 over title, rubrique, analysis, question and answer
                     (accents folded: "securises" finds "sécurisés")
     filter_values   each folded ministry, author and group value and how many
@@ -39,7 +41,7 @@ from qarchive.index.rows import (
     IndexEntry,
     IndexRow,
 )
-from qarchive.index.tallies import COUNT_TABLES_SQL, BulkTallies, add_stats_totals
+from qarchive.index.tallies import COUNT_TABLES_SQL, BulkTallies
 
 __all__ = [
     "INDEX_SCHEMA_VERSION",
@@ -55,7 +57,9 @@ __all__ = [
 
 # 3: FTS rows share the question's rowid. 4: filter_values, stats_tallies, and
 # indexes on the folded filter columns. 5: stats_totals (upgraded from 4 in place).
-INDEX_SCHEMA_VERSION = 5
+# 6: titles shown with their stand-ins ("[analyse] …"). Rebuilt from the files: an
+# index of 5 holds no analyses.
+INDEX_SCHEMA_VERSION = 6
 
 # What the other wings hold of the index: they name its type without importing sqlite3.
 IndexConnection = sqlite3.Connection
@@ -118,7 +122,8 @@ def _schema_version(path: Path) -> int | None:
 
 # Upgrades from a schema version to the next, in SQL over the index alone: seconds,
 # where a rebuild reads every version file again (minutes at a million questions).
-_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {4: add_stats_totals}
+# None from 5: what 6 adds (the analyses) is only in the files.
+_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 
 def upgrade_index(path: Path) -> bool:

@@ -24,7 +24,6 @@ __all__ = [
     "TOTAL_COLUMNS",
     "UNKNOWN",
     "BulkTallies",
-    "add_stats_totals",
     "tally_value",
     "within_two_months_sql",
 ]
@@ -225,8 +224,6 @@ def _count_table(name: str, columns: tuple[str, ...]) -> str:
     )
 
 
-_TOTALS_TABLE = _count_table("stats_totals", TOTAL_COLUMNS)
-
 # The tables of counts and their triggers, as the index's schema creates them.
 COUNT_TABLES_SQL = f"""CREATE TABLE filter_values (
     filter TEXT NOT NULL,
@@ -235,21 +232,9 @@ COUNT_TABLES_SQL = f"""CREATE TABLE filter_values (
     PRIMARY KEY (filter, folded)
 ) WITHOUT ROWID;
 {_count_table("stats_tallies", TALLY_COLUMNS)}
-{_TOTALS_TABLE}
+{_count_table("stats_totals", TOTAL_COLUMNS)}
 {_TRIGGERS}
 """
-
-
-def add_stats_totals(connection: sqlite3.Connection) -> None:
-    """Upgrade an index of schema 4 to 5: the totals are the tallies summed over chamber and legislature."""
-    columns = ", ".join(TOTAL_COLUMNS)
-    connection.execute(_TOTALS_TABLE)
-    connection.execute(
-        f"INSERT INTO stats_totals ({columns}, questions) "
-        f"SELECT {columns}, sum(questions) FROM stats_tallies GROUP BY {columns}"
-    )
-    for sql in _TABLE_TRIGGERS["stats_totals"].values():
-        connection.execute(sql)
 
 
 class BulkTallies:

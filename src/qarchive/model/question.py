@@ -22,6 +22,7 @@ __all__ = [
     "ANSWER_MONTHS",
     "AUTHOR_PLACE_FIELDS",
     "SIGNALEMENT_DAYS",
+    "STAND_IN_MARKS",
     "Answer",
     "Attribution",
     "Author",
@@ -41,6 +42,8 @@ __all__ = [
 
 ANSWER_MONTHS = 2  # AN règlement art. 135, Sénat règlement art. 75
 SIGNALEMENT_DAYS = 10  # a question "signalée" by a group must be answered within 10 days
+# What stands for a missing title, marked as what it is: the words the sources use.
+STAND_IN_MARKS = ("[analyse]", "[rubrique]", "[thème]")
 
 
 class _Record(BaseModel):
@@ -185,6 +188,26 @@ class Question(_Record):
     reminder_of: str | None = None  # ID of the question a Sénat "rappel" asks again
     converted_to: str | None = None  # ID of the oral question this one became
     source: Source
+
+    def shown_title(self) -> str | None:
+        """The title, or where there is none what stands for it, marked as such.
+
+        Questions before the AN's 15th legislature have no title, only an analyse
+        (keywords) and a rubrique; old Sénat ones only thèmes. Listings and exports
+        show ``[analyse] médecins. dépassement d'honoraires``, else ``[rubrique]
+        défense``, else ``[thème] …`` (:data:`STAND_IN_MARKS`), never an empty cell
+        while there is something to show; None when there is nothing.
+        """
+        if self.title:
+            return self.title
+        analyse, rubrique, theme = STAND_IN_MARKS
+        if self.analysis:
+            return f"{analyse} {'. '.join(self.analysis)}"
+        if self.rubrique:
+            return f"{rubrique} {self.rubrique}"
+        if self.themes:
+            return f"{theme} {'; '.join(self.themes)}"  # labels hold commas
+        return None
 
     def deadline(self) -> dt.date:
         """The date by which the government should answer.

@@ -28,6 +28,7 @@ from qarchive.cli.plain import (
     author_cell,
     days_cell,
     stats_cells,
+    stats_label,
 )
 
 # What this module prints comes from all over the library; it is imported only
@@ -274,7 +275,7 @@ def _highlight(snippet: str) -> Text:
 def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width: int = 80) -> Table:
     """Stats rows (see ``qarchive.index.stats.STATS_COLUMNS``) as a rich table ``width`` wide.
 
-    The first column names the group (``by``: ministry, group, author), cut to
+    The first column names the group (``by``: ministry, ministry-ref, group, author), cut to
     what the figures leave of ``width``. Rate is answered / questions, every
     status counted; delays are in days; "≤ 2 months" counts answers published
     within two months. The withdrawn, lapsed and converted counts are only in
@@ -285,7 +286,7 @@ def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width:
     )
     fixed = sum(column_width + 1 for _, column_width in STATS_TABLE_COLUMNS)
     table.add_column(
-        (by or "").capitalize(), no_wrap=True, overflow="ellipsis", max_width=max(12, width - fixed)
+        stats_label(by), no_wrap=True, overflow="ellipsis", max_width=max(12, width - fixed)
     )
     for header, column_width in STATS_TABLE_COLUMNS:
         table.add_column(header, justify="right", width=column_width)

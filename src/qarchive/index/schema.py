@@ -5,15 +5,16 @@ keeps it in step with every version it writes, and rebuilds it from the files
 alone). Its tables and columns have plain names so that it opens usefully in
 sqlite3 or datasette::
 
-    questions       one row per question: identity, author, ministries, dates,
-                    status, deadline, answer delay, the version indexed; ``title``
-                    is what listings show: the title, else "[analyse] …" or
-                    "[rubrique] …"
+    questions       one row per question: identity, author, ministries (and the
+                    AN's reference of the one responding), dates, status,
+                    deadline, answer delay, the version indexed; ``title`` is what
+                    listings show: the title, else "[analyse] …" or "[rubrique] …"
     questions_fts   FTS5 over title, rubrique, analysis, question and answer
                     (accents folded: "securises" finds "sécurisés")
     filter_values   each folded ministry, author and group value and how many
                     questions have it (:mod:`qarchive.index.tallies`)
-    stats_tallies   questions counted per ministry, group, author (and ``all``),
+    stats_tallies   questions counted per ministry (by name and by reference),
+                    group, author (and ``all``),
                     chamber, legislature, status, answer delay and "answered
                     within two months": what ``qarchive stats`` adds up
     stats_totals    the same counts summed over chambers and legislatures
@@ -57,9 +58,10 @@ __all__ = [
 
 # 3: FTS rows share the question's rowid. 4: filter_values, stats_tallies, and
 # indexes on the folded filter columns. 5: stats_totals (upgraded from 4 in place).
-# 6: titles shown with their stand-ins ("[analyse] …"). Rebuilt from the files: an
-# index of 5 holds no analyses.
-INDEX_SCHEMA_VERSION = 6
+# 6: titles shown with their stand-ins ("[analyse] …"). 7: ministry_ref, its tallies
+# and index. Both rebuilt from the files: the analyses and the references are not in
+# an older index.
+INDEX_SCHEMA_VERSION = 7
 
 # What the other wings hold of the index: they name its type without importing sqlite3.
 IndexConnection = sqlite3.Connection
@@ -71,6 +73,8 @@ CREATE TABLE questions ({", ".join(f"{name} {kind}" for name, kind in COLUMNS)})
 CREATE INDEX questions_published ON questions (published);
 CREATE INDEX questions_status_deadline ON questions (status, deadline);
 CREATE INDEX questions_status_published ON questions (status, published);
+CREATE INDEX questions_ministry_ref ON questions (ministry_ref, published)
+    WHERE ministry_ref IS NOT NULL;
 {
     "".join(
         f"CREATE INDEX questions_{column} ON questions ({column}, status, deadline);"
@@ -122,7 +126,7 @@ def _schema_version(path: Path) -> int | None:
 
 # Upgrades from a schema version to the next, in SQL over the index alone: seconds,
 # where a rebuild reads every version file again (minutes at a million questions).
-# None from 5: what 6 adds (the analyses) is only in the files.
+# None from 5: what 6 and 7 add (analyses, ministry references) is only in the files.
 _UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 

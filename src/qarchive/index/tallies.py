@@ -33,6 +33,13 @@ __all__ = [
 TALLY_GROUPINGS: dict[str, tuple[str, str, str]] = {
     "all": ("'all'", "'all'", "NULL"),
     "ministry": ("{r}.ministry_responding", "{r}.ministry_responding", "NULL"),
+    # By the AN's reference where there is one (its names are added up under it), else
+    # by name; stats shows the reference's latest name.
+    "ministry-ref": (
+        "COALESCE({r}.ministry_ref, {r}.ministry_responding)",
+        "{r}.ministry_responding",
+        "{r}.ministry_ref",
+    ),
     "group": (
         "COALESCE({r}.group_short, {r}.group_full)",
         "COALESCE({r}.group_short, {r}.group_full)",
@@ -178,7 +185,7 @@ def _filter_keys(r: str) -> list[list[str]]:
 # The tables of counts kept by triggers: (key columns, keys of a row, the
 # questions columns whose change moves a row to other keys).
 _STATS_COLUMNS = (
-    "status answer_delay_days answered published ministry_responding "
+    "status answer_delay_days answered published ministry_responding ministry_ref "
     "group_short group_full author_ref author_name"
 )
 _COUNTED: dict[str, tuple[tuple[str, ...], Callable[[str], list[list[str]]], str]] = {

@@ -222,6 +222,19 @@ def test_what_a_source_cannot_hold_is_no_gap(tmp_path):
     )
 
 
+def test_odd_values_in_a_version_file_are_counted_not_a_crash(tmp_path):
+    # The report reads JSON without validation: a hand-edited file may hold anything.
+    archive = Archive(tmp_path / "a")
+    _save(archive)
+    path = archive.question_dir(parse_question_id("15-12526QE")) / "v0001.json"
+    stored = json.loads(path.read_bytes())
+    stored["record"] |= {"kind": [], "status": {}, "text": None, "source": {"format": ["x"]}}
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    result = run("verify", "--fields", "--format", "json", "--archive", str(archive.root))
+    assert result.exit_code == 1, result.stderr  # the text is missing, and no source explains it
+    assert result.stderr.endswith("mandatory fields under 100 %: an 15 text\n")
+
+
 def test_an_unreadable_version_is_named(tmp_path):
     archive = Archive(tmp_path / "a")
     _save(archive)

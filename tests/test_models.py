@@ -108,6 +108,22 @@ def test_carry_drops_a_region_once_stored_as_the_constituency():
     assert merged.author.constituency == "Jura (1re circonscription)"
 
 
+def test_show_names_a_region_as_a_region():
+    import io
+
+    from rich.console import Console
+
+    from qarchive.cli.render import render_question
+    from qarchive.model.question import Author
+
+    record = make_question(
+        author=Author(name="Danielle Brulebois", civility="Mme", region="Bourgogne-Franche-Comté")
+    )
+    buffer = io.StringIO()
+    Console(file=buffer, width=200).print(render_question(record, today=dt.date(2026, 11, 23)))
+    assert "Mme Danielle Brulebois, région Bourgogne-Franche-Comté" in buffer.getvalue()
+
+
 def test_show_names_a_closure_once_dated_or_not():
     import io
 

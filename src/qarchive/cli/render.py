@@ -104,7 +104,9 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
     author = question.author
     who = " ".join(part for part in (author.civility, author.name or author.ref) if part)
     group = author.group.full or author.group.short if author.group else None
-    place = author.constituency or author.department
+    # A page that shows only the region gives no seat: the region, said to be one.
+    region = f"région {author.region}" if author.region else None
+    place = author.constituency or author.department or region
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column(overflow="fold")

@@ -55,18 +55,24 @@ class SourceGap:
 
     def covers(self, record: Mapping[str, Any]) -> bool:
         """Whether ``record`` (a record's JSON) comes from a source this gap describes."""
+        # The field report reads version files without validating them: any value
+        # may be of any type, and only strings can be looked up in the sets.
         source = record.get("source")
-        fmt = source.get("format") if isinstance(source, Mapping) else None
+        fmt = _text(source.get("format")) if isinstance(source, Mapping) else None
         legislature = record.get("legislature")
         return (
             fmt in self.formats
-            and (self.kinds is None or record.get("kind") in self.kinds)
-            and (self.statuses is None or record.get("status") in self.statuses)
+            and (self.kinds is None or _text(record.get("kind")) in self.kinds)
+            and (self.statuses is None or _text(record.get("status")) in self.statuses)
             and (
                 self.before_legislature is None
                 or (isinstance(legislature, int) and legislature < self.before_legislature)
             )
         )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 SOURCE_GAPS: tuple[SourceGap, ...] = (

@@ -77,7 +77,7 @@ _ANSWER_HEADING = re.compile(
 # question it is the JO of the question, not of the answer.
 _IN_JOURNAL = re.compile(rf"parue\s+dans\s+le\s+journal\s+officiel\s+le\s+({_DATE})", re.I)
 _SITTING = "date de la séance"
-# A place and what follows the author's parenthesis on the same line.
+# What follows the author's parenthesis on a government question's line.
 _AFTER_AUTHOR = re.compile(r"\s*,\s*posée\s+en\s+séance\b.*", re.IGNORECASE)
 _QUESTION_DE = re.compile(r"Question\s+de\s*:", re.IGNORECASE)
 _KEY_DATA = re.compile(

@@ -341,6 +341,8 @@ def _rows(count: int, seed: int) -> Iterator[tuple[tuple[Any, ...], tuple[str, .
             "constituency": department,
             "ministry_asked": ministry,
             "ministry_responding": ministry,
+            # A reference per ministry and legislature: governments change them.
+            "ministry_ref": f"PO{legislature}{MINISTRIES.index(ministry):04d}",
             "published": published.isoformat(),
             "published_page": rng.randrange(1, 12000),
             "answered": answered,
@@ -497,6 +499,11 @@ def main() -> None:
             lambda: compute_stats(
                 archive, Filters(legislature=16), by=StatsGroup.MINISTRY, today=TODAY
             ),
+        ),
+        (
+            "stats --by ministry-ref",
+            ["stats", "--by", "ministry-ref", *where],
+            lambda: compute_stats(archive, Filters(), by=StatsGroup.MINISTRY_REF, today=TODAY),
         ),
         (
             "stats --by author --overdue",

@@ -130,7 +130,13 @@ def prepare(index: Path, work: Path) -> Path:
                 f"{index} is of schema {_schema(index)}: copying it to {copy}, upgrading the copy"
             )
             shutil.copyfile(index, copy)
-            assert upgrade_index(copy)
+            if not upgrade_index(copy):
+                copy.unlink()
+                raise SystemExit(
+                    f"{index} is of schema {_schema(index)}, which schema {INDEX_SCHEMA_VERSION} "
+                    "cannot be reached from in place: build a current index with bench/list.py "
+                    "and give it here"
+                )
         index = copy
     archive.index_path.symlink_to(index.resolve())
     return root

@@ -64,9 +64,11 @@ def test_a_legislature_plus_the_reference_data_is_complete(tmp_path):
         "field": "author.name",
         "mandatory": True,
         "present": 5,
+        "not_in_source": 0,
         "total": 5,
         "percent": 100.0,
         "missing_examples": None,
+        "not_in_source_why": [],
     }
     assert (rows["answer.published.date"]["total"], rows["answer.published.page"]["present"]) == (
         1,
@@ -78,38 +80,64 @@ def test_a_legislature_plus_the_reference_data_is_complete(tmp_path):
     assert "author.name *" in table.stdout and "100 %" in table.stdout
 
 
-def test_without_the_reference_data_the_report_names_what_is_missing(tmp_path):
+def test_without_the_reference_data_names_are_not_in_the_source(tmp_path):
+    # The open data names authors by reference only: no real gap, exit 0, and the
+    # report says where the names are (issue 19: only real gaps exit 1).
     archive = Archive(tmp_path / "a")
     _import(archive, legislature_zip(tmp_path / "q.zip", QUESTIONS))
     where = ("--archive", str(archive.root))
     result = run("verify", "--fields", "--format", "json", *where)
-    assert result.exit_code == 1  # a mandatory field under 100 %
+    assert result.exit_code == 0, result.stderr
     rows = _rows(result)
-    assert (rows["author.name"]["present"], rows["author.name"]["percent"]) == (0, 0.0)
-    assert rows["author.name"]["missing_examples"] == [
-        "15-1QE",
-        "15-2QE",
-        "15-3QE",
-        "15-4QE",
-        "15-5QE",
+    name = rows["author.name"]
+    assert (name["present"], name["not_in_source"], name["total"]) == (0, 5, 5)
+    assert (name["percent"], name["missing_examples"]) == (None, [])
+    assert name["not_in_source_why"] == [
+        "the AN open data names the author by reference only (PA…): import the AN "
+        "reference data (AMO zip) to name them"
     ]
     assert rows["author.group"]["present"] == 3  # the open data gave three groups
+    assert rows["author.group"]["missing_examples"] == ["15-3QE", "15-5QE"]  # gaps, reported
     assert result.stderr == (
-        "fields: 5 question(s) read; mandatory fields under 100 %: an 15 author.name\n"
+        "fields: 5 question(s) read; every mandatory field at 100 % where its source "
+        "holds it (not in this source: an 15 author.name)\n"
     )
     table = run("verify", "--fields", *where)
-    assert table.exit_code == 1
+    assert table.exit_code == 0
     line = next(line for line in table.stdout.splitlines() if "author.name" in line)
-    assert "0 %" in line and "15-1QE" in line
+    assert "│ an 15 │ author.name *" in line and "│    0 │  5 │     — │      5 │" in line
+    assert "Not in this source:" in table.stdout
+    assert "import the AN reference data" in " ".join(table.stdout.split())
+
+
+def test_a_real_gap_in_a_mandatory_field_exits_1(tmp_path):
+    archive = Archive(tmp_path / "a")
+    _save(archive, text=None)  # a written question from a /dyn page, which shows the text
+    result = run("verify", "--fields", "--format", "json", "--archive", str(archive.root))
+    assert result.exit_code == 1
+    text = _rows(result)["text"]
+    assert (text["present"], text["not_in_source"], text["missing_examples"]) == (
+        0,
+        0,
+        ["15-12526QE"],
+    )
+    assert result.stderr == (
+        "fields: 1 question(s) read; mandatory fields under 100 %: an 15 text\n"
+    )
 
 
 def test_csv_joins_the_examples_and_ids_is_refused(tmp_path):
     archive = Archive(tmp_path / "a")
     _import(archive, legislature_zip(tmp_path / "q.zip", {1: QUESTIONS[1]}))
+    _save(archive, id="15-2QE", number=2, text=None)
+    _save(archive, id="15-3QE", number=3, text=None)
     result = run("verify", "--fields", "--format", "csv", "--archive", str(archive.root))
     rows = {row["field"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
-    assert rows["author.name"]["missing_examples"] == "15-1QE"
+    assert rows["text"]["missing_examples"] == "15-2QE 15-3QE"
     assert rows["id"]["missing_examples"] == ""
+    assert (rows["author.name"]["not_in_source"], rows["author.name"]["percent"]) == ("1", "100.0")
+    assert rows["author.civility"]["not_in_source_why"].startswith("the AN open data names")
+    assert rows["author.civility"]["percent"] == "100.0"
     refused = run("verify", "--fields", "--format", "ids", "--archive", str(archive.root))
     assert refused.exit_code == 2
     assert "field report rows have no IDs" in refused.stderr
@@ -131,7 +159,12 @@ def test_which_records_each_field_applies_to(tmp_path):
     _save(archive, id="16-10QE", legislature=16, number=10, text=None)
     report = field_report(archive)
     counts = {(c.legislature, c.field): c for c in report.counts}
-    assert (counts[15, "text"].present, counts[15, "text"].total) == (3, 3)
+    text = counts[15, "text"]
+    assert (text.present, text.not_in_source, text.total, text.missing) == (3, 1, 4, 0)
+    assert text.why == (
+        "a government question is asked aloud: its only text is the exchange in the "
+        "sitting, kept as the answer",
+    )
     assert (
         counts[15, "answer.published.date"].present,
         counts[15, "answer.published.date"].total,
@@ -146,6 +179,60 @@ def test_which_records_each_field_applies_to(tmp_path):
     ]
     assert not report.complete
     assert {rule.name for rule in FIELD_RULES} >= set(MANDATORY)
+
+
+def test_what_a_source_cannot_hold_is_no_gap(tmp_path):
+    """A Sénat page names no ministry asked, an AN /dyn page no sitting date: not gaps."""
+    from qarchive.model.ids import Chamber
+    from qarchive.model.question import Source, SourceFormat
+
+    archive = Archive(tmp_path / "a")
+    senat = Source(format=SourceFormat.SENAT_HTML, url="https://www.senat.fr/q.html")
+    _save(
+        archive,
+        id="SEQ180304125",
+        chamber=Chamber.SENAT,
+        number=4125,
+        ministry_asked=None,
+        source=senat,
+    )
+    answer = Answer(published=Publication(date=dt.date(2023, 5, 24)))
+    _save(
+        archive,
+        id="16-350QOSD",
+        legislature=16,
+        number=350,
+        kind="QOSD",
+        status=Status.ANSWERED,
+        answer=answer,
+    )
+    report = field_report(archive)
+    counts = {(c.chamber, c.field): c for c in report.counts}
+    asked = counts["senat", "ministry_asked"]
+    assert (asked.present, asked.not_in_source, asked.missing, asked.short) == (0, 1, 0, False)
+    assert asked.why == ("a Sénat page names the ministry that answers, not the one asked",)
+    sitting = counts["an", "answer.session_date"]
+    assert (sitting.present, sitting.not_in_source, sitting.percent) == (0, 1, None)
+    assert report.complete
+    result = run("verify", "--fields", "--archive", str(archive.root))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "fields: 2 question(s) read; every mandatory field at 100 % where its source holds "
+        "it (not in this source: senat 15 ministry_asked)\n"
+    )
+
+
+def test_odd_values_in_a_version_file_are_counted_not_a_crash(tmp_path):
+    # The report reads JSON without validation: a hand-edited file may hold anything.
+    archive = Archive(tmp_path / "a")
+    _save(archive)
+    path = archive.question_dir(parse_question_id("15-12526QE")) / "v0001.json"
+    stored = json.loads(path.read_bytes())
+    stored["record"] |= {"kind": [], "status": {}, "text": None, "source": {"format": ["x"]}}
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    result = run("verify", "--fields", "--format", "json", "--archive", str(archive.root))
+    assert result.exit_code == 1, result.stderr  # the text is missing, and no source explains it
+    assert result.stderr.endswith("mandatory fields under 100 %: an 15 text\n")
 
 
 def test_an_unreadable_version_is_named(tmp_path):

@@ -83,6 +83,47 @@ def test_carry_never_downgrades_answered_to_pending():
     assert carry_known_values(known, known) is known
 
 
+def test_carry_drops_a_region_once_stored_as_the_constituency():
+    from qarchive.model.question import Author, carry_known_values
+
+    # What an older qarchive stored from a page showing "(Bourgogne-Franche-Comté - …)".
+    misread = make_question(
+        author=Author(
+            name="Danielle Brulebois", ref="PA719890", constituency="Bourgogne-Franche-Comté"
+        )
+    )
+    fixed = make_question(
+        author=Author(name="Danielle Brulebois", ref="PA719890", region="Bourgogne-Franche-Comté")
+    )
+    merged = carry_known_values(fixed, misread)
+    assert (merged.author.constituency, merged.author.region) == (None, "Bourgogne-Franche-Comté")
+    # A source that names no place (the open data): the misread value goes back to a region.
+    unplaced = make_question(author=Author(ref="PA719890"))
+    merged = carry_known_values(unplaced, misread)
+    assert (merged.author.constituency, merged.author.region) == (None, "Bourgogne-Franche-Comté")
+    assert merged.author.name == "Danielle Brulebois"
+    # A real constituency is still carried where the new source shows a region only.
+    seated = make_question(author=Author(ref="PA719890", constituency="Jura (1re circonscription)"))
+    merged = carry_known_values(fixed, seated)
+    assert merged.author.constituency == "Jura (1re circonscription)"
+
+
+def test_show_names_a_region_as_a_region():
+    import io
+
+    from rich.console import Console
+
+    from qarchive.cli.render import render_question
+    from qarchive.model.question import Author
+
+    record = make_question(
+        author=Author(name="Danielle Brulebois", civility="Mme", region="Bourgogne-Franche-Comté")
+    )
+    buffer = io.StringIO()
+    Console(file=buffer, width=200).print(render_question(record, today=dt.date(2026, 11, 23)))
+    assert "Mme Danielle Brulebois, région Bourgogne-Franche-Comté" in buffer.getvalue()
+
+
 def test_show_names_a_closure_once_dated_or_not():
     import io
 

@@ -113,7 +113,7 @@ def test_sample_metadata(record: Question) -> None:
         civility="Mme",
         ref="PA722252",
         group=Group(full="Renaissance"),
-        constituency="Ile-de-France",
+        region="Ile-de-France",  # a region, not a constituency (issue 19)
     )
     assert record.ministry_asked == AGRICULTURE
     assert record.ministry_responding == AGRICULTURE
@@ -357,13 +357,14 @@ def test_kind_label_disagreeing_with_uid_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("where", "place", "department", "number", "group"),
+    ("where", "place", "department", "number", "region", "group"),
     [
         (
             "Seine-Saint-Denis (9e circonscription) - La France insoumise - Nouveau Front Populaire",
             "Seine-Saint-Denis (9e circonscription)",
             "Seine-Saint-Denis",
             9,
+            None,
             "La France insoumise - Nouveau Front Populaire",
         ),
         (
@@ -371,22 +372,51 @@ def test_kind_label_disagreeing_with_uid_is_refused() -> None:
             "Alpes-de-Haute-Provence (1re circonscription)",
             "Alpes-de-Haute-Provence",
             1,
+            None,
             "Écologiste - NUPES",
         ),
-        ("Ile-de-France - Renaissance", "Ile-de-France", None, None, "Renaissance"),
-        ("Nord", "Nord", None, None, None),
+        # A page that shows only a region stores a region, never a constituency.
+        ("Ile-de-France - Renaissance", None, None, None, "Ile-de-France", "Renaissance"),
+        ("Île-de-France - Renaissance", None, None, None, "Île-de-France", "Renaissance"),
+        (
+            "Bourgogne-Franche-Comté - Renaissance",
+            None,
+            None,
+            None,
+            "Bourgogne-Franche-Comté",
+            "Renaissance",
+        ),
+        ("Provence-Alpes-Côte d'Azur - RN", None, None, None, "Provence-Alpes-Côte d'Azur", "RN"),
+        # An overseas region is its one department too.
+        ("Guadeloupe - GDR", None, "Guadeloupe", None, "Guadeloupe", "GDR"),
+        (
+            "Guadeloupe (2e circonscription) - GDR",
+            "Guadeloupe (2e circonscription)",
+            "Guadeloupe",
+            2,
+            None,
+            "GDR",
+        ),
+        ("Nord", "Nord", None, None, None, None),
+        ("Haute-Corse - LIOT", "Haute-Corse", None, None, None, "LIOT"),
     ],
 )
 def test_author_place_and_group(
-    where: str, place: str, department: str | None, number: int | None, group: str | None
+    where: str,
+    place: str | None,
+    department: str | None,
+    number: int | None,
+    region: str | None,
+    group: str | None,
 ) -> None:
     page = seed().replace("Nord (2e circonscription) - La France insoumise", where)
     author = parse(page, SEED_URL).author
-    assert (author.constituency, author.department, author.constituency_number) == (
-        place,
-        department,
-        number,
-    )
+    assert (
+        author.constituency,
+        author.department,
+        author.constituency_number,
+        author.region,
+    ) == (place, department, number, region)
     assert author.group == (Group(full=group) if group else None)
     assert (author.name, author.civility, author.ref) == ("Ugo Bernalicis", "M.", "PA000001")
 

@@ -126,7 +126,21 @@ def field_summary(report: FieldReport) -> str:
         line += f", {len(report.unreadable)} unreadable ({', '.join(report.unreadable[:5])})"
     if short:
         return f"{line}; mandatory fields under 100 %: {', '.join(short)}"
-    return f"{line}; every mandatory field at 100 %" if report.questions else line
+    if not report.questions:
+        return line
+    absent = sorted(
+        {
+            f"{c.chamber} {c.legislature} {c.field}"
+            for c in report.counts
+            if c.mandatory and c.not_in_source
+        }
+    )
+    if absent:
+        return (
+            f"{line}; every mandatory field at 100 % where its source holds it "
+            f"(not in this source: {', '.join(absent)})"
+        )
+    return f"{line}; every mandatory field at 100 %"
 
 
 def watch_summary(rows: Sequence[dict[str, Any]], *, waiting: int) -> str:

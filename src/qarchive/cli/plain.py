@@ -23,6 +23,7 @@ __all__ = [
     "match_summary",
     "stats_cells",
     "stats_figure",
+    "stats_label",
     "stats_summary",
     "text_rows_table",
     "text_stats_table",
@@ -47,7 +48,19 @@ STATS_TABLE_COLUMNS = (
     ("Pending", 7),
     ("Overdue", 7),
 )
-_STATS_PLURALS = {"ministry": "ministries", "group": "groups", "author": "authors"}
+_STATS_PLURALS = {
+    "ministry": "ministries",
+    "ministry-ref": "ministries (by reference)",
+    "group": "groups",
+    "author": "authors",
+}
+# The name column's header: it says which grouping the figures use.
+_STATS_LABELS = {"ministry-ref": "Ministry (by reference)"}
+
+
+def stats_label(by: str | None) -> str:
+    """The header of a stats table's first column: the grouping, as its figures use it."""
+    return _STATS_LABELS.get(by or "", (by or "").capitalize())
 
 
 def write_rows(
@@ -193,7 +206,7 @@ def text_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None) -> list[
     rows = list(rows)
     names = [row["name"] if row["name"] is not None else "—" for row in rows]
     figures = [stats_cells(row) for row in rows]
-    name_width = max([_width(name) for name in names] + [len(by or "")])
+    name_width = max([_width(name) for name in names] + [len(stats_label(by))])
     tops, bottoms = [], []
     for header, _ in STATS_TABLE_COLUMNS:
         top, _, bottom = header.rpartition(" ")
@@ -203,7 +216,7 @@ def text_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None) -> list[
     right = [False] + [True] * len(STATS_TABLE_COLUMNS)
     lines = [
         _align(["", *tops], widths, right),
-        _align([(by or "").capitalize(), *bottoms], widths, right),
+        _align([stats_label(by), *bottoms], widths, right),
     ]
     lines += [
         _align([name, *cells], widths, right) for name, cells in zip(names, figures, strict=True)
@@ -224,8 +237,11 @@ def stats_summary(rows: Sequence[dict[str, Any]], *, by: str | None) -> str:
     text = f"{total} question{'s' if total != 1 else ''}"
     if by is None:
         return text
-    plural = _STATS_PLURALS.get(by, f"{by}s") if len(rows) != 1 else by
-    return f"{text} in {len(rows)} {plural}"
+    if len(rows) != 1:
+        counted = _STATS_PLURALS.get(by, f"{by}s")
+    else:
+        counted = "ministry (by reference)" if by == "ministry-ref" else by
+    return f"{text} in {len(rows)} {counted}"
 
 
 def write_lines(lines: Iterable[str], stream: TextIO) -> None:

@@ -28,6 +28,7 @@ from qarchive.cli.plain import (
     author_cell,
     days_cell,
     stats_cells,
+    stats_label,
 )
 
 # What this module prints comes from all over the library; it is imported only
@@ -103,7 +104,9 @@ def render_question(question: Question, *, today: dt.date) -> RenderableType:
     author = question.author
     who = " ".join(part for part in (author.civility, author.name or author.ref) if part)
     group = author.group.full or author.group.short if author.group else None
-    place = author.constituency or author.department
+    # A page that shows only the region gives no seat: the region, said to be one.
+    region = f"région {author.region}" if author.region else None
+    place = author.constituency or author.department or region
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column(overflow="fold")
@@ -274,7 +277,7 @@ def _highlight(snippet: str) -> Text:
 def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width: int = 80) -> Table:
     """Stats rows (see ``qarchive.index.stats.STATS_COLUMNS``) as a rich table ``width`` wide.
 
-    The first column names the group (``by``: ministry, group, author), cut to
+    The first column names the group (``by``: ministry, ministry-ref, group, author), cut to
     what the figures leave of ``width``. Rate is answered / questions, every
     status counted; delays are in days; "≤ 2 months" counts answers published
     within two months. The withdrawn, lapsed and converted counts are only in
@@ -285,7 +288,7 @@ def render_stats_table(rows: Iterable[dict[str, Any]], *, by: str | None, width:
     )
     fixed = sum(column_width + 1 for _, column_width in STATS_TABLE_COLUMNS)
     table.add_column(
-        (by or "").capitalize(), no_wrap=True, overflow="ellipsis", max_width=max(12, width - fixed)
+        stats_label(by), no_wrap=True, overflow="ellipsis", max_width=max(12, width - fixed)
     )
     for header, column_width in STATS_TABLE_COLUMNS:
         table.add_column(header, justify="right", width=column_width)
@@ -336,31 +339,46 @@ def render_watch_table(rows: Sequence[dict[str, Any]]) -> RenderableType:
     return Group(*parts)
 
 
-def render_field_report(report: FieldReport) -> Table:
-    """``verify --fields`` as a table: a mandatory field under 100 % in bold red."""
+def render_field_report(report: FieldReport) -> RenderableType:
+    """``verify --fields`` as a table: a mandatory field with a real gap in bold red.
+
+    Under the table, why the fields counted "not in this source" are not in theirs.
+    """
     table = Table(title=f"Fields of {report.questions} question(s)", title_justify="left")
     for header, justify in _FIELD_TABLE_COLUMNS:
-        table.add_column(header, justify=justify)
+        # The field's name is what a reader looks for: never cut, the examples wrap.
+        table.add_column(header, justify=justify, no_wrap=header.startswith("Field"))
+    reasons: dict[str, list[str]] = {}
     for count in report.counts:
-        style = "bold red" if count.short else ("dim" if count.present == count.total else "")
+        style = "bold red" if count.short else ("dim" if count.missing == 0 else "")
         table.add_row(
-            count.chamber,
-            str(count.legislature),
+            f"{count.chamber} {count.legislature}",
             count.field + (" *" if count.mandatory else ""),
             str(count.present),
             str(count.total),
-            Text(f"{count.percent:g} %", style=style),
+            Text("—" if count.percent is None else f"{count.percent:g} %", style=style),
+            str(count.not_in_source) if count.not_in_source else "",
             " ".join(count.missing_examples),
         )
-    return table
+        for why in count.why:
+            fields = reasons.setdefault(why, [])
+            if count.field not in fields:
+                fields.append(count.field)
+    if not reasons:
+        return table
+    legend: list[RenderableType] = [Text("Not in this source:", style="bold")]
+    for why, fields in reasons.items():
+        legend.append(Padding(Text(", ".join(fields), style="bold"), (0, 0, 0, 2)))
+        legend.append(Padding(Text(why), (0, 0, 0, 4)))
+    return Group(table, *legend)
 
 
 _FIELD_TABLE_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
-    ("Chamber", "left"),
-    ("Leg.", "right"),
+    ("Leg.", "left"),
     ("Field (* mandatory)", "left"),
     ("Have", "right"),
     ("Of", "right"),
     ("%", "right"),
+    ("Not in\nsource", "right"),
     ("Missing in (examples)", "left"),
 )

@@ -119,7 +119,7 @@ class QuestionEvent(BaseModel):
 
 
 def _label(record: Question) -> str:
-    return record.title or record.rubrique or record.heading or "(no title)"
+    return record.shown_title() or record.heading or "(no title)"
 
 
 def _ministry(record: Question) -> str | None:

@@ -117,7 +117,7 @@ def recent_events(
 
 def _title(event: Event) -> str:
     record = event.record
-    label = record.title or record.rubrique or record.id
+    label = record.shown_title() or record.id
     if event.kind is EventKind.ANSWER:
         return f"Réponse à la question {record.id} : {label}"
     if event.kind is EventKind.CLOSURE:

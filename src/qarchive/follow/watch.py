@@ -334,7 +334,7 @@ def watch_rows(archive: Archive, watchlist: Watchlist, *, today: dt.date) -> lis
             answer_delay_days=record.answer_delay_days(),
             author=author or record.author.ref,
             ministry=ministry.name if ministry else None,
-            title=record.title or record.rubrique,
+            title=record.shown_title(),
         )
         rows.append(row)
     for search in watchlist.searches:

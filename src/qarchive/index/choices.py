@@ -22,6 +22,9 @@ class SortKey(StrEnum):
 class StatsGroup(StrEnum):
     """What ``stats --by`` groups on; the values are the CLI spellings."""
 
-    MINISTRY = "ministry"  # the ministry responding (else the one asked)
+    MINISTRY = "ministry"  # the ministry responding (else the one asked), by name
+    # The same ministry by its AN reference (PO…), under its latest name; by name where
+    # the data has no reference (Sénat, legacy pages).
+    MINISTRY_REF = "ministry-ref"
     GROUP = "group"  # the author's political group, short name else full
     AUTHOR = "author"  # the author's PA… reference where known, else the name

@@ -46,6 +46,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("constituency", "TEXT"),
     ("ministry_asked", "TEXT"),
     ("ministry_responding", "TEXT"),
+    # The AN organe reference (PO…) of the ministry in ministry_responding: stable
+    # where the name changes with governments (stats --by ministry-ref).
+    ("ministry_ref", "TEXT"),
     ("published", "TEXT NOT NULL"),  # ISO dates sort and compare as text
     ("published_page", "INTEGER"),
     ("answered", "TEXT"),
@@ -99,7 +102,8 @@ def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> Ind
         "legislature": record.legislature,
         "number": record.number,
         "kind": record.kind,
-        "title": record.title,
+        # What listings show: the title, else its analyse or rubrique, marked.
+        "title": record.shown_title(),
         "rubrique": record.rubrique,
         "author_name": author.name,
         "author_civility": author.civility,
@@ -109,6 +113,7 @@ def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> Ind
         "constituency": author.constituency or author.department,
         "ministry_asked": asked,
         "ministry_responding": responding or asked,
+        "ministry_ref": _ministry_ref(record),
         "published": record.published.date.isoformat(),
         "published_page": record.published.page,
         "answered": answer.published.date.isoformat() if answer else None,
@@ -128,6 +133,21 @@ def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> Ind
         # Responding first: list --sort ministry orders by this folded name.
         "ministry_search": _fold_name(" ".join(filter(None, (responding or asked, asked)))),
     }
+
+
+def _ministry_ref(record: Question) -> str | None:
+    """The organe reference of the ministry shown as responding, as ``PO…``.
+
+    Only the AN's references name a ministry in every source: the XML export gives
+    the open data's number without its prefix; the Sénat's ids are its own.
+    """
+    ministry = record.ministry_responding or record.ministry_asked
+    ref = ministry.ref if ministry is not None and record.chamber.value == "an" else None
+    if not ref:
+        return None
+    if ref.startswith("PO"):
+        return ref
+    return f"PO{ref}" if ref.isdigit() else None
 
 
 def _fts_row(record: Question) -> tuple[str, ...]:

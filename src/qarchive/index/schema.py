@@ -5,13 +5,16 @@ keeps it in step with every version it writes, and rebuilds it from the files
 alone). Its tables and columns have plain names so that it opens usefully in
 sqlite3 or datasette::
 
-    questions       one row per question: identity, author, ministries, dates,
-                    status, deadline, answer delay, the version indexed
+    questions       one row per question: identity, author, ministries (and the
+                    AN's reference of the one responding), dates, status,
+                    deadline, answer delay, the version indexed; ``title`` is what
+                    listings show: the title, else "[analyse] …" or "[rubrique] …"
     questions_fts   FTS5 over title, rubrique, analysis, question and answer
                     (accents folded: "securises" finds "sécurisés")
     filter_values   each folded ministry, author and group value and how many
                     questions have it (:mod:`qarchive.index.tallies`)
-    stats_tallies   questions counted per ministry, group, author (and ``all``),
+    stats_tallies   questions counted per ministry (by name and by reference),
+                    group, author (and ``all``),
                     chamber, legislature, status, answer delay and "answered
                     within two months": what ``qarchive stats`` adds up
     stats_totals    the same counts summed over chambers and legislatures
@@ -40,7 +43,7 @@ from qarchive.index.rows import (
     IndexEntry,
     IndexRow,
 )
-from qarchive.index.tallies import COUNT_TABLES_SQL, BulkTallies, add_stats_totals
+from qarchive.index.tallies import COUNT_TABLES_SQL, BulkTallies
 
 __all__ = [
     "INDEX_SCHEMA_VERSION",
@@ -57,8 +60,10 @@ __all__ = [
 
 # 3: FTS rows share the question's rowid. 4: filter_values, stats_tallies, and
 # indexes on the folded filter columns. 5: stats_totals (upgraded from 4 in place).
-# 6: the indexes a page of a listing walks (upgraded from 5 in place).
-INDEX_SCHEMA_VERSION = 6
+# 6: the indexes a page of a listing walks. 7: titles shown with their stand-ins
+# ("[analyse] …"), ministry_ref, its tallies and index. Rebuilt from the files: the
+# analyses and the references are not in an older index.
+INDEX_SCHEMA_VERSION = 7
 
 # What the other wings hold of the index: they name its type without importing sqlite3.
 IndexConnection = sqlite3.Connection
@@ -80,6 +85,8 @@ CREATE INDEX questions_published ON questions (published);
 CREATE INDEX questions_status_deadline ON questions (status, deadline);
 CREATE INDEX questions_status_published ON questions (status, published);
 {_LISTING_INDEXES}
+CREATE INDEX questions_ministry_ref ON questions (ministry_ref, published)
+    WHERE ministry_ref IS NOT NULL;
 {
     "".join(
         f"CREATE INDEX questions_{column} ON questions ({column}, status, deadline);"
@@ -147,16 +154,8 @@ def _schema_version(path: Path) -> int | None:
 
 # Upgrades from a schema version to the next, in SQL over the index alone: seconds,
 # where a rebuild reads every version file again (minutes at a million questions).
-def _add_listing_indexes(connection: sqlite3.Connection) -> None:
-    # One statement at a time: executescript would commit the upgrade's transaction.
-    for statement in filter(str.strip, _LISTING_INDEXES.split(";")):
-        connection.execute(statement)
-
-
-_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {
-    4: add_stats_totals,
-    5: _add_listing_indexes,
-}
+# None to 7: what it adds (analyses, ministry references) is only in the files.
+_UPGRADES: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 
 def upgrade_index(path: Path) -> bool:

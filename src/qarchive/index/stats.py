@@ -32,7 +32,7 @@ import math
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -57,7 +57,9 @@ class StatsRow:
     """The figures of one group (or of everything, named ``all``)."""
 
     name: str | None  # ministry, group or author name as published; None when unknown
-    ref: str | None  # the author's PA… reference (``--by author`` only)
+    ref: (
+        str | None
+    )  # the author's PA… or the ministry's PO… reference (``--by author|ministry-ref``)
     questions: int
     answered: int
     pending: int
@@ -81,6 +83,11 @@ STATS_COLUMNS = tuple(column.name for column in fields(StatsRow))
 _GROUPINGS: dict[StatsGroup | None, tuple[str, str, str]] = {
     None: ("'all'", "'all'", "NULL"),
     StatsGroup.MINISTRY: ("q.ministry_responding", "q.ministry_responding", "NULL"),
+    StatsGroup.MINISTRY_REF: (
+        "COALESCE(q.ministry_ref, q.ministry_responding)",
+        "MAX(q.ministry_responding)",
+        "MAX(q.ministry_ref)",
+    ),
     StatsGroup.GROUP: (
         "COALESCE(q.group_short, q.group_full)",
         "COALESCE(q.group_short, q.group_full)",
@@ -108,7 +115,9 @@ def compute_stats(
     Args:
         archive: The archive whose index is read (rebuilt first if outdated).
         filters: Which questions count (the same filters as ``list``).
-        by: Group on this; ``None`` gives one row named ``all``.
+        by: Group on this; ``None`` gives one row named ``all``. ``MINISTRY_REF``
+            groups by the AN's reference of the ministry (by name where there is
+            none) and names each by the name its latest question gives it.
         today: The date ``overdue_now`` is judged against.
 
     Returns:
@@ -132,6 +141,8 @@ def compute_stats(
             tallies = _add_up_tallies(connection, filters, by, today)
         else:
             tallies = _add_up_questions(connection, filters, by, today)
+        if by is StatsGroup.MINISTRY_REF:
+            _name_by_latest(connection, tallies.values())
     finally:
         connection.close()
     if by is None and not tallies:
@@ -183,6 +194,24 @@ def _add_up_tallies(
         if filters.overdue:  # --overdue: the pending questions, less those not yet due
             tallies[key].statuses[_PENDING] -= count
     return {_known(key): tally for key, tally in tallies.items() if tally.statuses.total()}
+
+
+def _name_by_latest(connection: sqlite3.Connection, tallies: Iterable[_Tally]) -> None:
+    """Name each ministry counted by reference by the name of its latest question.
+
+    One lookup per reference on the index of (ministry_ref, published): a few
+    hundred references, never a row per question.
+    """
+    for tally in tallies:
+        if tally.ref is None:
+            continue
+        found = connection.execute(
+            "SELECT ministry_responding FROM questions INDEXED BY questions_ministry_ref "
+            "WHERE ministry_ref = ? ORDER BY published DESC LIMIT 1",
+            (tally.ref,),
+        ).fetchone()
+        if found is not None and found[0]:
+            tally.name = found[0]
 
 
 def _known(value: Any) -> Any:

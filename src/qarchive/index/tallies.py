@@ -24,7 +24,6 @@ __all__ = [
     "TOTAL_COLUMNS",
     "UNKNOWN",
     "BulkTallies",
-    "add_stats_totals",
     "tally_value",
     "within_two_months_sql",
 ]
@@ -34,6 +33,13 @@ __all__ = [
 TALLY_GROUPINGS: dict[str, tuple[str, str, str]] = {
     "all": ("'all'", "'all'", "NULL"),
     "ministry": ("{r}.ministry_responding", "{r}.ministry_responding", "NULL"),
+    # By the AN's reference where there is one (its names are added up under it), else
+    # by name; stats shows the reference's latest name.
+    "ministry-ref": (
+        "COALESCE({r}.ministry_ref, {r}.ministry_responding)",
+        "{r}.ministry_responding",
+        "{r}.ministry_ref",
+    ),
     "group": (
         "COALESCE({r}.group_short, {r}.group_full)",
         "COALESCE({r}.group_short, {r}.group_full)",
@@ -179,7 +185,7 @@ def _filter_keys(r: str) -> list[list[str]]:
 # The tables of counts kept by triggers: (key columns, keys of a row, the
 # questions columns whose change moves a row to other keys).
 _STATS_COLUMNS = (
-    "status answer_delay_days answered published ministry_responding "
+    "status answer_delay_days answered published ministry_responding ministry_ref "
     "group_short group_full author_ref author_name"
 )
 _COUNTED: dict[str, tuple[tuple[str, ...], Callable[[str], list[list[str]]], str]] = {
@@ -225,8 +231,6 @@ def _count_table(name: str, columns: tuple[str, ...]) -> str:
     )
 
 
-_TOTALS_TABLE = _count_table("stats_totals", TOTAL_COLUMNS)
-
 # The tables of counts and their triggers, as the index's schema creates them.
 COUNT_TABLES_SQL = f"""CREATE TABLE filter_values (
     filter TEXT NOT NULL,
@@ -235,21 +239,9 @@ COUNT_TABLES_SQL = f"""CREATE TABLE filter_values (
     PRIMARY KEY (filter, folded)
 ) WITHOUT ROWID;
 {_count_table("stats_tallies", TALLY_COLUMNS)}
-{_TOTALS_TABLE}
+{_count_table("stats_totals", TOTAL_COLUMNS)}
 {_TRIGGERS}
 """
-
-
-def add_stats_totals(connection: sqlite3.Connection) -> None:
-    """Upgrade an index of schema 4 to 5: the totals are the tallies summed over chamber and legislature."""
-    columns = ", ".join(TOTAL_COLUMNS)
-    connection.execute(_TOTALS_TABLE)
-    connection.execute(
-        f"INSERT INTO stats_totals ({columns}, questions) "
-        f"SELECT {columns}, sum(questions) FROM stats_tallies GROUP BY {columns}"
-    )
-    for sql in _TABLE_TRIGGERS["stats_totals"].values():
-        connection.execute(sql)
 
 
 class BulkTallies:

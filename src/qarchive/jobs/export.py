@@ -61,7 +61,7 @@ _COLUMNS: tuple[tuple[str, _Kind, Callable[[Question], Any]], ...] = (
     ("legislature", _Kind.INT, lambda q: q.legislature),
     ("number", _Kind.INT, lambda q: q.number),
     ("kind", _Kind.STRING, lambda q: q.kind),
-    ("title", _Kind.STRING, lambda q: q.title),
+    ("title", _Kind.STRING, lambda q: q.shown_title()),  # the title, else "[analyse] …"
     ("rubrique", _Kind.STRING, lambda q: q.rubrique),
     ("author_name", _Kind.STRING, lambda q: q.author.name),
     ("author_civility", _Kind.STRING, lambda q: q.author.civility),

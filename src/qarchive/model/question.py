@@ -16,11 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from qarchive.model.ids import Chamber
+from qarchive.model.places import is_region_only
 
 __all__ = [
     "ANSWER_MONTHS",
     "AUTHOR_PLACE_FIELDS",
     "SIGNALEMENT_DAYS",
+    "STAND_IN_MARKS",
     "Answer",
     "Attribution",
     "Author",
@@ -40,6 +42,8 @@ __all__ = [
 
 ANSWER_MONTHS = 2  # AN règlement art. 135, Sénat règlement art. 75
 SIGNALEMENT_DAYS = 10  # a question "signalée" by a group must be answered within 10 days
+# What stands for a missing title, marked as what it is: the words the sources use.
+STAND_IN_MARKS = ("[analyse]", "[rubrique]", "[thème]")
 
 
 class _Record(BaseModel):
@@ -185,6 +189,26 @@ class Question(_Record):
     converted_to: str | None = None  # ID of the oral question this one became
     source: Source
 
+    def shown_title(self) -> str | None:
+        """The title, or where there is none what stands for it, marked as such.
+
+        Questions before the AN's 15th legislature have no title, only an analyse
+        (keywords) and a rubrique; old Sénat ones only thèmes. Listings and exports
+        show ``[analyse] médecins. dépassement d'honoraires``, else ``[rubrique]
+        défense``, else ``[thème] …`` (:data:`STAND_IN_MARKS`), never an empty cell
+        while there is something to show; None when there is nothing.
+        """
+        if self.title:
+            return self.title
+        analyse, rubrique, theme = STAND_IN_MARKS
+        if self.analysis:
+            return f"{analyse} {'. '.join(self.analysis)}"
+        if self.rubrique:
+            return f"{rubrique} {self.rubrique}"
+        if self.themes:
+            return f"{theme} {'; '.join(self.themes)}"  # labels hold commas
+        return None
+
     def deadline(self) -> dt.date:
         """The date by which the government should answer.
 
@@ -243,7 +267,10 @@ def carry_known_values(record: Question, previous: Question | None) -> Question:
     - never downgrade answered to pending because a source lags: the known answer
       and status are kept;
     - author fields are carried only for the same person: two records whose
-      author references differ are never mixed (homonyms exist).
+      author references differ are never mixed (homonyms exist);
+    - an AN constituency that is a region (the one the new record names, or one
+      that is no département) is carried as the region it was: an older qarchive
+      misread a ``/dyn`` page's region as a constituency.
 
     The record's ``source`` is its own.
     """
@@ -265,9 +292,28 @@ def carry_known_values(record: Question, previous: Question | None) -> Question:
         if key == "source" or (key == "author" and not same_person):
             continue
         merged[key] = _merge_known(value, old.get(key))
+    if same_person and new["chamber"] == Chamber.AN:
+        _no_region_as_seat(merged["author"], new["author"])
     if merged == new:
         return record
     return Question.model_validate(merged)
+
+
+def _no_region_as_seat(merged: dict[str, Any], new: dict[str, Any]) -> None:
+    """Never carry over, as a constituency, what was a region.
+
+    Before qarchive told them apart, a ``/dyn`` page that shows only a region had
+    it stored as the constituency: carrying that value over would keep the error
+    in every later version. A carried constituency that is the region the new
+    record names, or a region that is no département (a constituency is never
+    named so), goes back to being a region.
+    """
+    carried = merged.get("constituency")
+    if not carried or new.get("constituency") is not None:
+        return
+    if carried == new.get("region") or is_region_only(carried):
+        merged["constituency"] = None
+        merged["region"] = merged.get("region") or carried
 
 
 def _merge_known(new: Any, old: Any) -> Any:

@@ -93,7 +93,12 @@ def search(
 def stats(
     by: Annotated[
         StatsGroup | None,
-        typer.Option("--by", help="One row per ministry, group or author.", show_default=False),
+        typer.Option(
+            "--by",
+            help="One row per ministry (by name), ministry-ref (by the AN's reference, "
+            "under its latest name), group or author.",
+            show_default=False,
+        ),
     ] = None,
     *,
     filters: Filters,
@@ -110,6 +115,7 @@ def stats(
     Example:
         qarchive stats
         qarchive stats --by ministry --legislature 16
+        qarchive stats --by ministry-ref
         qarchive stats --by author --group lfi --format csv > authors.csv
     """
     from qarchive.index.stats import compute_stats

@@ -58,7 +58,8 @@ def verify(
         typer.Option(
             "--fields",
             help="Report instead how many questions have each field, per chamber and "
-            "legislature; exit 1 if a mandatory field is under 100 %.",
+            "legislature, and which lack it because their source cannot hold it; exit 1 "
+            "if a mandatory field is missing where its source holds it.",
         ),
     ] = False,
     fmt: Annotated[
@@ -72,8 +73,10 @@ def verify(
 
     Exits 4 if anything is damaged (after --repair: if anything remains). With
     --fields, reports how complete the records are instead, and exits 1 if a
-    mandatory field (ID, number, dates, author's name, ministry asked, text of a
-    written question) is missing anywhere.
+    mandatory field (ID, number, dates, author's name, ministry asked, the
+    question's text) is missing where its source holds it; a field a source
+    cannot hold (a Sénat page's ministry asked, a QG's written text) is reported
+    as "not in this source".
 
     Example:
         qarchive verify

@@ -14,12 +14,14 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from itertools import takewhile
+from typing import Any
 
 from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from qarchive.errors import ParseError
 from qarchive.model.ids import QuestionId
+from qarchive.model.places import is_region, single_department_region
 from qarchive.model.question import (
     Answer,
     Author,
@@ -48,7 +50,7 @@ _NOISE = "script, style, noscript, form, button, nav, header, footer, .bloc-acti
 _DATE = r"\d{1,2}(?:er)?\s+[a-zéèûô]+\s+\d{4}"
 _UID = re.compile(r"QANR5L(?P<leg>\d{1,3})(?P<kind>QE|QG|QOSD)(?P<num>\d{1,7})", re.IGNORECASE)
 _HEADING = re.compile(
-    r"(?P<kind>Question\s+(?:écrite|au\s+gouvernement|orale\s+sans\s+débat))"
+    r"(?P<kind>Question\s+(?:écrite|au\s+gouvernement|orale(?:\s+sans\s+débat)?))"
     r"\s*(?:n\s*[°º]\s*(?P<num>\d{1,7}))?\s*:\s*(?P<title>.*)",
     re.IGNORECASE,
 )
@@ -59,8 +61,24 @@ _JO = re.compile(
     rf"(?P<date>{_DATE})(?:\s*,?\s*page\s+(?P<page>\d{{1,9}}))?",
     re.IGNORECASE,
 )
-_PUBLISHED_ON = re.compile(rf"(?P<what>Question|Réponse)\s+publiée\s+le\s+(?P<date>{_DATE})", re.I)
-_ANSWER_HEADING = re.compile(rf"Réponse\s+publiée(?:\s+le)?(?:\s+{_DATE})?", re.IGNORECASE)
+# Oral and government questions: "…, posée en séance, et publiée le 26 octobre 2022"
+# (the question) and "Réponse en séance, et publiée le 24 mai 2023" (the answer).
+_IN_SESSION = r"(?:\s+en\s+séance\s*,?\s*et)?"
+_PUBLISHED_ON = re.compile(
+    rf"(?P<what>Question|Réponse|posée){_IN_SESSION}\s+publiée\s+le\s+(?P<date>{_DATE})", re.I
+)
+_ANSWER_HEADING = re.compile(
+    rf"Réponse{_IN_SESSION}\s+publiée(?:\s+le)?(?:\s+{_DATE})?", re.IGNORECASE
+)
+# "Date de la séance : La question a été posée au Gouvernement en séance, parue dans
+# le journal officiel le 26 octobre 2022": despite the label, the date is the JO's
+# (NosDéputés dates the sitting of 16-200QG 25 October 2022; the open data of
+# 17-1QG says JO 2024-10-03 for a question asked on 2 October 2024), and on an oral
+# question it is the JO of the question, not of the answer.
+_IN_JOURNAL = re.compile(rf"parue\s+dans\s+le\s+journal\s+officiel\s+le\s+({_DATE})", re.I)
+_SITTING = "date de la séance"
+# What follows the author's parenthesis on a government question's line.
+_AFTER_AUTHOR = re.compile(r"\s*,\s*posée\s+en\s+séance\b.*", re.IGNORECASE)
 _QUESTION_DE = re.compile(r"Question\s+de\s*:", re.IGNORECASE)
 _KEY_DATA = re.compile(
     r"Données clés|(?:Auteur|Rubrique|Dates?|Date de cl[ôo]ture|Type de question)\s*:", re.I
@@ -80,6 +98,7 @@ _KINDS = {
     "question écrite": "QE",
     "question au gouvernement": "QG",
     "question orale sans débat": "QOSD",
+    "question orale": "QOSD",  # the 16th legislature's pages say only this
 }
 
 
@@ -108,9 +127,15 @@ def parse(content: bytes, *, url: str) -> Question:
     labels = _labels(lines)
     heading = next((match for line in lines if (match := _HEADING.fullmatch(line))), None)
     qid = _identity(tree, lines, labels, heading, url=url)
-    published, answered = _publications(lines)
+    published, answered = _publications(lines, labels.get(_SITTING))
     if published is None:
         raise unrecognised(url, "no publication date for the question")
+    if qid.kind == "QG" and answer_text is None:
+        # A QG is asked and answered in one sitting, printed once in the JO's
+        # debates: the page shows that exchange after the author, where the other
+        # formats (open data, legacy pages) give it as the answer, in the same JO.
+        question_text, answer_text = None, question_text
+        answered = answered or (published if answer_text is not None else None)
     if answer_text is not None and answered is None:
         raise unrecognised(url, "an answer text without an answer date")
     asked, responding = (
@@ -119,7 +144,12 @@ def parse(content: bytes, *, url: str) -> Question:
     )
     answer = None
     if answered is not None:
-        answer = Answer(published=answered, ministry=responding, text=answer_text)
+        answer = Answer(
+            published=answered,
+            ministry=responding,
+            text=answer_text,
+            session_date=_sitting(labels.get(_SITTING)),
+        )
     closed = _closure(lines)
     try:
         return Question(
@@ -246,11 +276,15 @@ def _agree(what: str, shown: str | None, uid: str | None, *, url: str) -> str | 
     return shown or uid
 
 
-def _publications(lines: list[str]) -> tuple[Publication | None, Publication | None]:
+def _publications(
+    lines: list[str], sitting: str | None
+) -> tuple[Publication | None, Publication | None]:
     """The question's and the answer's JO publications.
 
     The JO links ("Publication de la question au Journal Officiel du …, page …")
-    carry the page; the "… publiée le …" lines, the fallback, only the date.
+    carry the page; the "… publiée le …" lines (also "posée en séance, et publiée
+    le …" and "Réponse en séance, et publiée le …"), the fallback, only the date;
+    the "Date de la séance" block's JO date, the last resort, the question's.
     """
     found: dict[str, Publication] = {}
     for pattern in (_JO, _PUBLISHED_ON):
@@ -259,16 +293,26 @@ def _publications(lines: list[str]) -> tuple[Publication | None, Publication | N
         for match in hits:
             day, page = parse_french_date(match["date"]), match.groupdict().get("page")
             if day is not None:
-                key = match["what"][0].casefold()  # "q" or "r"
+                key = "r" if match["what"][0] in "rR" else "q"  # Réponse, or Question/posée
                 found.setdefault(key, Publication(date=day, page=int(page) if page else None))
+    in_journal = _IN_JOURNAL.search(sitting or "")
+    day = parse_french_date(in_journal[1]) if in_journal else None
+    if day is not None:
+        found.setdefault("q", Publication(date=day))
     return found.get("q"), found.get("r")
+
+
+def _sitting(value: str | None) -> dt.date | None:
+    """The date of the sitting, where "Date de la séance" gives one rather than the JO's."""
+    if not value or _IN_JOURNAL.search(value):
+        return None
+    return parse_french_date(value)
 
 
 def _author(lines: list[str], block: LexborNode) -> Author:
     who, where = _author_parts(lines)
     civility, name = split_civility(who) if who else (None, "")
     place, *group = _PLACE_GROUP.split(normalize_space(where or ""), maxsplit=1)
-    circonscription = _CIRCONSCRIPTION.fullmatch(place)
     links = block.css("a[data-document-id], a[href*='/deputes/']")
     refs = [a.attributes.get("data-document-id") or a.attributes.get("href") or "" for a in links]
     ref = next((match.group() for text in refs if (match := _ACTOR_REF.search(text))), None)
@@ -277,10 +321,25 @@ def _author(lines: list[str], block: LexborNode) -> Author:
         civility=civility,
         ref=ref,
         group=Group(full=group[0]) if group else None,
-        constituency=place or None,
-        department=circonscription["dep"] if circonscription else None,
-        constituency_number=int(circonscription["n"]) if circonscription else None,
+        **_place(place),
     )
+
+
+def _place(place: str) -> dict[str, Any]:
+    """The author's place: a constituency, or a region where the page shows only that.
+
+    Pages of the 16th legislature onwards print the region ("Bourgogne-Franche-Comté"),
+    which is no constituency; an overseas region is also its one department.
+    """
+    if circonscription := _CIRCONSCRIPTION.fullmatch(place):
+        return {
+            "constituency": place,
+            "department": circonscription["dep"],
+            "constituency_number": int(circonscription["n"]),
+        }
+    if place and is_region(place):
+        return {"region": place, "department": place if single_department_region(place) else None}
+    return {"constituency": place or None}
 
 
 def _author_parts(lines: list[str]) -> tuple[str | None, str | None]:
@@ -296,7 +355,8 @@ def _author_parts(lines: list[str]) -> tuple[str | None, str | None]:
             if found is None or normalize_space(found["label"]).casefold() != label:
                 continue
             after = takewhile(lambda part: not _label(part), lines[index + 1 : index + 3])
-            rest = [part for part in (found["value"], *after) if part]
+            # A government question goes on: "(Place - Group), posée en séance, et publiée le …".
+            rest = [_AFTER_AUTHOR.sub("", part) for part in (found["value"], *after) if part]
             if match := _AUTHOR.fullmatch(rest[0] if rest else ""):
                 return match["who"], match["where"]
             if len(rest) > 1 and (_PLACE_GROUP.search(rest[1]) or "circonscription" in rest[1]):

@@ -21,8 +21,9 @@ then runs night after night through the CLI:
 The Sénat keeps its CSV-driven refresh, measured the same way on ``--senat``
 questions of the rolling year imported from a synthetic
 ``questions-depuis-un-an.csv`` (its pages and the year's index page served), and
-a night eight days later (in-process, with the clock moved), when the CSV's
-unchanged pending questions are due their weekly re-check.
+the seven nights after (in-process, with the clock moved a day a night), when the
+CSV's unchanged pending questions are due their weekly re-read, each on a day of its
+own.
 
 The rate limit is off (QARCHIVE_RATE=0) so that seconds measure qarchive; at the
 polite default of one request a second per host a night takes at least its
@@ -297,21 +298,31 @@ def senat_nights(workdir: Path, count: int) -> None:
         f"every change caught ({summary.get('new_answers')} new answers)",
         summary.get("new_answers") == len(changed),
     )
-    # A week on: the pending questions the CSV shows unchanged are due their re-check.
-    marks = [len(host.log) for host in night.hosts]
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
+    # The week after: the pending questions the CSV shows unchanged are due their
+    # weekly re-read, each on a day of its own (in-process, the clock moved a day a night).
     settings = load_settings(env)
     store = Archive(archive)
+    counts = []
     started = time.perf_counter()
-    with store.lock():
-        result = run_refresh(store, settings, RefreshOptions(), now=lambda: later)
+    for days in range(1, 8):
+        marks = [len(host.log) for host in night.hosts]
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+
+        def clock(at: dt.datetime = later) -> dt.datetime:
+            return at
+
+        with store.lock():
+            run_refresh(store, settings, RefreshOptions(), now=clock)
+        counts.append(
+            sum(
+                len(host.requests_since(mark))
+                for host, mark in zip(night.hosts, marks, strict=True)
+            )
+        )
     seconds = time.perf_counter() - started
-    asked = sum(
-        len(host.requests_since(mark)) for host, mark in zip(night.hosts, marks, strict=True)
-    )
     print(
-        f"eight days later (in-process): {asked} requests in {seconds:.1f} s "
-        f"({result.checked} checked, {result.skipped_unchanged} skipped as unchanged)"
+        f"the seven nights after (in-process, clock moved): requests {counts}, "
+        f"{sum(counts)} in {seconds:.1f} s"
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from qarchive.cli import app
+from qarchive.jobs.refresh import senat_recheck_due
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Status
 from qarchive.store.archive import Archive
@@ -175,3 +176,38 @@ def test_an_archive_for_the_an_asks_nothing_of_the_senat(sites):
     # Named, the Sénat is discovered even in an archive that holds none of it yet.
     assert run("refresh", "--chamber", "senat").exit_code == 0
     assert requests_to(sites.senat_data, CSV_PATH) == [CSV_PATH]
+
+
+def test_a_rolling_year_checked_in_one_night_is_re_read_a_seventh_each_night():
+    # After an import, every pending question is checked on the same night; each is
+    # re-read within the week, on a day of its own, not all of them on the eighth night.
+    questions = [
+        parse_question_id(f"SEQ25{month:02d}{n:05d}") for month in (1, 6) for n in range(1, 351)
+    ]
+    first = dt.date(2026, 12, 7)
+    checked = dict.fromkeys(questions, first)
+    nights: list[int] = []
+    read_on: dict[object, list[dt.date]] = {qid: [] for qid in questions}
+    for day in (first + dt.timedelta(days=n) for n in range(1, 29)):
+        due = [qid for qid in questions if senat_recheck_due(qid, checked[qid], day)]
+        nights.append(len(due))
+        for qid in due:
+            checked[qid] = day
+            read_on[qid].append(day)
+    assert max(nights) <= 2 * len(questions) // 7  # about a seventh a night
+    for qid, days in read_on.items():
+        gaps = [(b - a).days for a, b in zip([first, *days], days, strict=False)]
+        assert gaps and max(gaps) <= 7, (qid, gaps)  # never longer than a week
+
+
+def test_a_missed_night_is_caught_up_the_day_after():
+    qid = parse_question_id("SEQ250605001")
+    checked = dt.date(2026, 12, 1)
+    own = next(
+        d
+        for d in (checked + dt.timedelta(days=n) for n in range(1, 8))
+        if senat_recheck_due(qid, checked, d)
+    )
+    assert not senat_recheck_due(qid, checked, checked)  # checked today
+    assert senat_recheck_due(qid, checked, checked + dt.timedelta(days=8))  # its day was missed
+    assert (own - checked).days <= 7

@@ -20,6 +20,7 @@ import datetime as dt
 import itertools
 import json
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
@@ -47,6 +48,7 @@ __all__ = [
     "FAILING_NIGHTS",
     "RefreshSummary",
     "run_refresh",
+    "senat_recheck_due",
 ]
 
 FAILING_NIGHTS = 3  # report a question that failed this many runs in a row
@@ -123,23 +125,36 @@ def _discover_senat(
 ) -> None:
     """Add what the Sénat's open data shows new or changed; drop what it shows unchanged.
 
-    A pending question the CSV shows unchanged is skipped only if it was checked
-    (``state.json`` or ``checks.json``) in the last :data:`SENAT_RECHECK_DAYS` days, so that a text correction with no
-    change of status is still seen within a week. Watched questions are always fetched.
+    A pending question the CSV shows unchanged is re-read only when due
+    (:func:`senat_recheck_due`), so that a text correction with no change of status
+    is still seen within a week. Watched questions are always fetched.
     """
     since = max(since, today - dt.timedelta(days=MAX_DISCOVERY_DAYS))
     found = discover_senat(client, settings, archive, since=since, today=today, notes=summary.notes)
     new = [q for q in found.found if options.legislature in (None, q.legislature)]
     summary.discovered += sum(1 for qid in new if qid not in planned)
     keep = set(watched)
-    recheck_after = dt.timedelta(days=SENAT_RECHECK_DAYS)
     for qid in found.unchanged:
         if qid in planned and qid not in keep:
             checked = archive.read_state(qid).checked_at
-            if checked is not None and today - checked.date() < recheck_after:
+            if checked is not None and not senat_recheck_due(qid, checked.date(), today):
                 del planned[qid]
                 summary.skipped_unchanged += 1
     planned.update(dict.fromkeys(new))
+
+
+def senat_recheck_due(qid: QuestionId, checked: dt.date, today: dt.date) -> bool:
+    """Whether a Sénat question the CSV shows unchanged, last checked on ``checked``, is re-read.
+
+    Once a week, on a day of the week of its own (from its reference): a rolling year
+    first checked on one night (after an import) is re-read a seventh each night,
+    not all of it a week later. One whose day was missed is re-read the day after.
+    """
+    age = (today - checked).days
+    own_day = zlib.crc32(qid.canonical.encode()) % SENAT_RECHECK_DAYS
+    return age > SENAT_RECHECK_DAYS or (
+        age >= 1 and today.toordinal() % SENAT_RECHECK_DAYS == own_day
+    )
 
 
 def _last_run(archive: Archive) -> dt.date | None:

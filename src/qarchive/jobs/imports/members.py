@@ -10,11 +10,12 @@ and reported, never extracted to disk.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import zipfile
 import zlib
 from collections.abc import Collection, Generator, Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, NamedTuple
 
 from qarchive.errors import UsageError
@@ -127,7 +128,10 @@ def _zip_members(
         raw = None if pack is None else pack_reference(pack, info.filename)
         try:
             with bundle.open(info) as member:
-                found = list(_json_members(member, info.filename, max_bytes))
+                # Its declared size is under the cap (member_problem): read whole at once,
+                # one inflate, rather than a peek and the rest.
+                content = member.read(max_bytes + 1)
+                found = list(_json_members(io.BytesIO(content), info.filename, max_bytes))
         except _UNREADABLE as exc:  # one bad member fails alone
             yield Member(
                 info.filename, None, f"refused: unreadable member ({exc or type(exc).__name__})"
@@ -141,8 +145,9 @@ def member_problem(
     info: zipfile.ZipInfo, max_bytes: int, *, suffix: str = ".json", kind: str = "JSON"
 ) -> str | None:
     """Why a zip member is refused or skipped (names, type, size, ratio), or None."""
-    name = PurePosixPath(info.filename.replace("\\", "/"))
-    if name.is_absolute() or ".." in name.parts or ":" in info.filename:
+    # What PurePosixPath would tell (absolute, a ".." part), without building one per member.
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or ".." in name.split("/") or ":" in name:
         return "refused: the name points outside the archive (path traversal)"
     if not info.filename.lower().endswith(suffix):
         return f"skipped: not a {kind} file"

@@ -50,14 +50,13 @@ from collections import Counter
 from pathlib import Path
 
 import synthetic
+from refresh import Snapshot, snapshot  # the same walk as bench/refresh.py
 
 from qarchive.jobs.plan import RefreshOptions
 from qarchive.jobs.refresh import run_refresh
 from qarchive.model.ids import parse_question_id
 from qarchive.settings import load_settings
 from qarchive.store.archive import Archive
-
-Snapshot = dict[str, tuple[int, int, int]]
 
 
 class Host:
@@ -112,20 +111,6 @@ class Host:
 
 def http_now() -> str:
     return email.utils.format_datetime(dt.datetime.now(dt.UTC), usegmt=True)
-
-
-def snapshot(root: Path) -> Snapshot:
-    """Every file under ``root``: relative path -> (mtime_ns, size, inode)."""
-    found: Snapshot = {}
-    for directory, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(directory, name)
-            try:
-                stat = os.stat(path)
-            except FileNotFoundError:
-                continue
-            found[os.path.relpath(path, root)] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    return found
 
 
 def written(before: Snapshot, after: Snapshot) -> list[str]:

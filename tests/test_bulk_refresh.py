@@ -144,8 +144,8 @@ def test_some_members_changed_only_they_are_read(imported, sites):
     assert "no events" not in night.stderr
     events = [
         json.loads(line)
-        for line in (archive().root / "events").glob("*.jsonl")
-        for line in line.read_text().splitlines()
+        for path in (archive().root / "events").glob("*.jsonl")
+        for line in path.read_text().splitlines()
     ]
     answered = [
         (event["question"], event["version"]) for event in events if event["type"] == "answered"

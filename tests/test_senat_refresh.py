@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from qarchive.cli import app
 from qarchive.jobs.refresh import senat_recheck_due
-from qarchive.model.ids import parse_question_id
+from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.model.question import Status
 from qarchive.store.archive import Archive
 
@@ -187,7 +187,7 @@ def test_a_rolling_year_checked_in_one_night_is_re_read_a_seventh_each_night():
     first = dt.date(2026, 12, 7)
     checked = dict.fromkeys(questions, first)
     nights: list[int] = []
-    read_on: dict[object, list[dt.date]] = {qid: [] for qid in questions}
+    read_on: dict[QuestionId, list[dt.date]] = {qid: [] for qid in questions}
     for day in (first + dt.timedelta(days=n) for n in range(1, 29)):
         due = [qid for qid in questions if senat_recheck_due(qid, checked[qid], day)]
         nights.append(len(due))

@@ -32,8 +32,8 @@ from typer.models import CommandInfo, TyperInfo
 
 from qarchive._version import __version__
 from qarchive.cli.commands import following, jobs, listing, questions, serving, upkeep
-from qarchive.cli.console import stderr_console
 from qarchive.cli.help import load_help_renderer
+from qarchive.cli.output import say_error
 from qarchive.errors import QarchiveError
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class _QarchiveGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except QarchiveError as exc:
-            stderr_console().print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            say_error(str(exc))
             raise typer.Exit(exc.exit_code) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:

@@ -134,7 +134,13 @@ UntilOpt = Annotated[
     typer.Option("--until", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD)."),
 ]
 FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    OutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (for people: a terminal, or plain lines in a pipe), json, jsonl, csv, ids.",
+        case_sensitive=False,
+    ),
 ]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N rows.")]
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qarchive.cli.console import stderr_console, stdout_console
 from qarchive.cli.options import (
     ArchiveOption,
     AuthorOpt,
@@ -26,6 +25,7 @@ from qarchive.cli.options import (
     load_cli_settings,
     read_ids,
 )
+from qarchive.cli.output import say, write_human
 from qarchive.errors import UsageError
 from qarchive.follow.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT, DigestFormat
 
@@ -80,11 +80,10 @@ def watch_add(
     store, qids, search = _watch_targets(ids, query, author, ministry, archive)
     with store.lock(wait=wait):
         update = add_watches(store, qids, search=search)
-    err = stderr_console()
     for name in update.changed:
-        err.print(f"watching {name}", markup=False)
+        say(f"watching {name}")
     for name in update.unchanged:
-        err.print(f"already watched: {name}", markup=False)
+        say(f"already watched: {name}")
 
 
 def watch_remove(
@@ -107,7 +106,7 @@ def watch_remove(
     with store.lock(wait=wait):
         update = remove_watches(store, qids, search=search)
     for name in update.changed:
-        stderr_console().print(f"stopped watching {name}", markup=False)
+        say(f"stopped watching {name}")
 
 
 def watch_list(fmt: FormatOpt = OutputFormat.TABLE, archive: ArchiveOption = None) -> None:
@@ -118,19 +117,19 @@ def watch_list(fmt: FormatOpt = OutputFormat.TABLE, archive: ArchiveOption = Non
         qarchive watch list --format ids | qarchive fetch -
     """
     from qarchive.cli.messages import watch_summary
-    from qarchive.cli.plain import write_rows
-    from qarchive.cli.render import render_watch_table
-    from qarchive.follow.watch import WATCH_COLUMNS, watch_status
+    from qarchive.cli.output import print_blocks, write_rows
+    from qarchive.cli.views import watch_tables
+    from qarchive.follow.watch import watch_status
+    from qarchive.model.columns import WATCH_COLUMNS
     from qarchive.store.archive import Archive
 
     status = watch_status(Archive(load_cli_settings(archive).archive_dir), today=dt.date.today())
     if fmt is OutputFormat.TABLE:
-        if status.rows:
-            stdout_console().print(render_watch_table(status.rows))
+        print_blocks(watch_tables(status.rows))
     else:
         rows = [row for row in status.rows if fmt is not OutputFormat.IDS or row["id"]]
         write_rows(rows, fmt, sys.stdout, columns=WATCH_COLUMNS)
-    stderr_console().print(watch_summary(status.rows, waiting=status.waiting), markup=False)
+    say(watch_summary(status.rows, waiting=status.waiting))
 
 
 def _watch_targets(
@@ -191,8 +190,8 @@ def digest(
     start = parse_since(since, now=now) if since is not None else None
     store = Archive(load_cli_settings(archive).archive_dir)
     result = make_digest(store, since=start, now=lambda: now, wait=wait)
-    sys.stdout.write(render_digest(result, fmt))
-    stderr_console().print(digest_summary(result), markup=False)
+    write_human(render_digest(result, fmt))
+    say(digest_summary(result))
 
 
 def feed(
@@ -245,8 +244,9 @@ def feed(
     events = recent_events(
         store, filters, since=today - dt.timedelta(days=days), today=today, query=query, limit=limit
     )
-    write_feed(output, events, title=title, generated=dt.datetime.now(dt.UTC))
-    stderr_console().print(f"wrote {len(events)} event(s) to {output}", markup=False)
+    now = dt.datetime.now(dt.UTC)
+    write_feed(output, events, title=title, generated=now)
+    say(f"wrote {len(events)} event(s) to {output}")
 
 
 def _watched_feed(store: Archive, output: Path, *, days: int, limit: int, title: str) -> None:
@@ -255,4 +255,4 @@ def _watched_feed(store: Archive, output: Path, *, days: int, limit: int, title:
     now = dt.datetime.now(dt.UTC)
     events = watched_events(store, since=now - dt.timedelta(days=days), limit=limit)
     write_watched_feed(output, events, title=title, generated=now)
-    stderr_console().print(f"wrote {len(events)} watched event(s) to {output}", markup=False)
+    say(f"wrote {len(events)} watched event(s) to {output}")

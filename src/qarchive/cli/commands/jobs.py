@@ -8,6 +8,7 @@ terminal (``qarchive.cli.progress``).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,8 +16,10 @@ import typer
 from qarchive.cli.options import (
     ArchiveOption,
     ChamberOpt,
+    FormatOpt,
     LegislatureOpt,
     LimitOpt,
+    OutputFormat,
     WaitOpt,
     load_cli_settings,
 )
@@ -79,6 +82,7 @@ def refresh(
             "--notify-timeout", min=0.1, help="Seconds before one notify command is killed."
         ),
     ] = DEFAULT_NOTIFY_TIMEOUT,
+    fmt: FormatOpt = OutputFormat.TABLE,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
@@ -90,7 +94,7 @@ def refresh(
 
     Example:
         qarchive refresh
-        qarchive refresh --legislature 17 --dry-run
+        qarchive refresh --legislature 17 --dry-run --format json
         qarchive refresh --notify 'jq -r .summary | mail -s "qarchive" desk@example.org'
     """
     from qarchive.jobs.plan import RefreshOptions, plan_refresh
@@ -109,10 +113,15 @@ def refresh(
         notify_timeout=notify_timeout,
     )
     if dry_run:
-        for qid in plan_refresh(store, options, today=dt.date.today()):
-            typer.echo(qid.canonical)
+        from qarchive.cli.output import write_rows
+        from qarchive.model.columns import PLAN_COLUMNS
+
+        plan = plan_refresh(store, options, today=dt.date.today())
+        rows = ({"id": qid.canonical} for qid in plan)
+        shown = OutputFormat.IDS if fmt is OutputFormat.TABLE else fmt  # one column: IDs
+        write_rows(rows, shown, sys.stdout, columns=PLAN_COLUMNS)
         return
-    summary = _refresh_and_print(store, settings, options, wait=wait)
+    summary = _refresh_and_print(store, settings, options, wait=wait, fmt=fmt)
     if summary.damaged:
         raise ArchiveDamaged(summary.damaged[0])
     if summary.failed or summary.notify_failed:
@@ -166,7 +175,7 @@ def import_(
     with (
         store.lock(wait=wait),
         local_copy(source, settings=settings, workdir=store.root) as (path, url),
-        reporter(2) as out,
+        reporter(None) as out,
     ):
         summary = import_file(
             path,
@@ -177,36 +186,59 @@ def import_(
             workers=workers,
         )
         for problem in summary.problems:
-            out.message(f"Error: {problem.member}: {problem.reason}")
+            out.error(f"{problem.member}: {problem.reason}")
         out.message(import_summary(summary))
     if summary.problems:
         raise typer.Exit(1)
 
 
 def _refresh_and_print(
-    store: Archive, settings: Settings, options: RefreshOptions, *, wait: bool
+    store: Archive,
+    settings: Settings,
+    options: RefreshOptions,
+    *,
+    wait: bool,
+    fmt: OutputFormat,
 ) -> RefreshSummary:
     """Refresh under the lock, printing each change as it comes, then the events and summary."""
-    from qarchive.cli.messages import refresh_lines, refresh_summary
+    from qarchive.cli.messages import notify_errors, refresh_lines, refresh_summary
+    from qarchive.cli.output import write_rows
     from qarchive.cli.progress import reporter
+    from qarchive.cli.views import fetch_row
     from qarchive.jobs.refresh import run_refresh
+    from qarchive.model.columns import FETCH_COLUMNS
 
-    with store.lock(wait=wait), reporter(2) as out:
+    with store.lock(wait=wait), reporter(None) as out:
+        changed: list[FetchReport] = []
         summary = run_refresh(
-            store, settings, options, on_report=lambda report, total: _report_refresh(out, report)
+            store,
+            settings,
+            options,
+            on_report=lambda report, total: _report_refresh(out, report, fmt, changed),
         )
+        if fmt is not OutputFormat.TABLE:
+            rows = (fetch_row(report) for report in changed)
+            write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS)
         for line in refresh_lines(summary):
             out.message(line)
+        for failure in notify_errors(summary):
+            out.error(failure)
         out.message(refresh_summary(summary))
     return summary
 
 
-def _report_refresh(out: Reporter, report: FetchReport) -> None:
+def _report_refresh(
+    out: Reporter, report: FetchReport, fmt: OutputFormat, changed: list[FetchReport]
+) -> None:
     from qarchive.cli.messages import fetch_line
     from qarchive.store.versions import SaveOutcome
 
     out.advance(report.qid.canonical)
     if report.error is not None:
-        out.message(f"Error: {report.qid}: {report.error}")
-    elif report.result is not None and report.result.outcome is not SaveOutcome.UNCHANGED:
+        out.error(f"{report.qid}: {report.error}")
+    if report.result is not None and report.result.outcome is SaveOutcome.UNCHANGED:
+        return
+    if fmt is OutputFormat.TABLE and report.error is None:
         out.result(fetch_line(report))
+    elif fmt is not OutputFormat.TABLE:
+        changed.append(report)  # machine formats: written at the end, JSON whole

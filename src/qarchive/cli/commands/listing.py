@@ -2,7 +2,7 @@
 
 ``list``, ``search`` and ``stats`` read the index alone, so they start without
 pydantic; on a terminal they draw rich tables, in a pipe plain aligned lines
-(``qarchive.cli.plain``) without loading rich.
+without loading rich (``qarchive.cli.output``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qarchive.cli.console import stderr_console, stdout_console
 from qarchive.cli.options import (
     ArchiveOption,
     FormatOpt,
@@ -24,6 +23,7 @@ from qarchive.cli.options import (
     filter_options,
     load_cli_settings,
 )
+from qarchive.cli.output import say, say_error
 from qarchive.errors import UsageError
 
 # The choices the signatures name come from light modules, at start; the library
@@ -59,9 +59,8 @@ def list_(
     store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     today = dt.date.today()
     total = count_questions(store, filters, today=today)
-    _print_rows(
-        list_questions(store, filters, sort=sort, limit=limit, today=today), fmt, total=total
-    )
+    rows = list_questions(store, filters, sort=sort, limit=limit, today=today)
+    _print_rows(rows, fmt, total=total)
 
 
 @filter_options
@@ -119,7 +118,8 @@ def stats(
         raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
     store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     found = compute_stats(store, filters, by=by, today=dt.date.today())
-    _print_stats([row.as_row() for row in found], fmt, by=by.value if by is not None else None)
+    by_name = by.value if by is not None else None
+    _print_stats([row.as_row() for row in found], fmt, by=by_name)
 
 
 @filter_options
@@ -150,56 +150,48 @@ def export(
     from qarchive.store.archive import Archive
 
     store = Archive(load_cli_settings(archive).archive_dir)
-    result = export_questions(store, filters, fmt=fmt, path=output, today=dt.date.today())
-    err = stderr_console()
+    today = dt.date.today()
+    result = export_questions(store, filters, fmt=fmt, path=output, today=today)
     for skipped in result.skipped:
-        err.print(f"Error: {skipped}", markup=False, soft_wrap=True)
+        say_error(str(skipped))
     count = f"{result.exported} question{'s' if result.exported != 1 else ''}"
-    err.print(f"exported {count} to {output}", markup=False, soft_wrap=True)
+    say(f"exported {count} to {output}")
     if result.skipped:
         raise typer.Exit(1)
 
 
 def _print_rows(
-    rows: Iterator[dict[str, Any]], fmt: OutputFormat, *, total: int, snippets: bool = False
+    rows: Iterator[dict[str, Any]],
+    fmt: OutputFormat,
+    *,
+    total: int,
+    snippets: bool = False,
 ) -> None:
-    from qarchive.cli.plain import match_summary, text_rows_table, write_lines, write_rows
-    from qarchive.index.query import LIST_COLUMNS
+    from qarchive.cli.messages import match_summary
+    from qarchive.cli.output import print_blocks, say, write_rows
+    from qarchive.model.columns import LIST_COLUMNS, SEARCH_COLUMNS
 
     if fmt is OutputFormat.TABLE:
-        shown = list(rows)
-        if shown and _on_terminal():
-            from qarchive.cli.render import render_rows_table
+        from qarchive.cli.views import rows_table
 
-            out = stdout_console()
-            out.print(render_rows_table(shown, snippets=snippets, width=out.width))
-        else:
-            write_lines(text_rows_table(shown, snippets=snippets), sys.stdout)
-        count = len(shown)
+        table = rows_table(rows, snippets=snippets)
+        print_blocks([table])
+        count = len(table.rows)
     else:
-        count = write_rows(
-            rows, fmt, sys.stdout, columns=LIST_COLUMNS + (("snippet",) if snippets else ())
-        )
-    typer.echo(match_summary(count, total), err=True)
+        columns = SEARCH_COLUMNS if snippets else LIST_COLUMNS
+        count = write_rows(rows, fmt, sys.stdout, columns=columns)
+    say(match_summary(count, total))
 
 
 def _print_stats(rows: list[dict[str, Any]], fmt: OutputFormat, *, by: str | None) -> None:
-    from qarchive.cli.plain import stats_summary, text_stats_table, write_lines, write_rows
+    from qarchive.cli.messages import stats_summary
+    from qarchive.cli.output import print_blocks, say, write_rows
     from qarchive.index.stats import STATS_COLUMNS
 
-    if fmt is OutputFormat.TABLE and _on_terminal():
-        from qarchive.cli.render import render_stats_table
+    if fmt is OutputFormat.TABLE:
+        from qarchive.cli.views import stats_table
 
-        out = stdout_console()
-        out.print(render_stats_table(rows, by=by, width=out.width))
-    elif fmt is OutputFormat.TABLE:
-        write_lines(text_stats_table(rows, by=by), sys.stdout)
+        print_blocks([stats_table(rows, by=by)])
     else:
         write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS)
-    typer.echo(stats_summary(rows, by=by), err=True)
-
-
-def _on_terminal() -> bool:
-    # Tables are drawn with rich on a terminal; pipes and files get plain aligned
-    # lines (one per question, titles whole, nothing wrapped) without loading rich.
-    return sys.stdout.isatty()
+    say(stats_summary(rows, by=by))

@@ -11,8 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qarchive.cli.console import stderr_console, stdout_console
-from qarchive.cli.options import ArchiveOption, OutputFormat, WaitOpt, load_cli_settings
+from qarchive.cli.options import (
+    ArchiveOption,
+    FormatOpt,
+    OutputFormat,
+    WaitOpt,
+    load_cli_settings,
+)
+from qarchive.cli.output import say, say_error
 from qarchive.errors import ArchiveDamaged, UsageError
 
 # The library is imported inside each command, so that --help and --version do not
@@ -35,12 +41,11 @@ def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
     with store.lock(wait=wait):
         result = store.reindex()
         references = store.reindex_references()
-    err = stderr_console()
     for damaged in result.damaged:
-        err.print(f"Error: {damaged}", markup=False, soft_wrap=True)
-    err.print(f"indexed {result.indexed} question(s) into {store.index_path}", markup=False)
+        say_error(str(damaged))
+    say(f"indexed {result.indexed} question(s) into {store.index_path}")
     if references is not None:
-        err.print(f"indexed {references[0]} actor(s), {references[1]} organ(s)", markup=False)
+        say(f"indexed {references[0]} actor(s), {references[1]} organ(s)")
     if result.damaged:
         raise typer.Exit(ArchiveDamaged.exit_code)
 
@@ -61,10 +66,7 @@ def verify(
             "legislature; exit 1 if a mandatory field is under 100 %.",
         ),
     ] = False,
-    fmt: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="With --fields: output format.", case_sensitive=False),
-    ] = OutputFormat.TABLE,
+    fmt: FormatOpt = OutputFormat.TABLE,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
@@ -85,36 +87,45 @@ def verify(
     from qarchive.store.archive import Archive
 
     store = Archive(load_cli_settings(archive).archive_dir)
-    if (fields and repair) or (not fields and fmt is not OutputFormat.TABLE):
-        raise UsageError("--format goes with --fields, and --fields repairs nothing")
+    if fields and repair:
+        raise UsageError("--fields repairs nothing: run verify --repair, then verify --fields")
+    if fmt is OutputFormat.IDS:
+        raise UsageError("verify's rows have no IDs; use --format table, json, jsonl or csv")
     if fields:
         _verify_fields(store, fmt)
         return
     with store.lock(wait=wait):
         report = verify_archive(store)
         problems = repair_archive(store, report) if repair else report.problems
-    err = stderr_console()
-    for problem in problems:
-        err.print(f"Error: {problem}", markup=False, soft_wrap=True)
-    err.print(verify_summary(report, remaining=len(problems), repaired=repair), markup=False)
+    if fmt is OutputFormat.TABLE:
+        for problem in problems:
+            say_error(str(problem))
+    else:
+        from qarchive.cli.output import write_rows
+        from qarchive.model.columns import VERIFY_COLUMNS
+
+        rows = (
+            {"path": str(p.path), "problem": p.message, "repairable": p.repairable}
+            for p in problems
+        )
+        write_rows(rows, fmt, sys.stdout, columns=VERIFY_COLUMNS)
+    say(verify_summary(report, remaining=len(problems), repaired=repair))
     if problems:
         raise typer.Exit(ArchiveDamaged.exit_code)
 
 
 def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
     from qarchive.cli.messages import field_summary
-    from qarchive.cli.plain import write_rows
-    from qarchive.cli.render import render_field_report
+    from qarchive.cli.output import print_blocks, write_rows
+    from qarchive.cli.views import field_table
     from qarchive.jobs.fields import FIELD_COLUMNS, field_report
 
-    if fmt is OutputFormat.IDS:
-        raise UsageError("field report rows have no IDs; use --format table, json, jsonl or csv")
     report = field_report(store)  # reads only: no lock, a refresh may run meanwhile
     if fmt is OutputFormat.TABLE:
-        stdout_console().print(render_field_report(report))
+        print_blocks([field_table(report)])
     else:
-        rows = (count.as_row(flat=fmt is OutputFormat.CSV) for count in report.counts)
+        rows = (count.as_row() for count in report.counts)
         write_rows(rows, fmt, sys.stdout, columns=FIELD_COLUMNS)
-    stderr_console().print(field_summary(report), markup=False, soft_wrap=True)
+    say(field_summary(report))
     if not report.complete:
         raise typer.Exit(1)

@@ -1,0 +1,121 @@
+"""The command line a daily user expects (issue 20): formats, errors, pipes, dates, cron.
+
+Each test runs the command line as a user would (in this process, stdout a pipe;
+or on a pseudo-terminal) over a small archive or the local copy of the sites.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from itertools import pairwise
+
+import pytest
+
+from cli_helpers import build, in_terminal, question, run
+from factories import answered
+from qarchive.model.ids import parse_question_id
+from qarchive.model.question import Author, Group, Ministry
+
+LONG_AUTHOR = Author(
+    name="Marie-Christine Bernardin-Dupont", civility="Mme", group=Group(short="LIOT")
+)
+LONG_MINISTRY = Ministry(name="Économie, finances et souveraineté industrielle et numérique")
+BOXES = re.compile("[┏┃━│─╭╰┗┡╇]")
+NOW_LATER = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def two(sites):
+    """An answered question with long names, and a pending one: two versions of the first."""
+    first = question(
+        "16-1QE",
+        dt.date(2018, 11, 10),
+        title="Hôpitaux de proximité",
+        author=LONG_AUTHOR,
+        ministry_asked=LONG_MINISTRY,
+        ministry_responding=LONG_MINISTRY,
+    )
+    store = build([first, question("16-2QE", dt.date(2023, 3, 1), title="Autre sujet")])
+    # answered() answers on 2019-01-15: a second version of 16-1QE.
+    with store.lock():
+        store.save(answered(first), qid=parse_question_id("16-1QE"), fetched_at=NOW_LATER)
+    return store
+
+
+# -- 3: one renderer decides table or plain lines, for every command -------------------
+
+
+def test_in_a_pipe_every_table_is_plain_whole_lines(two):
+    listed = run("list")
+    assert listed.exit_code == 0, listed.stderr
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("16-1QE"))
+    assert "Mme Marie-Christine Bernardin-Dupont (LIOT)" in row
+    assert LONG_MINISTRY.name in row and "…" not in listed.stdout
+    for args in (["history", "16-1QE"], ["watch", "list"], ["verify", "--fields"], ["stats"]):
+        run("watch", "add", "16-1QE")
+        shown = run(*args)
+        assert shown.stdout and not BOXES.search(shown.stdout), (args, shown.stdout)
+        assert all(line == line.rstrip() for line in shown.stdout.splitlines()), args
+    diff = run("diff", "16-1QE")
+    assert diff.exit_code == 0, diff.stderr
+    assert "answer" in diff.stdout
+    assert all(line == line.rstrip() for line in diff.stdout.splitlines())
+
+
+def test_on_an_80_column_terminal_names_wrap_and_nothing_is_cut(two):
+    lines = in_terminal("list").splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert "…" not in "".join(lines)
+    header = lines[0]
+    starts = [header.index(name) for name in ("Author", "Ministry", "Title")] + [80]
+    start = next(i for i, line in enumerate(lines) if line.startswith("16-1QE"))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i][:1].strip()), len(lines))
+    row = lines[start:end]  # the row of 16-1QE, its wrapped lines included
+    cells = ["".join("".join(line[a:b] for line in row).split()) for a, b in pairwise(starts)]
+    assert cells[0] == "".join(["Mme", "Marie-Christine", "Bernardin-Dupont", "(LIOT)"])
+    assert cells[1] == "".join(LONG_MINISTRY.name.split())
+
+
+# -- 6: every command that prints data has --format, with one vocabulary -----------------
+
+
+def test_json_from_history_diff_verify_fetch_and_the_refresh_plan(two, sites):
+    history = json.loads(run("history", "16-1QE", "--format", "json").stdout)
+    assert [(row["version"], row["changed"]) for row in history] == [
+        (1, []),
+        (2, ["answer", "status"]),
+    ]
+    diff = json.loads(run("diff", "16-1QE", "--format", "json").stdout)
+    assert {row["field"] for row in diff} == {"answer", "status"}
+    assert run("verify", "--format", "json").stdout == "[]\n"
+    fetched = run("fetch", "15-12526QE", "--format", "jsonl")
+    row = json.loads(fetched.stdout)
+    assert (row["id"], row["outcome"], row["version"], row["error"]) == (
+        "15-12526QE",
+        "new",
+        1,
+        None,
+    )
+    plan = json.loads(run("refresh", "--dry-run", "--format", "json").stdout)
+    assert {row["id"] for row in plan} >= {"16-2QE", "15-12526QE"}
+    assert json.loads(run("show", "16-2QE", "--format", "json").stdout)["id"] == "16-2QE"
+
+
+def test_list_and_export_name_and_write_the_same_columns_alike(two, tmp_path):
+    from qarchive.model.columns import EXPORT_COLUMNS, LIST_COLUMNS
+
+    listed = list(csv.DictReader(io.StringIO(run("list", "--format", "csv").stdout)))
+    path = tmp_path / "all.csv"
+    assert run("export", "-f", "csv", "-o", str(path)).exit_code == 0
+    exported = {row["id"]: row for row in csv.DictReader(io.StringIO(path.read_text()))}
+    shared = [name for name in LIST_COLUMNS if name in EXPORT_COLUMNS]
+    assert {"author_name", "ministry_responding", "group_short"} <= set(shared)
+    for row in listed:
+        assert {name: row[name] for name in shared} == {
+            name: exported[row["id"]][name] for name in shared
+        }
+    assert {row["overdue"] for row in listed} <= {"true", "false"}  # never True/False

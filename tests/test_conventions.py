@@ -119,3 +119,18 @@ def test_list_and_export_name_and_write_the_same_columns_alike(two, tmp_path):
             name: exported[row["id"]][name] for name in shared
         }
     assert {row["overdue"] for row in listed} <= {"true", "false"}  # never True/False
+
+
+# -- 21.11: the data never drives the terminal -------------------------------------------------
+
+HOSTILE = "Titre\x1b]0;pwned\x07 et \x1b[2J écran\x9b31m"
+
+
+def test_control_characters_of_the_data_are_shown_escaped(sites):
+    build([question("16-3QE", dt.date(2023, 1, 1), title=HOSTILE, text=f"Texte {HOSTILE}")])
+    run("watch", "add", "16-3QE")
+    for args in (["list"], ["search", "titre"], ["show", "16-3QE"], ["watch", "list"]):
+        shown = run(*args)
+        assert shown.exit_code == 0, (args, shown.stderr)
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", shown.stdout), args
+        assert "Titre\\x1b]0;pwned\\x07 et \\x1b[2J écran\\x9b31m" in shown.stdout, args

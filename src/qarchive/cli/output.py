@@ -11,7 +11,8 @@ Every command prints through this module, so that the conventions of the README
   cut; in a pipe or a file as plain lines, each row whole on one line, aligned,
   without styles, boxes or trailing spaces;
 - machine formats (:func:`write_rows`: json, jsonl, csv, ids) use the column names
-  of :mod:`qarchive.model.columns`.
+  of :mod:`qarchive.model.columns`;
+- text from the archive never drives the terminal (:func:`printable`).
 
 Nothing here imports rich at module level: a listing in a pipe never loads it.
 """
@@ -39,6 +40,7 @@ __all__ = [
     "Styled",
     "Table",
     "print_blocks",
+    "printable",
     "say",
     "say_error",
     "stderr_is_terminal",
@@ -99,11 +101,38 @@ class Line:
 
 Block = Table | Line
 
-# -- what reaches a terminal ---------------------------------------------------------
+# -- what reaches a terminal ----------------------------------------------------------
+
+# C0 controls but tab and newline, DEL, C1 controls (0x9b alone starts an escape
+# sequence on some terminals), and the bidirectional overrides that reorder what
+# is shown: written as \x1b, \u202e... so that nothing is hidden either.
+_CONTROLS = [
+    *(code for code in range(0x20) if chr(code) not in "\t\n"),
+    *range(0x7F, 0xA0),
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+_ESCAPES = {code: ascii(chr(code))[1:-1] for code in _CONTROLS}
+
+
+def printable(text: str) -> str:
+    r"""``text`` safe to print on a terminal: control characters shown as escapes.
+
+    Titles and texts come from the parliaments' sites; an escape sequence in one
+    could set the window's title or clear the screen. Line ends are kept (``\r\n``
+    and ``\r`` become ``\n``), as are tabs.
+
+    Example:
+        >>> printable("Titre\x1b]0;pwned\x07 ok\r\n")
+        'Titre\\x1b]0;pwned\\x07 ok\n'
+    """
+    if text.isprintable():
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_ESCAPES)
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(printable(text).split())
 
 
 def _width(text: str) -> int:
@@ -139,13 +168,13 @@ def say_error(message: str) -> None:
 
 def _to_stderr(message: str) -> None:
     sys.stdout.flush()
-    sys.stderr.write(message + "\n")
+    sys.stderr.write(printable(message) + "\n")
     sys.stderr.flush()
 
 
 def write_human(text: str) -> None:
-    """Text for people on stdout (a digest)."""
-    sys.stdout.write(text)
+    """Text for people on stdout (a digest), control characters escaped."""
+    sys.stdout.write(printable(text))
 
 
 # -- machine formats --------------------------------------------------------------------
@@ -223,7 +252,7 @@ def _text(cell: Cell) -> str:
 
 
 def _plain_table(table: Table) -> list[str]:
-    headers = [column.header for column in table.columns]
+    headers = [printable(column.header) for column in table.columns]
     rows = [[_one_line(_text(cell)) for cell in row] for row in table.rows]
     widths = [
         max(_width(row[i]) for row in ([headers, *rows] if table.header else rows))
@@ -247,7 +276,7 @@ def _plain_table(table: Table) -> list[str]:
 
 
 def _plain_line(line: Line) -> list[str]:
-    return [(" " * line.indent + part).rstrip() for part in line.text.split("\n")]
+    return [(" " * line.indent + part).rstrip() for part in printable(line.text).split("\n")]
 
 
 def _print_rich(blocks: Sequence[Block], title: str | None) -> None:
@@ -285,7 +314,7 @@ def _rich_table(table: Table) -> RenderableType:
     )
     for column in table.columns:
         drawn.add_column(
-            column.header,
+            printable(column.header),
             justify="right" if column.right else "left",
             no_wrap=not column.wrap and column.width is None,
             overflow="fold",
@@ -312,11 +341,11 @@ def _rich_text(cell: Cell) -> Text:
     from rich.text import Text
 
     if not isinstance(cell, Styled):
-        return Text(cell)
+        return Text(printable(cell))
     if cell.style != MATCH_STYLE:
-        return Text(cell.text, style=cell.style)
+        return Text(printable(cell.text), style=cell.style)
     # The index marks matches **like this**: highlighted instead.
     text = Text(style="dim")
-    for index, part in enumerate(cell.text.split("**")):
+    for index, part in enumerate(printable(cell.text).split("**")):
         text.append(part, style="bold yellow" if index % 2 else "dim")
     return text

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from qarchive.cli import output
-from qarchive.cli.output import say, say_error
+from qarchive.cli.output import printable, say, say_error
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -30,9 +30,9 @@ class Reporter:
         """One data line on stdout."""
         if self._bar is not None and output.stdout_is_terminal():
             # The same terminal as the bar: printed above it, so that it is not drawn over.
-            self._bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            self._bar.console.print(printable(line), markup=False, highlight=False, soft_wrap=True)
         else:
-            sys.stdout.write(line + "\n")
+            sys.stdout.write(printable(line) + "\n")
             sys.stdout.flush()
 
     def message(self, line: str) -> None:
@@ -40,14 +40,14 @@ class Reporter:
         if self._bar is None:
             say(line)
         else:
-            self._bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            self._bar.console.print(printable(line), markup=False, highlight=False, soft_wrap=True)
 
     def error(self, message: str) -> None:
         """``Error: message`` on stderr."""
         if self._bar is None:
             say_error(message)
         else:
-            text = "Error: " + message
+            text = printable("Error: " + message)
             self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def advance(self, name: str) -> None:

@@ -22,7 +22,7 @@ from qarchive.cli.options import (
     load_cli_settings,
     read_ids,
 )
-from qarchive.cli.output import print_blocks, say, write_rows
+from qarchive.cli.output import print_blocks, printable, say, write_rows
 from qarchive.errors import UsageError
 
 # The library is imported inside each command, so that --help and --version do not
@@ -92,7 +92,7 @@ def _print_fetched(reports: Iterable[FetchReport], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.TABLE:
         for report in reports:
             if report.error is None:
-                typer.echo(fetch_line(report))
+                typer.echo(printable(fetch_line(report)))
         return
     rows = (fetch_row(report) for report in reports)
     write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS)

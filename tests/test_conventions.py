@@ -134,3 +134,23 @@ def test_control_characters_of_the_data_are_shown_escaped(sites):
         assert shown.exit_code == 0, (args, shown.stderr)
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", shown.stdout), args
         assert "Titre\\x1b]0;pwned\\x07 et \\x1b[2J écran\\x9b31m" in shown.stdout, args
+
+
+# -- 21.12: CSV formulas neutralised, unless asked ---------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_a_quote(sites, tmp_path):
+    author = Author(name="@SUM(1+1)", civility="M.")
+    build([question("16-4QE", dt.date(2023, 1, 1), title=FORMULA, author=author)])
+    listed = next(csv.DictReader(io.StringIO(run("list", "--format", "csv").stdout)))
+    assert (listed["title"], listed["author_name"]) == ("'" + FORMULA, "'@SUM(1+1)")
+    path = tmp_path / "q.csv"
+    assert run("export", "-f", "csv", "-o", str(path)).exit_code == 0
+    exported = next(csv.DictReader(io.StringIO(path.read_text())))
+    assert (exported["title"], exported["author_name"]) == ("'" + FORMULA, "'@SUM(1+1)")
+    raw = next(csv.DictReader(io.StringIO(run("list", "-f", "csv", "--raw-csv").stdout)))
+    assert raw["title"] == FORMULA
+    assert run("export", "-f", "csv", "-o", str(path), "--raw-csv").exit_code == 0
+    assert next(csv.DictReader(io.StringIO(path.read_text())))["title"] == FORMULA

@@ -39,6 +39,7 @@ __all__ = [
     "OutputFormat",
     "OverdueOpt",
     "QuestionArg",
+    "RawCsvOpt",
     "SinceOpt",
     "UnansweredOpt",
     "UntilOpt",
@@ -140,6 +141,14 @@ FormatOpt = Annotated[
         "-f",
         help="table (for people: a terminal, or plain lines in a pipe), json, jsonl, csv, ids.",
         case_sensitive=False,
+    ),
+]
+RawCsvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="CSV cells as archived, even those a spreadsheet would run as a formula "
+        "(starting with = + - @); by default these get a ' in front.",
     ),
 ]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N rows.")]

@@ -186,13 +186,14 @@ def write_rows(
     stream: TextIO,
     *,
     columns: Sequence[str],
+    raw_csv: bool = False,
 ) -> int:
     """Stream rows to ``stream`` in a machine format; return how many were written.
 
     JSON is written incrementally (``[]`` when there are no rows); ``ids`` writes
     one ID per line, ready for ``qarchive fetch -``. CSV cells are written as
-    :func:`qarchive.model.columns.csv_cell` says. ``table`` is not a machine
-    format: use :func:`print_blocks`.
+    :func:`qarchive.model.columns.csv_cell` says (formulas neutralised unless
+    ``raw_csv``). ``table`` is not a machine format: use :func:`print_blocks`.
     """
     import csv  # the machine formats only: a table in a pipe loads neither
     import json
@@ -207,7 +208,7 @@ def write_rows(
         stream.write("[")
     for row in rows:
         if fmt is OutputFormat.CSV:
-            writer.writerow([csv_cell(row.get(column)) for column in columns])
+            writer.writerow([csv_cell(row.get(column), raw=raw_csv) for column in columns])
         elif fmt is OutputFormat.IDS:
             stream.write(f"{row['id']}\n")
         else:

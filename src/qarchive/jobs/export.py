@@ -10,7 +10,8 @@ file behind.
 - ``jsonl``: the full record per line, as stored (``Question.model_dump(mode="json")``).
 - ``csv`` and ``parquet``: the flat columns of :data:`EXPORT_COLUMNS`, named as
   every command names them (:mod:`qarchive.model.columns`); in Parquet, dates
-  are ``date32``, numbers ``int32`` and the rest strings.
+  are ``date32``, numbers ``int32`` and the rest strings; in CSV, a cell a
+  spreadsheet would run as a formula gets a ``'`` in front unless ``raw_csv``.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def export_questions(
     fmt: ExportFormat,
     path: Path,
     today: dt.date,
+    raw_csv: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> ExportResult:
     """Write every question matching ``filters`` to ``path``, oldest first.
@@ -113,6 +115,8 @@ def export_questions(
         fmt: CSV, JSON Lines or Parquet.
         path: The file to write; replaced if it exists, only once complete.
         today: The date ``--overdue`` is judged against.
+        raw_csv: CSV cells as archived, formulas included (see
+            :func:`qarchive.model.columns.csv_cell`); else neutralised.
         batch_size: Questions read per index query (and per Parquet row group).
 
     Returns:
@@ -142,7 +146,7 @@ def export_questions(
         else:
             with open(temp, "w", encoding="utf-8", newline="") as handle:
                 if fmt is ExportFormat.CSV:
-                    exported = _write_csv(handle, batches)
+                    exported = _write_csv(handle, batches, raw=raw_csv)
                 else:
                     exported = _write_jsonl(handle, batches)
     return ExportResult(exported, skipped)
@@ -179,13 +183,15 @@ def _replacing(path: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def _write_csv(handle: IO[str], batches: Iterator[list[StoredVersion[Question]]]) -> int:
+def _write_csv(
+    handle: IO[str], batches: Iterator[list[StoredVersion[Question]]], *, raw: bool
+) -> int:
     writer = csv.writer(handle)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for batch in batches:
         for stored in batch:
-            writer.writerow(csv_cell(value) for value in _flat_row(stored))
+            writer.writerow(csv_cell(value, raw=raw) for value in _flat_row(stored))
         count += len(batch)
     return count
 

@@ -190,6 +190,10 @@ PLAN_COLUMNS = ("id",)  # refresh --dry-run
 DIFF_COLUMNS = ("field", "old", "new")
 VERIFY_COLUMNS = ("path", "problem", "repairable")
 
+# A cell a spreadsheet reads as a formula (OWASP "CSV injection"): =, +, -, @, and
+# tab or carriage return before one of them.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def json_value(value: Any) -> Any:
     """``value`` as JSON writes it: dates in ISO 8601, the rest as is."""
@@ -200,15 +204,18 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def csv_cell(value: Any) -> str | int | float:
-    """One CSV cell, written the same way by every command.
+def csv_cell(value: Any, *, raw: bool = False) -> str | int | float:
+    r"""One CSV cell, written the same way by every command.
 
     Nothing is an empty cell; ``true``/``false`` as in JSON; dates in ISO 8601;
-    a list of words joined by spaces, any other list or object as JSON.
+    a list of words joined by spaces, any other list or object as JSON. A text a
+    spreadsheet would run as a formula gets a ``'`` in front, unless ``raw``.
 
     Example:
-        >>> csv_cell(True), csv_cell(None), csv_cell(["answer", "status"]), csv_cell(-3)
-        ('true', '', 'answer status', -3)
+        >>> csv_cell(True), csv_cell(None), csv_cell(["answer", "status"])
+        ('true', '', 'answer status')
+        >>> csv_cell('=HYPERLINK("http://x")'), csv_cell(-3)
+        ('\'=HYPERLINK("http://x")', -3)
     """
     if value is None:
         return ""
@@ -222,5 +229,9 @@ def csv_cell(value: Any) -> str | int | float:
         words = isinstance(value, list | tuple) and all(
             isinstance(item, str) and item and not any(c.isspace() for c in item) for item in value
         )
-        return " ".join(value) if words else json.dumps(json_value(value), ensure_ascii=False)
-    return str(value)
+        text = " ".join(value) if words else json.dumps(json_value(value), ensure_ascii=False)
+    else:
+        text = str(value)
+    if not raw and text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text

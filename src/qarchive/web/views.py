@@ -95,7 +95,7 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:  # written as qarchive list writes CSV
+    for row in rows:  # written as qarchive list writes CSV: formulas neutralised too
         writer.writerow([csv_cell(row.get(name)) for name in columns])
     return _respond(out.getvalue(), content_type=_CONTENT_TYPES["csv"])
 

@@ -21,6 +21,7 @@ from qarchive.cli.options import (
     IdsArg,
     MinistryOpt,
     OutputFormat,
+    RawCsvOpt,
     WaitOpt,
     load_cli_settings,
     read_ids,
@@ -109,7 +110,9 @@ def watch_remove(
         say(f"stopped watching {name}")
 
 
-def watch_list(fmt: FormatOpt = OutputFormat.TABLE, archive: ArchiveOption = None) -> None:
+def watch_list(
+    fmt: FormatOpt = OutputFormat.TABLE, raw_csv: RawCsvOpt = False, archive: ArchiveOption = None
+) -> None:
     """List watched questions (status, days waiting or answer delay) and saved searches.
 
     Example:
@@ -128,7 +131,7 @@ def watch_list(fmt: FormatOpt = OutputFormat.TABLE, archive: ArchiveOption = Non
         print_blocks(watch_tables(status.rows))
     else:
         rows = [row for row in status.rows if fmt is not OutputFormat.IDS or row["id"]]
-        write_rows(rows, fmt, sys.stdout, columns=WATCH_COLUMNS)
+        write_rows(rows, fmt, sys.stdout, columns=WATCH_COLUMNS, raw_csv=raw_csv)
     say(watch_summary(status.rows, waiting=status.waiting))
 
 

@@ -20,6 +20,7 @@ from qarchive.cli.options import (
     LegislatureOpt,
     LimitOpt,
     OutputFormat,
+    RawCsvOpt,
     WaitOpt,
     load_cli_settings,
 )
@@ -83,6 +84,7 @@ def refresh(
         ),
     ] = DEFAULT_NOTIFY_TIMEOUT,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
@@ -119,9 +121,9 @@ def refresh(
         plan = plan_refresh(store, options, today=dt.date.today())
         rows = ({"id": qid.canonical} for qid in plan)
         shown = OutputFormat.IDS if fmt is OutputFormat.TABLE else fmt  # one column: IDs
-        write_rows(rows, shown, sys.stdout, columns=PLAN_COLUMNS)
+        write_rows(rows, shown, sys.stdout, columns=PLAN_COLUMNS, raw_csv=raw_csv)
         return
-    summary = _refresh_and_print(store, settings, options, wait=wait, fmt=fmt)
+    summary = _refresh_and_print(store, settings, options, wait=wait, fmt=fmt, raw_csv=raw_csv)
     if summary.damaged:
         raise ArchiveDamaged(summary.damaged[0])
     if summary.failed or summary.notify_failed:
@@ -199,6 +201,7 @@ def _refresh_and_print(
     *,
     wait: bool,
     fmt: OutputFormat,
+    raw_csv: bool,
 ) -> RefreshSummary:
     """Refresh under the lock, printing each change as it comes, then the events and summary."""
     from qarchive.cli.messages import notify_errors, refresh_lines, refresh_summary
@@ -218,7 +221,7 @@ def _refresh_and_print(
         )
         if fmt is not OutputFormat.TABLE:
             rows = (fetch_row(report) for report in changed)
-            write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS)
+            write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS, raw_csv=raw_csv)
         for line in refresh_lines(summary):
             out.message(line)
         for failure in notify_errors(summary):

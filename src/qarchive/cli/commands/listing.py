@@ -20,6 +20,7 @@ from qarchive.cli.options import (
     FormatOpt,
     LimitOpt,
     OutputFormat,
+    RawCsvOpt,
     filter_options,
     load_cli_settings,
 )
@@ -44,6 +45,7 @@ def list_(
     sort: Annotated[SortKey, typer.Option("--sort", help="Order of the rows.")] = SortKey.PUBLISHED,
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """List archived questions: what is unanswered, what is overdue, who is slow.
@@ -60,7 +62,7 @@ def list_(
     today = dt.date.today()
     total = count_questions(store, filters, today=today)
     rows = list_questions(store, filters, sort=sort, limit=limit, today=today)
-    _print_rows(rows, fmt, total=total)
+    _print_rows(rows, fmt, total=total, raw_csv=raw_csv)
 
 
 @filter_options
@@ -70,6 +72,7 @@ def search(
     filters: Filters,
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Search question and answer texts, titles and keywords; best matches first.
@@ -85,7 +88,7 @@ def search(
 
     store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     rows = search_questions(store, query, filters, limit=limit, today=dt.date.today())
-    _print_rows(rows, fmt, total=-1, snippets=True)
+    _print_rows(rows, fmt, total=-1, raw_csv=raw_csv, snippets=True)
 
 
 @filter_options
@@ -97,6 +100,7 @@ def stats(
     *,
     filters: Filters,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Answer rate, median and 90th-percentile delay, overdue count: overall or per group.
@@ -119,7 +123,7 @@ def stats(
     store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     found = compute_stats(store, filters, by=by, today=dt.date.today())
     by_name = by.value if by is not None else None
-    _print_stats([row.as_row() for row in found], fmt, by=by_name)
+    _print_stats([row.as_row() for row in found], fmt, by=by_name, raw_csv=raw_csv)
 
 
 @filter_options
@@ -132,6 +136,7 @@ def export(
         Path,
         typer.Option("--output", "-o", dir_okay=False, help="File to write (replaced when done)."),
     ],
+    raw_csv: RawCsvOpt = False,
     *,
     filters: Filters,
     archive: ArchiveOption = None,
@@ -151,7 +156,7 @@ def export(
 
     store = Archive(load_cli_settings(archive).archive_dir)
     today = dt.date.today()
-    result = export_questions(store, filters, fmt=fmt, path=output, today=today)
+    result = export_questions(store, filters, fmt=fmt, path=output, today=today, raw_csv=raw_csv)
     for skipped in result.skipped:
         say_error(str(skipped))
     count = f"{result.exported} question{'s' if result.exported != 1 else ''}"
@@ -165,6 +170,7 @@ def _print_rows(
     fmt: OutputFormat,
     *,
     total: int,
+    raw_csv: bool,
     snippets: bool = False,
 ) -> None:
     from qarchive.cli.messages import match_summary
@@ -179,11 +185,13 @@ def _print_rows(
         count = len(table.rows)
     else:
         columns = SEARCH_COLUMNS if snippets else LIST_COLUMNS
-        count = write_rows(rows, fmt, sys.stdout, columns=columns)
+        count = write_rows(rows, fmt, sys.stdout, columns=columns, raw_csv=raw_csv)
     say(match_summary(count, total))
 
 
-def _print_stats(rows: list[dict[str, Any]], fmt: OutputFormat, *, by: str | None) -> None:
+def _print_stats(
+    rows: list[dict[str, Any]], fmt: OutputFormat, *, by: str | None, raw_csv: bool
+) -> None:
     from qarchive.cli.messages import stats_summary
     from qarchive.cli.output import print_blocks, say, write_rows
     from qarchive.index.stats import STATS_COLUMNS
@@ -193,5 +201,5 @@ def _print_stats(rows: list[dict[str, Any]], fmt: OutputFormat, *, by: str | Non
 
         print_blocks([stats_table(rows, by=by)])
     else:
-        write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS)
+        write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS, raw_csv=raw_csv)
     say(stats_summary(rows, by=by))

@@ -18,6 +18,7 @@ from qarchive.cli.options import (
     IdsArg,
     OutputFormat,
     QuestionArg,
+    RawCsvOpt,
     WaitOpt,
     load_cli_settings,
     read_ids,
@@ -52,6 +53,7 @@ def fetch(
         str | None, typer.Option(help="With --from-file: the URL the page came from.")
     ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     wait: WaitOpt = False,
 ) -> None:
     """Fetch questions and save a new version of each one that changed.
@@ -73,18 +75,18 @@ def fetch(
             raise UsageError("give either IDs or --from-file, not both")
         with store.lock(wait=wait):
             report = save_page(from_file.read_bytes(), url=url or from_file.as_uri(), archive=store)
-        _print_fetched([report], fmt)
+        _print_fetched([report], fmt, raw_csv)
         return
     qids = parse_ids(read_ids(ids or []), settings=settings, archive=store)
     if not qids:
         raise UsageError("no question given: pass IDs or URLs, or '-' to read them from stdin")
-    reports = _fetch_and_print(qids, settings, store, wait=wait, fmt=fmt)
+    reports = _fetch_and_print(qids, settings, store, wait=wait, fmt=fmt, raw_csv=raw_csv)
     codes = [report.error.exit_code for report in reports if report.error is not None]
     if codes:
         raise typer.Exit(max(codes))
 
 
-def _print_fetched(reports: Iterable[FetchReport], fmt: OutputFormat) -> None:
+def _print_fetched(reports: Iterable[FetchReport], fmt: OutputFormat, raw_csv: bool) -> None:
     from qarchive.cli.messages import fetch_line
     from qarchive.cli.views import fetch_row
     from qarchive.model.columns import FETCH_COLUMNS
@@ -95,7 +97,7 @@ def _print_fetched(reports: Iterable[FetchReport], fmt: OutputFormat) -> None:
                 typer.echo(printable(fetch_line(report)))
         return
     rows = (fetch_row(report) for report in reports)
-    write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS)
+    write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS, raw_csv=raw_csv)
 
 
 def _fetch_and_print(
@@ -105,6 +107,7 @@ def _fetch_and_print(
     *,
     wait: bool,
     fmt: OutputFormat,
+    raw_csv: bool,
 ) -> list[FetchReport]:
     """Fetch under the lock, printing each question's line as it comes, then the summary."""
     from qarchive.cli.messages import fetch_line, fetch_summary
@@ -127,7 +130,7 @@ def _fetch_and_print(
         if fmt is OutputFormat.TABLE:
             collections.deque(fetched(out), maxlen=0)
         else:
-            _print_fetched(fetched(out), fmt)
+            _print_fetched(fetched(out), fmt, raw_csv)
         out.message(fetch_summary(reports, time.monotonic() - started))
     return reports
 
@@ -179,6 +182,7 @@ def show(
 def history(
     question: QuestionArg,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """List the versions of a question: when each was fetched and what changed.
@@ -202,7 +206,7 @@ def history(
     if fmt is OutputFormat.TABLE:
         print_blocks([history_table(rows)])
     else:
-        write_rows(rows, fmt, sys.stdout, columns=HISTORY_COLUMNS)
+        write_rows(rows, fmt, sys.stdout, columns=HISTORY_COLUMNS, raw_csv=raw_csv)
     say(history_summary(qid.canonical, len(rows)))
 
 
@@ -219,6 +223,7 @@ def diff(
         typer.Argument(help="Newer version (default: the latest).", min=1, show_default=False),
     ] = None,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Show field-level changes between two versions of a question.
@@ -239,7 +244,7 @@ def diff(
     if fmt is OutputFormat.TABLE:
         print_blocks(diff_view(changes, old, new))
     else:
-        write_rows(diff_rows(changes), fmt, sys.stdout, columns=DIFF_COLUMNS)
+        write_rows(diff_rows(changes), fmt, sys.stdout, columns=DIFF_COLUMNS, raw_csv=raw_csv)
 
 
 def _question_id(text: str, settings: Settings, store: Archive) -> QuestionId:

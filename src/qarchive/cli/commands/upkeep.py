@@ -15,6 +15,7 @@ from qarchive.cli.options import (
     ArchiveOption,
     FormatOpt,
     OutputFormat,
+    RawCsvOpt,
     WaitOpt,
     load_cli_settings,
 )
@@ -67,6 +68,7 @@ def verify(
         ),
     ] = False,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
@@ -92,7 +94,7 @@ def verify(
     if fmt is OutputFormat.IDS:
         raise UsageError("verify's rows have no IDs; use --format table, json, jsonl or csv")
     if fields:
-        _verify_fields(store, fmt)
+        _verify_fields(store, fmt, raw_csv)
         return
     with store.lock(wait=wait):
         report = verify_archive(store)
@@ -108,13 +110,13 @@ def verify(
             {"path": str(p.path), "problem": p.message, "repairable": p.repairable}
             for p in problems
         )
-        write_rows(rows, fmt, sys.stdout, columns=VERIFY_COLUMNS)
+        write_rows(rows, fmt, sys.stdout, columns=VERIFY_COLUMNS, raw_csv=raw_csv)
     say(verify_summary(report, remaining=len(problems), repaired=repair))
     if problems:
         raise typer.Exit(ArchiveDamaged.exit_code)
 
 
-def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
+def _verify_fields(store: Archive, fmt: OutputFormat, raw_csv: bool) -> None:
     from qarchive.cli.messages import field_summary
     from qarchive.cli.output import print_blocks, write_rows
     from qarchive.cli.views import field_table
@@ -125,7 +127,7 @@ def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
         print_blocks([field_table(report)])
     else:
         rows = (count.as_row() for count in report.counts)
-        write_rows(rows, fmt, sys.stdout, columns=FIELD_COLUMNS)
+        write_rows(rows, fmt, sys.stdout, columns=FIELD_COLUMNS, raw_csv=raw_csv)
     say(field_summary(report))
     if not report.complete:
         raise typer.Exit(1)

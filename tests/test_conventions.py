@@ -121,6 +121,26 @@ def test_list_and_export_name_and_write_the_same_columns_alike(two, tmp_path):
     assert {row["overdue"] for row in listed} <= {"true", "false"}  # never True/False
 
 
+# -- 7: one syntax of dates; contradictions said ------------------------------------------
+
+
+def test_every_command_takes_days_back_and_sénat(two):
+    days = (dt.date.today() - dt.date(2023, 2, 1)).days  # 16-2QE was published after
+    recent = run("list", "--since", f"{days}d", "--format", "ids")
+    assert (recent.exit_code, recent.stdout) == (0, "16-2QE\n")
+    assert run("stats", "--since", f"{days}d").stderr == "1 question\n"
+    for args in (["list"], ["stats"], ["refresh", "--dry-run"]):
+        assert run(*args, "--chamber", "sénat").exit_code == 0, args
+
+
+def test_since_after_until_is_said(two):
+    result = run("list", "--since", "2024-01-01", "--until", "2023-01-01")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: --since 2024-01-01 is after --until 2023-01-01: no question can match\n"
+    )
+
+
 # -- 21.11: the data never drives the terminal -------------------------------------------------
 
 HOSTILE = "Titre\x1b]0;pwned\x07 et \x1b[2J écran\x9b31m"

@@ -126,13 +126,38 @@ AuthorOpt = Annotated[
 GroupOpt = Annotated[
     str | None, typer.Option("--group", help="Group name or acronym contains this.")
 ]
+
+
+def _day(text: str | None) -> dt.date | None:
+    # Every command reads dates the same way (qarchive.model.dates): 2026-11-01 or 7d.
+    if text is None:
+        return None
+    from qarchive.errors import UsageError
+    from qarchive.model.dates import parse_day
+
+    try:
+        return parse_day(text, today=dt.date.today())
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 SinceOpt = Annotated[
-    dt.datetime | None,
-    typer.Option("--since", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD)."),
+    str | None,
+    typer.Option(
+        "--since",
+        callback=_day,
+        metavar="DATE",
+        help="Published on or after this day (YYYY-MM-DD, or 7d, 2w: days or weeks back).",
+    ),
 ]
 UntilOpt = Annotated[
-    dt.datetime | None,
-    typer.Option("--until", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD)."),
+    str | None,
+    typer.Option(
+        "--until",
+        callback=_day,
+        metavar="DATE",
+        help="Published on or before this day (YYYY-MM-DD, or 7d, 2w back).",
+    ),
 ]
 FormatOpt = Annotated[
     OutputFormat,
@@ -218,9 +243,6 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
 def _filters(values: dict[str, Any]) -> Filters:
     from qarchive.index.filters import Filters
 
-    for key in ("since", "until"):
-        if values[key] is not None:
-            values[key] = values[key].date()
     return Filters(**values)
 
 

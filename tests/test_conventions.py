@@ -80,6 +80,33 @@ def test_on_an_80_column_terminal_names_wrap_and_nothing_is_cut(two):
     assert cells[1] == "".join(LONG_MINISTRY.name.split())
 
 
+# -- 4: usage errors are one line ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["list", "--since", "2018-13-01"],
+            "Error: invalid value for '--since': '2018-13-01' is not a date: expected "
+            "YYYY-MM-DD, or a time back from now such as 7d, 12h or 2w "
+            "(see: qarchive list --help)",
+        ),
+        (["lst"], "Error: no such command 'lst'. Did you mean 'list'? (see: qarchive --help)"),
+        (["show"], "Error: missing argument 'question'. (see: qarchive show --help)"),
+        (
+            ["stats", "--by", "colour"],
+            "Error: invalid value for '--by': 'colour' is not one of 'ministry', 'group', "
+            "'author'. (see: qarchive stats --help)",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line_on_stderr(sites, args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert (result.stdout, result.stderr) == ("", message + "\n")
+
+
 # -- 6: every command that prints data has --format, with one vocabulary -----------------
 
 

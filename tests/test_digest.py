@@ -136,8 +136,8 @@ def test_digest_cli_errors(sites):
     bad = run("digest", "--since", "last week")
     assert bad.exit_code == 2
     assert bad.stderr == (
-        "Error: 'last week' is not a date: expected YYYY-MM-DD, "
-        "or a time back from now such as 7d, 12h or 2w\n"
+        "Error: invalid value for '--since': 'last week' is not a date: expected YYYY-MM-DD, "
+        "or a time back from now such as 7d, 12h or 2w (see: qarchive digest --help)\n"
     )
     empty = run("digest", "--format", "markdown")
     assert empty.exit_code == 0

@@ -15,9 +15,10 @@ run names.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -34,7 +35,7 @@ from qarchive._version import __version__
 from qarchive.cli.commands import following, jobs, listing, questions, serving, upkeep
 from qarchive.cli.help import load_help_renderer
 from qarchive.cli.output import say_error
-from qarchive.errors import QarchiveError
+from qarchive.errors import QarchiveError, UsageError
 
 if TYPE_CHECKING:
     from typer._click import Command, Context
@@ -43,7 +44,44 @@ __all__ = ["app", "app_for", "main"]
 
 
 class _QarchiveGroup(TyperGroup):
-    """Maps every :class:`QarchiveError` to ``Error: <message>`` and its exit code, once."""
+    """Maps every error to one line, ``Error: <message>``, and its exit code, once.
+
+    :class:`QarchiveError` carries its exit code; Click's usage errors (a bad
+    option, a missing argument, an unknown command) are usage errors too (exit 2),
+    drawn in the same one line rather than typer's box.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = functools.partial(
+            super().main,
+            args,
+            prog_name,
+            complete_var,
+            standalone_mode=False,
+            windows_expand_args=windows_expand_args,
+        )
+        if not standalone_mode:
+            return run(**extra)
+        try:
+            outcome = run(**extra)
+        except typer.TyperException as exc:  # Click's usage errors (TyperException's kind)
+            # no_args_is_help printed the help already (typer tells it apart by name too).
+            if type(exc).__name__ != "NoArgsIsHelpError":
+                say_error(_usage_message(exc))
+            sys.exit(getattr(exc, "exit_code", UsageError.exit_code))
+        except typer.Abort:
+            say_error("aborted")
+            sys.exit(1)
+        # Without standalone mode, Click returns an Exit's code instead of exiting.
+        sys.exit(outcome if isinstance(outcome, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -74,6 +112,16 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _usage_message(exc: Exception) -> str:
+    """Click's message for a usage error, in one line, with where to look for help."""
+    format_message = getattr(exc, "format_message", None)
+    text = " ".join((format_message() if format_message else str(exc)).split())
+    if text[:1].isupper() and text[1:2].islower():  # "Invalid value" -> "invalid value"
+        text = text[0].lower() + text[1:]
+    ctx = getattr(exc, "ctx", None)
+    return f"{text} (see: {ctx.command_path} --help)" if ctx is not None else text
 
 
 def _version_callback(value: bool) -> None:

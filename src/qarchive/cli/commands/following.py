@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -157,11 +158,25 @@ def _watch_targets(
     return store, qids, search
 
 
+def _moment(text: str | None) -> dt.datetime | None:
+    # The dates of every command (qarchive.model.dates); a digest keeps the time too.
+    if text is None:
+        return None
+    from qarchive.model.dates import parse_moment
+
+    try:
+        return parse_moment(text, now=dt.datetime.now(dt.UTC))
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 def digest(
     since: Annotated[
         str | None,
         typer.Option(
             "--since",
+            callback=_moment,
+            metavar="DATE",
             help="From this long ago (1d, 12h, 2w) or this date (YYYY-MM-DD) instead of "
             "the last digest; the last digest's time is then left as it was.",
             show_default=False,
@@ -185,12 +200,12 @@ def digest(
         qarchive digest --format html | mail -M text/html -s "qarchive digest" desk@example.org
     """
     from qarchive.cli.messages import digest_summary
-    from qarchive.follow.digest import make_digest, parse_since
+    from qarchive.follow.digest import make_digest
     from qarchive.follow.digest_text import render_digest
     from qarchive.store.archive import Archive
 
     now = dt.datetime.now(dt.UTC)
-    start = parse_since(since, now=now) if since is not None else None
+    start = typing.cast("dt.datetime | None", since)  # made a datetime by _moment
     store = Archive(load_cli_settings(archive).archive_dir)
     result = make_digest(store, since=start, now=lambda: now, wait=wait)
     write_human(render_digest(result, fmt))

@@ -14,9 +14,11 @@ import re
 from itertools import pairwise
 
 import pytest
+from typer.main import get_command
 
-from cli_helpers import build, in_terminal, question, run
+from cli_helpers import archive, build, in_terminal, question, run
 from factories import answered
+from qarchive.cli import app
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Author, Group, Ministry
 
@@ -105,6 +107,35 @@ def test_a_usage_error_is_one_line_on_stderr(sites, args, message):
     result = run(*args)
     assert result.exit_code == 2
     assert (result.stdout, result.stderr) == ("", message + "\n")
+
+
+# -- 5: help at 80 columns --------------------------------------------------------------
+
+
+def _commands():
+    group = get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            yield from ((f"{name} {sub}", c) for sub, c in command.commands.items())
+        else:
+            yield name, command
+
+
+@pytest.mark.parametrize(("name", "command"), list(_commands()), ids=lambda x: str(x)[:20])
+def test_help_examples_stay_whole_at_80_columns(sites, name, command):
+    shown = run(*name.split(), "--help", env={"COLUMNS": "80"})
+    assert shown.exit_code == 0
+    lines = [line.strip() for line in shown.stdout.splitlines()]
+    examples = command.help.split("Example:", 1)[1].strip().splitlines()
+    for example in examples:
+        assert example.strip() in lines, f"{name} --help breaks: {example.strip()}"
+
+
+def test_top_level_help_says_where_the_archive_is_with_examples(sites, monkeypatch):
+    shown = run("--help", env={"COLUMNS": "80"})
+    text = "".join(shown.stdout.split())  # a long path may wrap
+    assert "".join(f"Archive: {archive().root} (from QARCHIVE_ARCHIVE)".split()) in text
+    assert "qarchivelist--unanswered--overdue" in text and "Example:" in text
 
 
 # -- 6: every command that prints data has --format, with one vocabulary -----------------

@@ -33,7 +33,7 @@ from typer.models import CommandInfo, TyperInfo
 
 from qarchive._version import __version__
 from qarchive.cli.commands import following, jobs, listing, questions, serving, upkeep
-from qarchive.cli.help import load_help_renderer
+from qarchive.cli.help import load_help_renderer, top_level_help
 from qarchive.cli.output import say_error
 from qarchive.errors import QarchiveError, UsageError
 
@@ -92,6 +92,8 @@ class _QarchiveGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         load_help_renderer()
+        if ctx.parent is None:  # qarchive --help says where the archive is: worked out now
+            self.help = top_level_help(_SUMMARY)
         super().format_help(ctx, formatter)
 
 
@@ -103,10 +105,12 @@ class _QarchiveCommand(TyperCommand):
         super().format_help(ctx, formatter)
 
 
+_SUMMARY = "Fetch, archive and follow French parliamentary written questions."
+
 app = typer.Typer(
     cls=_QarchiveGroup,
     name="qarchive",
-    help="Fetch, archive and follow French parliamentary written questions.",
+    help=_SUMMARY,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",

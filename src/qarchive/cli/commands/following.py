@@ -74,7 +74,7 @@ def watch_add(
     search matches new questions by text (--query), author and ministry.
 
     Example:
-        qarchive watch add 15-12526QE https://www.assemblee-nationale.fr/dyn/17/questions/QANR5L17QE5268
+        qarchive watch add 15-12526QE SEQ180304125
         qarchive watch add --query '"titres sécurisés"' --ministry intérieur
     """
     from qarchive.follow.watch import add_watches
@@ -197,7 +197,7 @@ def digest(
     Example:
         qarchive digest
         qarchive digest --since 7d --format markdown
-        qarchive digest --format html | mail -M text/html -s "qarchive digest" desk@example.org
+        qarchive digest --format html | mail -M text/html -s digest me@x.org
     """
     from qarchive.cli.messages import digest_summary
     from qarchive.follow.digest import make_digest

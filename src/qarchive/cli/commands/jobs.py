@@ -97,7 +97,7 @@ def refresh(
     Example:
         qarchive refresh
         qarchive refresh --legislature 17 --dry-run --format json
-        qarchive refresh --notify 'jq -r .summary | mail -s "qarchive" desk@example.org'
+        qarchive refresh --notify 'mail -s "$QARCHIVE_EVENT_SUMMARY" me@x.org'
     """
     from qarchive.jobs.plan import RefreshOptions, plan_refresh
     from qarchive.store.archive import Archive
@@ -160,12 +160,13 @@ def import_(
     names the authors and groups the open data gives only by reference
     (PA…, PO…); archived questions that lacked those names get a new version.
 
+    A file may be given by its URL on data.assemblee-nationale.fr or
+    data.senat.fr (the README lists them), and is downloaded first.
+
     Example:
         qarchive import Questions_ecrites.json.zip
-        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/questions/questions_ecrites/Questions_ecrites.json.zip
-        qarchive import https://data.senat.fr/data/questions/questions-depuis-un-an.csv
-        qarchive import questions.zip
-        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/amo/tous_acteurs_mandats_organes_xi_legislature/AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip
+        qarchive import questions-depuis-un-an.csv
+        qarchive import https://data.senat.fr/data/questions/questions.zip
     """
     from qarchive.cli.messages import import_summary
     from qarchive.cli.progress import reporter

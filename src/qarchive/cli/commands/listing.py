@@ -149,7 +149,7 @@ def export(
 
     Example:
         qarchive export --format parquet -o questions.parquet
-        qarchive export --format csv -o pending-16.csv --legislature 16 --unanswered
+        qarchive export --format csv -o pending.csv --legislature 16 --unanswered
     """
     from qarchive.jobs.export import export_questions
     from qarchive.store.archive import Archive

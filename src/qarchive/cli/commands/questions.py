@@ -62,7 +62,7 @@ def fetch(
     stderr; exits 1 if any question failed (the others are saved).
 
     Example:
-        qarchive fetch 15-12526QE https://questions.assemblee-nationale.fr/q14/14-3200QE.htm
+        qarchive fetch 15-12526QE SEQ180304125
         qarchive list --unanswered --format ids | qarchive fetch -
     """
     from qarchive.jobs.fetch import parse_ids, save_page

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import os
 from collections.abc import Callable, Generator, Iterator
@@ -37,7 +38,7 @@ from qarchive.store.archive import Archive
 from qarchive.store.files import temp_for
 from qarchive.store.versions import StoredVersion
 
-__all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportResult", "export_questions"]
+__all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportResult", "export_questions", "write_export"]
 
 BATCH_SIZE = 5000  # questions per index query, and rows per Parquet row group
 
@@ -135,20 +136,47 @@ def export_questions(
     filters.where(today)  # a usage error before any file is created
     if not path.parent.is_dir():
         raise UsageError(f"cannot write {path}: the directory {path.parent} does not exist")
+    with _replacing(path) as temp, open(temp, "wb") as handle:
+        return write_export(
+            archive,
+            filters,
+            handle,
+            fmt=fmt,
+            today=today,
+            raw_csv=raw_csv,
+            batch_size=batch_size,
+        )
+
+
+def write_export(
+    archive: Archive,
+    filters: Filters,
+    stream: BinaryIO,
+    *,
+    fmt: ExportFormat,
+    today: dt.date,
+    raw_csv: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> ExportResult:
+    """Write the export to an open binary stream (stdout), as :func:`export_questions` does.
+
+    Raises:
+        UsageError: contradictory filters.
+    """
+    filters.where(today)
     skipped: list[QarchiveError] = []
-    with (
-        contextlib.closing(_read_batches(archive, filters, today, batch_size, skipped)) as batches,
-        _replacing(path) as temp,
-    ):
+    with contextlib.closing(_read_batches(archive, filters, today, batch_size, skipped)) as batches:
         if fmt is ExportFormat.PARQUET:
-            with open(temp, "wb") as binary:
-                exported = _write_parquet(binary, batches)
+            exported = _write_parquet(stream, batches)
         else:
-            with open(temp, "w", encoding="utf-8", newline="") as handle:
+            text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+            try:
                 if fmt is ExportFormat.CSV:
-                    exported = _write_csv(handle, batches, raw=raw_csv)
+                    exported = _write_csv(text, batches, raw=raw_csv)
                 else:
-                    exported = _write_jsonl(handle, batches)
+                    exported = _write_jsonl(text, batches)
+            finally:
+                text.detach()  # the caller closes the stream
     return ExportResult(exported, skipped)
 
 
@@ -214,6 +242,7 @@ def _write_parquet(stream: BinaryIO, batches: Iterator[list[StoredVersion[Questi
     types = {Kind.TEXT: pa.string(), Kind.INT: pa.int32(), Kind.DATE: pa.date32()}
     schema = pa.schema([pa.field(name, types[COLUMNS[name][0]]) for name in EXPORT_COLUMNS])
     count = 0
+    # Written in one pass, never seeking back: a pipe will do.
     with pq.ParquetWriter(stream, schema) as writer:  # an empty export still has the schema
         for batch in batches:
             if not batch:

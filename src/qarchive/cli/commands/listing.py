@@ -24,7 +24,7 @@ from qarchive.cli.options import (
     filter_options,
     load_cli_settings,
 )
-from qarchive.cli.output import say, say_error
+from qarchive.cli.output import say, say_error, stdout_is_terminal
 from qarchive.errors import UsageError
 
 # The choices the signatures name come from light modules, at start; the library
@@ -128,14 +128,25 @@ def stats(
 
 @filter_options
 def export(
-    fmt: Annotated[
-        ExportFormat,
-        typer.Option("--format", "-f", help="File format.", case_sensitive=False),
-    ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", dir_okay=False, help="File to write (replaced when done)."),
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="File to write (replaced when done); '-' for stdout.",
+        ),
     ],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="File format \\[default: the output's suffix: .csv, .jsonl, .parquet].",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     raw_csv: RawCsvOpt = False,
     *,
     filters: Filters,
@@ -148,21 +159,48 @@ def export(
     out (exit 1), the rest is exported.
 
     Example:
-        qarchive export --format parquet -o questions.parquet
-        qarchive export --format csv -o pending.csv --legislature 16 --unanswered
+        qarchive export -o questions.parquet
+        qarchive export -o pending-16.csv --legislature 16 --unanswered
+        qarchive export -f csv -o - --answered | head
     """
-    from qarchive.jobs.export import export_questions
+    from qarchive.jobs.export import export_questions, write_export
     from qarchive.store.archive import Archive
 
+    to_stdout = str(output) == "-"
+    fmt = _export_format(fmt, None if to_stdout else output.name)
+    if to_stdout and fmt is ExportFormat.PARQUET and stdout_is_terminal():
+        raise UsageError("Parquet is binary: redirect stdout to a file, or give -o FILE")
     store = Archive(load_cli_settings(archive).archive_dir)
     today = dt.date.today()
-    result = export_questions(store, filters, fmt=fmt, path=output, today=today, raw_csv=raw_csv)
+    if to_stdout:
+        result = write_export(
+            store, filters, sys.stdout.buffer, fmt=fmt, today=today, raw_csv=raw_csv
+        )
+        sys.stdout.flush()
+    else:
+        result = export_questions(
+            store, filters, fmt=fmt, path=output, today=today, raw_csv=raw_csv
+        )
     for skipped in result.skipped:
         say_error(str(skipped))
     count = f"{result.exported} question{'s' if result.exported != 1 else ''}"
-    say(f"exported {count} to {output}")
+    say(f"exported {count} to {'stdout' if to_stdout else output}")
     if result.skipped:
         raise typer.Exit(1)
+
+
+def _export_format(given: ExportFormat | None, name: str | None) -> ExportFormat:
+    """The format asked for, or the one the file's name says; refused when they disagree."""
+    named = ExportFormat.for_name(name) if name is not None else None
+    if given is not None and named is not None and given is not named:
+        raise UsageError(
+            f"--format {given} but {name} is named as {named}: rename the file or drop --format"
+        )
+    found = given or named
+    if found is None:
+        where = f"cannot tell the format of {name}" if name else "writing to stdout"
+        raise UsageError(f"{where}: give --format csv, jsonl or parquet")
+    return found
 
 
 def _print_rows(

@@ -199,6 +199,21 @@ def test_since_after_until_is_said(two):
     )
 
 
+# -- 8: a bad line of fetch - ----------------------------------------------------------------
+
+
+def test_one_bad_line_of_stdin_is_named_and_the_rest_fetched(sites):
+    result = run("fetch", "-", input="15-12526QE\nnot an id\nSEQ180304125\n")
+    assert result.exit_code == 2
+    assert sorted(result.stdout.split()[::3]) == ["15-12526QE", "SEQ180304125"]
+    error = result.stderr.splitlines()[0]
+    assert error == (
+        "Error: stdin line 2: invalid question ID or URL 'not an id': expected an ID such as "
+        "15-12526QE or SEQ180304125, or a question's URL"
+    )
+    assert archive().versions(parse_question_id("SEQ180304125")) == [1]
+
+
 # -- 21.11: the data never drives the terminal -------------------------------------------------
 
 HOSTILE = "Titre\x1b]0;pwned\x07 et \x1b[2J écran\x9b31m"

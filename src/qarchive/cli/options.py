@@ -23,7 +23,10 @@ import typer
 # The library is imported inside the functions below, when a command runs.
 if TYPE_CHECKING:
     from qarchive.index.filters import Filters
+    from qarchive.jobs.resolve import BadLine
+    from qarchive.model.ids import QuestionId
     from qarchive.settings import Settings
+    from qarchive.store.archive import Archive
 
 __all__ = [
     "AnsweredOpt",
@@ -44,9 +47,9 @@ __all__ = [
     "UnansweredOpt",
     "UntilOpt",
     "WaitOpt",
+    "collect_ids",
     "filter_options",
     "load_cli_settings",
-    "read_ids",
 ]
 
 
@@ -263,22 +266,20 @@ def load_cli_settings(archive: Path | None) -> Settings:
     return load_settings(archive_dir=archive)
 
 
-def read_ids(ids: list[str]) -> list[str]:
-    """The IDs or URLs given as arguments, with ``-`` replaced by those read from stdin.
+def collect_ids(
+    ids: list[str], settings: Settings, store: Archive
+) -> tuple[list[QuestionId], list[BadLine]]:
+    """The questions named as arguments (a typo stops the run) and on stdin for '-'.
 
-    Stdin holds one per line; blank lines and ``#`` comments are skipped.
-
-    Args:
-        ids: the arguments, as typed.
-
-    Returns:
-        The texts to parse as question IDs, in order.
+    Stdin holds one ID or URL per line; a bad line is returned with its number,
+    the others are kept.
     """
-    texts: list[str] = []
-    for item in ids:
-        if item == "-":
-            lines = (line.split("#", 1)[0].strip() for line in sys.stdin)
-            texts += [line for line in lines if line]
-        else:
-            texts.append(item)
-    return texts
+    from qarchive.jobs.fetch import parse_ids
+    from qarchive.jobs.resolve import resolve_lines
+
+    qids = parse_ids([text for text in ids if text != "-"], settings=settings, archive=store)
+    bad: list[BadLine] = []
+    if "-" in ids:
+        more, bad = resolve_lines(sys.stdin, archive=store, extra_hosts=settings.allowed_hosts)
+        qids += [qid for qid in more if qid not in qids]
+    return qids, bad

@@ -24,10 +24,10 @@ from qarchive.cli.options import (
     OutputFormat,
     RawCsvOpt,
     WaitOpt,
+    collect_ids,
     load_cli_settings,
-    read_ids,
 )
-from qarchive.cli.output import say, write_human
+from qarchive.cli.output import say, say_error, write_human
 from qarchive.errors import UsageError
 from qarchive.follow.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT, DigestFormat
 
@@ -35,6 +35,7 @@ from qarchive.follow.choices import DEFAULT_FEED_DAYS, DEFAULT_FEED_LIMIT, Diges
 # pay for pydantic, httpx and SQLite (see bench/README.md).
 if TYPE_CHECKING:
     from qarchive.follow.watch import SavedSearch
+    from qarchive.jobs.resolve import BadLine
     from qarchive.model.ids import QuestionId
     from qarchive.store.archive import Archive
 
@@ -79,13 +80,16 @@ def watch_add(
     """
     from qarchive.follow.watch import add_watches
 
-    store, qids, search = _watch_targets(ids, query, author, ministry, archive)
-    with store.lock(wait=wait):
-        update = add_watches(store, qids, search=search)
-    for name in update.changed:
-        say(f"watching {name}")
-    for name in update.unchanged:
-        say(f"already watched: {name}")
+    store, qids, search, bad = _watch_targets(ids, query, author, ministry, archive)
+    if qids or search is not None:
+        with store.lock(wait=wait):
+            update = add_watches(store, qids, search=search)
+        for name in update.changed:
+            say(f"watching {name}")
+        for name in update.unchanged:
+            say(f"already watched: {name}")
+    if bad:
+        raise typer.Exit(UsageError.exit_code)
 
 
 def watch_remove(
@@ -104,7 +108,9 @@ def watch_remove(
     """
     from qarchive.follow.watch import remove_watches
 
-    store, qids, search = _watch_targets(ids, query, author, ministry, archive)
+    store, qids, search, bad = _watch_targets(ids, query, author, ministry, archive)
+    if bad:  # removing fewer than asked would leave a watch the user meant to end
+        raise typer.Exit(UsageError.exit_code)
     with store.lock(wait=wait):
         update = remove_watches(store, qids, search=search)
     for name in update.changed:
@@ -142,20 +148,22 @@ def _watch_targets(
     author: str | None,
     ministry: str | None,
     archive: Path | None,
-) -> tuple[Archive, list[QuestionId], SavedSearch | None]:
+) -> tuple[Archive, list[QuestionId], SavedSearch | None, list[BadLine]]:
+    """The archive, the questions named (bad lines of '-' reported), the saved search."""
     from qarchive.follow.watch import SavedSearch
-    from qarchive.jobs.fetch import parse_ids
     from qarchive.store.archive import Archive
 
     settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
-    qids = parse_ids(read_ids(ids or []), settings=settings, archive=store)
+    qids, bad = collect_ids(ids or [], settings, store)
+    for line in bad:
+        say_error(f"stdin {line}")
     search: SavedSearch | None = SavedSearch(query=query, author=author, ministry=ministry)
     if search is not None and search.key == (None, None, None):
-        if not qids:
+        if not qids and not bad:
             raise UsageError("nothing given: pass IDs or URLs, or --query, --author or --ministry")
         search = None
-    return store, qids, search
+    return store, qids, search, bad
 
 
 def _moment(text: str | None) -> dt.datetime | None:

@@ -20,10 +20,10 @@ from qarchive.cli.options import (
     QuestionArg,
     RawCsvOpt,
     WaitOpt,
+    collect_ids,
     load_cli_settings,
-    read_ids,
 )
-from qarchive.cli.output import print_blocks, printable, say, write_rows
+from qarchive.cli.output import print_blocks, printable, say, say_error, write_rows
 from qarchive.errors import UsageError
 
 # The library is imported inside each command, so that --help and --version do not
@@ -59,13 +59,15 @@ def fetch(
     """Fetch questions and save a new version of each one that changed.
 
     Prints one line per question (new, updated, unchanged) on stdout, errors on
-    stderr; exits 1 if any question failed (the others are saved).
+    stderr; exits 1 if any question failed (the others are saved). With '-', a
+    line that names no question is reported with its number, the others are
+    fetched, and the exit code is 2.
 
     Example:
         qarchive fetch 15-12526QE SEQ180304125
         qarchive list --unanswered --format ids | qarchive fetch -
     """
-    from qarchive.jobs.fetch import parse_ids, save_page
+    from qarchive.jobs.fetch import save_page
     from qarchive.store.archive import Archive
 
     settings = load_cli_settings(archive)
@@ -77,11 +79,14 @@ def fetch(
             report = save_page(from_file.read_bytes(), url=url or from_file.as_uri(), archive=store)
         _print_fetched([report], fmt, raw_csv)
         return
-    qids = parse_ids(read_ids(ids or []), settings=settings, archive=store)
-    if not qids:
+    qids, bad = collect_ids(ids or [], settings, store)
+    for line in bad:
+        say_error(f"stdin {line}")
+    if not qids and not bad:
         raise UsageError("no question given: pass IDs or URLs, or '-' to read them from stdin")
     reports = _fetch_and_print(qids, settings, store, wait=wait, fmt=fmt, raw_csv=raw_csv)
     codes = [report.error.exit_code for report in reports if report.error is not None]
+    codes += [UsageError.exit_code] if bad else []
     if codes:
         raise typer.Exit(max(codes))
 

@@ -214,6 +214,17 @@ def test_one_bad_line_of_stdin_is_named_and_the_rest_fetched(sites):
     assert archive().versions(parse_question_id("SEQ180304125")) == [1]
 
 
+# -- 9: an empty digest prints nothing -------------------------------------------------------
+
+
+def test_a_digest_of_nothing_prints_nothing_unless_asked(sites):
+    quiet = run("digest")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+    forced = run("digest", "--always")
+    assert "Watched questions: none" in forced.stdout
+    assert forced.stderr.endswith("0 watched events, 0 new answers, 0 newly overdue\n")
+
+
 # -- 21.11: the data never drives the terminal -------------------------------------------------
 
 HOSTILE = "Titre\x1b]0;pwned\x07 et \x1b[2J écran\x9b31m"

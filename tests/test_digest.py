@@ -139,7 +139,7 @@ def test_digest_cli_errors(sites):
         "Error: invalid value for '--since': 'last week' is not a date: expected YYYY-MM-DD, "
         "or a time back from now such as 7d, 12h or 2w (see: qarchive digest --help)\n"
     )
-    empty = run("digest", "--format", "markdown")
+    empty = run("digest", "--format", "markdown", "--always")
     assert empty.exit_code == 0
     assert "### Watched questions (0)" in empty.stdout
     assert empty.stderr.endswith(": 0 watched events, 0 new answers, 0 newly overdue\n")

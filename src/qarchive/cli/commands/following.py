@@ -194,18 +194,23 @@ def digest(
         DigestFormat,
         typer.Option("--format", "-f", help="text, markdown or html.", case_sensitive=False),
     ] = DigestFormat.TEXT,
+    always: Annotated[
+        bool,
+        typer.Option("--always", help="Print the digest even when nothing happened."),
+    ] = False,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """What happened since the last digest: watched events, new answers, new overdue questions.
 
     Prints the digest on stdout, ready for a terminal, an e-mail or a chat, and
-    remembers when it ran (one day back the first time).
+    remembers when it ran (one day back the first time). When nothing happened
+    it prints nothing at all, so that cron mails nothing (--always prints it).
 
     Example:
         qarchive digest
         qarchive digest --since 7d --format markdown
-        qarchive digest --format html | mail -M text/html -s digest me@x.org
+        qarchive digest --format html | mail -E -M text/html -s digest me@x.org
     """
     from qarchive.cli.messages import digest_summary
     from qarchive.follow.digest import make_digest
@@ -216,6 +221,8 @@ def digest(
     start = typing.cast("dt.datetime | None", since)  # made a datetime by _moment
     store = Archive(load_cli_settings(archive).archive_dir)
     result = make_digest(store, since=start, now=lambda: now, wait=wait)
+    if result.empty and not always:
+        return
     write_human(render_digest(result, fmt))
     say(digest_summary(result))
 

@@ -225,6 +225,34 @@ def test_a_digest_of_nothing_prints_nothing_unless_asked(sites):
     assert forced.stderr.endswith("0 watched events, 0 new answers, 0 newly overdue\n")
 
 
+# -- 10: --verbose, --quiet, info --------------------------------------------------------------
+
+
+def test_verbose_shows_each_request_and_quiet_only_data(sites):
+    verbose = run("--verbose", "fetch", "15-12526QE")
+    assert verbose.exit_code == 0, verbose.stderr
+    url = f"{sites.an.base_url}/dyn/opendata/QANR5L15QE12526.json"
+    assert re.search(rf"^\d\d:\d\d:\d\d GET {re.escape(url)}: 200 in ", verbose.stderr, re.M)
+    quiet = run("--quiet", "fetch", "15-12526QE")
+    assert (quiet.stdout, quiet.stderr) == ("15-12526QE       unchanged v1\n", "")
+    assert run("-q", "fetch", "15-1QE").stderr.startswith("Error: ")  # errors still show
+
+
+def test_info_says_which_archive_what_settings_and_what_it_holds(two):
+    shown = run("info")
+    assert shown.exit_code == 0, shown.stderr
+    lines = [" ".join(line.split()) for line in shown.stdout.splitlines()]
+    assert f"Archive {archive().root}" in lines
+    assert "Questions 2 (an 16: 2)" in lines
+    assert "QARCHIVE_RATE 0.0 QARCHIVE_RATE" in lines
+    assert "QARCHIVE_MAX_RETRIES 4 default" in lines
+    found = json.loads(run("info", "--format", "json").stdout)
+    assert (found["questions"], found["settings"]["QARCHIVE_ARCHIVE"]["from"]) == (
+        2,
+        "QARCHIVE_ARCHIVE",
+    )
+
+
 # -- 21.11: the data never drives the terminal -------------------------------------------------
 
 HOSTILE = "Titre\x1b]0;pwned\x07 et \x1b[2J écran\x9b31m"

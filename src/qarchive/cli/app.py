@@ -14,6 +14,7 @@ run names.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import inspect
@@ -34,7 +35,7 @@ from typer.models import CommandInfo, TyperInfo
 from qarchive._version import __version__
 from qarchive.cli.commands import following, jobs, listing, questions, serving, upkeep
 from qarchive.cli.help import load_help_renderer, top_level_help
-from qarchive.cli.output import say_error
+from qarchive.cli.output import output_settings, say_error
 from qarchive.errors import QarchiveError, UsageError
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class _QarchiveGroup(TyperGroup):
 
     :class:`QarchiveError` carries its exit code; Click's usage errors (a bad
     option, a missing argument, an unknown command) are usage errors too (exit 2),
-    drawn in the same one line rather than typer's box.
+    drawn in the same one line rather than typer's box. The root group also holds
+    ``--quiet`` and ``--verbose`` for the length of the run.
     """
 
     def main(
@@ -84,11 +86,18 @@ class _QarchiveGroup(TyperGroup):
         sys.exit(outcome if isinstance(outcome, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except QarchiveError as exc:
-            say_error(str(exc))
-            raise typer.Exit(exc.exit_code) from None
+        # The root group holds --quiet and --verbose; a nested group (watch) keeps them.
+        settings = (
+            output_settings(quiet=ctx.params["quiet"], verbose=ctx.params["verbose"])
+            if ctx.parent is None and "quiet" in ctx.params
+            else contextlib.nullcontext()
+        )
+        with settings:
+            try:
+                return super().invoke(ctx)
+            except QarchiveError as exc:
+                say_error(str(exc))
+                raise typer.Exit(exc.exit_code) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         load_help_renderer()
@@ -142,6 +151,19 @@ def _main(
             "--version", callback=_version_callback, is_eager=True, help="Show the version."
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print errors and data only: no counts, summaries or progress."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            help="Also print each request (URL, status, time) and each wait, with the time.",
+        ),
+    ] = False,
 ) -> None:
     """Fetch, archive and follow French parliamentary written questions.
 
@@ -176,6 +198,7 @@ _register(
         "diff": questions.diff,
         "list": listing.list_,
         "search": listing.search,
+        "info": upkeep.info,
         "reindex": upkeep.reindex,
         "stats": listing.stats,
         "export": listing.export,

@@ -73,7 +73,7 @@ def top_level_help(summary: str) -> str:
         archive = f"Archive: {default_archive_dir()} (set QARCHIVE_ARCHIVE or --archive)."
     return f"""{summary}
 
-    {archive}
+    {archive} qarchive info shows what it holds and the settings in force.
 
     Example:
         qarchive fetch 15-12526QE && qarchive show 15-12526QE

@@ -12,16 +12,21 @@ Every command prints through this module, so that the conventions of the README
   without styles, boxes or trailing spaces;
 - machine formats (:func:`write_rows`: json, jsonl, csv, ids) use the column names
   of :mod:`qarchive.model.columns`;
-- text from the archive never drives the terminal (:func:`printable`).
+- text from the archive never drives the terminal (:func:`printable`);
+- ``--quiet`` silences the messages that are not errors, ``--verbose`` shows each
+  request (:func:`output_settings`).
 
 Nothing here imports rich at module level: a listing in a pipe never loads it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import logging
 import sys
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -39,6 +44,8 @@ __all__ = [
     "Line",
     "Styled",
     "Table",
+    "is_quiet",
+    "output_settings",
     "print_blocks",
     "printable",
     "say",
@@ -155,10 +162,45 @@ def stderr_is_terminal() -> bool:
 
 # -- messages ---------------------------------------------------------------------------
 
+# Set for one run of the command line by qarchive.cli.app (reset when it ends), so
+# that nothing leaks from one run to the next in the same process (tests).
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("qarchive_quiet", default=False)
+
+
+def is_quiet() -> bool:
+    """True under ``--quiet``: only errors and data are printed."""
+    return _QUIET.get()
+
+
+@contextlib.contextmanager
+def output_settings(*, quiet: bool = False, verbose: bool = False) -> Iterator[None]:
+    """``--quiet`` and ``--verbose`` for the length of one run.
+
+    ``verbose`` shows the library's log (each request, each wait before a retry)
+    on stderr, with the time.
+    """
+    token = _QUIET.set(quiet)
+    logger = logging.getLogger("qarchive")
+    handler: logging.Handler | None = None
+    level = logger.level
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+        if handler is not None:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
 
 def say(message: str) -> None:
-    """A message on stderr (a count, a summary)."""
-    _to_stderr(message)
+    """A message on stderr (a count, a summary), unless ``--quiet``."""
+    if not is_quiet():
+        _to_stderr(message)
 
 
 def say_error(message: str) -> None:

@@ -1,7 +1,8 @@
 """Output of the long runs (fetch, refresh, import): results, messages, a progress bar.
 
 Results go to stdout, messages to stderr (:mod:`qarchive.cli.output`); the bar is
-drawn on stderr only when it is a terminal, so pipes and cron get plain lines.
+drawn on stderr only when it is a terminal and not ``--quiet``, so pipes and cron
+get plain lines.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from qarchive.cli import output
-from qarchive.cli.output import printable, say, say_error
+from qarchive.cli.output import is_quiet, printable, say, say_error
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -36,14 +37,14 @@ class Reporter:
             sys.stdout.flush()
 
     def message(self, line: str) -> None:
-        """One message line on stderr."""
+        """One message line on stderr, unless ``--quiet``."""
         if self._bar is None:
             say(line)
-        else:
+        elif not is_quiet():
             self._bar.console.print(printable(line), markup=False, highlight=False, soft_wrap=True)
 
     def error(self, message: str) -> None:
-        """``Error: message`` on stderr."""
+        """``Error: message`` on stderr, even with ``--quiet``."""
         if self._bar is None:
             say_error(message)
         else:
@@ -61,9 +62,9 @@ def reporter(total: int | None) -> Iterator[Reporter]:
     """A :class:`Reporter`, with a progress bar when stderr is a terminal.
 
     ``total``: the items to come (None when not known in advance); a single
-    item, or none, gets no bar. Pipes and cron get plain lines and no bar.
+    item, or none, gets no bar. Pipes, cron and ``--quiet`` get plain lines and no bar.
     """
-    if (total is not None and total < 2) or not output.stderr_is_terminal():
+    if (total is not None and total < 2) or is_quiet() or not output.stderr_is_terminal():
         yield Reporter()
         return
     from rich.console import Console

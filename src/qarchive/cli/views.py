@@ -17,6 +17,7 @@ from qarchive.cli.output import MATCH_STYLE, Block, Cell, Column, Line, Styled, 
 if TYPE_CHECKING:
     from qarchive.jobs.fetch import FetchReport
     from qarchive.jobs.fields import FieldReport
+    from qarchive.jobs.info import ArchiveInfo
 
 __all__ = [
     "STATS_FIGURES",
@@ -24,6 +25,7 @@ __all__ = [
     "days_cell",
     "fetch_row",
     "field_table",
+    "info_view",
     "rows_table",
     "stats_table",
     "watch_tables",
@@ -197,3 +199,44 @@ def fetch_row(report: FetchReport) -> dict[str, Any]:
         "changed": list(result.changed) if result is not None else [],
         "error": str(report.error) if report.error is not None else None,
     }
+
+
+# -- info -------------------------------------------------------------------------------
+
+
+def _refresh_fact(found: dict[str, Any] | None) -> str:
+    if found is None:
+        return "never"
+    counts = ", ".join(
+        f"{found.get(key, 0)} {key}" for key in ("checked", "new", "changed", "failed")
+    )
+    return f"{found.get('started_at', '?')}: {counts}"
+
+
+def info_view(info: ArchiveInfo) -> list[Block]:
+    """``info``: the archive and what it holds, then each setting, its value and origin."""
+    held = ", ".join(f"{item.chamber} {item.legislature}: {item.questions}" for item in info.held)
+    facts: list[tuple[str, str]] = [
+        ("Archive", f"{info.archive}" + ("" if info.exists else " (not created yet)")),
+        ("Questions", f"{info.questions}" + (f" ({held})" if held else "")),
+        (
+            "Watched",
+            f"{info.watched_questions} question(s), {info.saved_searches} saved search(es)",
+        ),
+        ("Outbox", f"{info.outbox} event(s) waiting"),
+        ("Last refresh", _refresh_fact(info.last_refresh)),
+        (
+            "Last digest",
+            info.last_digest.isoformat(timespec="seconds") if info.last_digest else "never",
+        ),
+    ]
+    settings = Table(
+        (Column("Setting"), Column("Value", wrap=True), Column("From")),
+        [(var, value, source) for var, (value, source) in info.settings.items()],
+    )
+    about = Table(
+        (Column(""), Column("", wrap=True)),
+        [(Styled(label, "bold"), value) for label, value in facts],
+        header=False,
+    )
+    return [about, Line(""), settings]

@@ -1,7 +1,8 @@
-"""Commands that keep the archive sound: reindex, verify.
+"""Commands about the archive itself: info, reindex, verify.
 
-The version files are the truth; the index is rebuilt from them, and ``verify``
-checks both (exit code 4 when something is damaged).
+``info`` says which archive is in use and what it holds. The version files are
+the truth; the index is rebuilt from them, and ``verify`` checks both (exit
+code 4 when something is damaged).
 """
 
 from __future__ import annotations
@@ -27,7 +28,42 @@ from qarchive.errors import ArchiveDamaged, UsageError
 if TYPE_CHECKING:
     from qarchive.store.archive import Archive
 
-__all__ = ["reindex", "verify"]
+__all__ = ["info", "reindex", "verify"]
+
+
+def info(
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table (for people) or json.", case_sensitive=False),
+    ] = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """Show the archive in use, the settings in force (and where each comes from), what it holds.
+
+    Example:
+        qarchive info
+        qarchive info --format json
+    """
+    import datetime as dt
+    import json
+    import os
+
+    from qarchive.cli.output import print_blocks
+    from qarchive.cli.views import info_view
+    from qarchive.jobs.info import describe_archive
+    from qarchive.settings import setting_sources
+
+    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
+        raise UsageError("info prints one report: use --format table or json")
+    settings = load_cli_settings(archive)
+    # --archive is also read from QARCHIVE_ARCHIVE: an option only when they differ.
+    given = archive is not None and str(archive) != os.environ.get("QARCHIVE_ARCHIVE")
+    sources = setting_sources(overridden=["archive_dir"] if given else [])
+    found = describe_archive(settings, sources=sources, today=dt.date.today())
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print_blocks(info_view(found))
 
 
 def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:

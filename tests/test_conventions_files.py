@@ -14,7 +14,14 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from cli_helpers import build, question, run
+from cli_helpers import archive, build, question, run
+from conftest import FIXTURES
+from qarchive.model.ids import parse_question_id
+
+SEED = parse_question_id("15-12526QE")
+JSON_PATH = "/dyn/opendata/QANR5L15QE12526.json"
+ANSWERED_JSON = FIXTURES / "variants/an/QANR5L15QE12526.answered.json"
+
 
 # -- 2: export to stdout, and a format that agrees with the file's name --------------------
 
@@ -51,3 +58,33 @@ def test_export_takes_its_format_from_the_name_and_refuses_a_contradiction(one, 
         2,
         "Error: writing to stdout: give --format csv, jsonl or parquet\n",
     )
+
+
+# -- 11: a damaged latest version has a way out ---------------------------------------------
+
+
+def test_a_damaged_latest_version_is_set_aside_then_fetched_again(sites):
+    assert run("fetch", "15-12526QE").exit_code == 0
+    sites.an.pages[JSON_PATH] = ANSWERED_JSON.read_bytes()
+    assert run("fetch", "15-12526QE").exit_code == 0
+    latest = archive().question_dir(SEED) / "v0002.json"
+    latest.write_text("{truncated")
+
+    refused = run("fetch", "15-12526QE")
+    assert refused.exit_code == 4
+    assert "; run: qarchive verify --repair, which moves it aside (never deletes it), then " in (
+        refused.stderr
+    )
+    repaired = run("verify", "--repair")
+    assert repaired.exit_code == 0, repaired.stderr
+    aside = archive().root / "damaged" / latest.relative_to(archive().root)
+    assert aside.read_text() == "{truncated"  # kept, not deleted
+    assert repaired.stderr.startswith(
+        f"15-12526QE: its damaged latest version moved to {aside} (with the files only it "
+        "needed); fetch it again: qarchive fetch 15-12526QE\n"
+    )
+    again = run("fetch", "15-12526QE")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.startswith("15-12526QE       updated   v2  (")
+    assert archive().read_version(SEED).record.status == "answered"
+    assert run("verify").exit_code == 0

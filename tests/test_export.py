@@ -287,7 +287,9 @@ def test_cli_export_damaged_exits_1_after_exporting_the_rest(archive, tmp_path):
     assert result.exit_code == 1
     errors, summary = result.stderr.splitlines()
     assert errors.startswith(f"Error: {damaged} is damaged (")
-    assert errors.endswith("; run: qarchive verify")
+    assert errors.endswith(
+        "; run: qarchive verify --repair, which moves it aside (never deletes it), then fetch or import it again"
+    )
     assert summary == f"exported 9 questions to {path}"
     assert len(path.read_text().splitlines()) == 9
 

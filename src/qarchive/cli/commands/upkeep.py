@@ -92,7 +92,8 @@ def verify(
         bool,
         typer.Option(
             "--repair",
-            help="Remove temporary leftovers and rebuild the index (never deletes a version).",
+            help="Remove temporary leftovers, move a damaged latest version aside (into "
+            "damaged/, to fetch it again) and rebuild the index; never deletes a version.",
         ),
     ] = False,
     fields: Annotated[
@@ -135,6 +136,11 @@ def verify(
     with store.lock(wait=wait):
         report = verify_archive(store)
         problems = repair_archive(store, report) if repair else report.problems
+    for question, moved in report.moved.items():
+        say(
+            f"{question}: its damaged latest version moved to {moved[0]} (with the files "
+            f"only it needed); fetch it again: qarchive fetch {question}"
+        )
     if fmt is OutputFormat.TABLE:
         for problem in problems:
             say_error(str(problem))

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 
+import feedparser
 import pyarrow.parquet as pq
 import pytest
 
@@ -21,6 +22,23 @@ from qarchive.model.ids import parse_question_id
 SEED = parse_question_id("15-12526QE")
 JSON_PATH = "/dyn/opendata/QANR5L15QE12526.json"
 ANSWERED_JSON = FIXTURES / "variants/an/QANR5L15QE12526.answered.json"
+
+
+# -- 1: a feed's limit counts the entries its query keeps -------------------------------
+
+
+def test_a_query_feed_keeps_its_match_whatever_the_limit(sites, tmp_path):
+    build(
+        [
+            question("16-1QE", dt.date(2023, 1, 2), title="Hôpitaux de proximité"),
+            question("16-2QE", dt.date(2023, 1, 5), title="Autre sujet"),
+        ]
+    )
+    path = tmp_path / "h.atom"
+    result = run("feed", "-o", str(path), "--days", "100000", "--query", "hôpitaux", "--limit", "1")
+    assert result.exit_code == 0, result.stderr
+    entries = feedparser.parse(path.read_bytes()).entries
+    assert [entry.id for entry in entries] == ["urn:qarchive:16-1QE:question:2023-01-02"]
 
 
 # -- 2: export to stdout, and a format that agrees with the file's name --------------------

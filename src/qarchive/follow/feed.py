@@ -85,6 +85,9 @@ def recent_events(
 ) -> list[Event]:
     """The latest events on or after ``since``, newest first, at most ``limit``.
 
+    With a ``query``, the limit applies to the events of the questions it
+    matches: the newest ``limit`` events overall may all be of others.
+
     Raises:
         UsageError: ``query`` is not valid FTS5 syntax, or the filters conflict.
     """
@@ -101,7 +104,7 @@ def recent_events(
                 condition=condition,
                 since=since,
                 today=today,
-                limit=limit,
+                limit=limit if allowed is None else None,
             )
             found += [(day, kind, qid) for qid, day in rows if allowed is None or qid in allowed]
     found.sort(key=lambda item: (item[0], item[2], item[1]), reverse=True)

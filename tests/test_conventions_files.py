@@ -106,3 +106,21 @@ def test_a_damaged_latest_version_is_set_aside_then_fetched_again(sites):
     assert again.stdout.startswith("15-12526QE       updated   v2  (")
     assert archive().read_version(SEED).record.status == "answered"
     assert run("verify").exit_code == 0
+
+
+# -- 12: a feed that can be published, in the tool's language ------------------------------
+
+
+def test_a_feed_names_its_public_url(sites, tmp_path):
+    build([question("16-1QE", dt.date(2023, 1, 2), title="Hôpitaux")])
+    path = tmp_path / "feed.atom"
+    url = "https://example.org/feeds/hopitaux.atom"
+    result = run("feed", "-o", str(path), "--days", "100000", "--public-url", url)
+    assert result.exit_code == 0, result.stderr
+    parsed = feedparser.parse(path.read_bytes())
+    assert parsed.feed.id == url
+    assert [link.href for link in parsed.feed.links if link.rel == "self"] == [url]
+    assert "file://" not in path.read_text()
+    assert "published 2023-01-02" in parsed.entries[0].summary
+    bad = run("feed", "-o", str(path), "--public-url", "example.org/x.atom")
+    assert bad.exit_code == 2 and bad.stderr.startswith("Error: invalid value for '--public-url'")

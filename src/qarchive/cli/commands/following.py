@@ -227,6 +227,14 @@ def digest(
     say(digest_summary(result))
 
 
+def _public_url(text: str | None) -> str | None:
+    if text is not None and not text.startswith(("https://", "http://")):
+        raise typer.BadParameter(
+            f"{text!r} is not an http(s) URL, e.g. https://example.org/feed.atom"
+        )
+    return text
+
+
 def feed(
     output: Annotated[
         Path, typer.Option("--output", "-o", dir_okay=False, help="Where to write the Atom file.")
@@ -250,6 +258,16 @@ def feed(
         bool,
         typer.Option("--watched", help="Events of watched questions and saved searches instead."),
     ] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            callback=_public_url,
+            metavar="URL",
+            help="Where the feed will be published: its ID and self link "
+            "(default: the file's file:// URL, for this machine only).",
+        ),
+    ] = None,
     archive: ArchiveOption = None,
 ) -> None:
     """Write an Atom feed of new questions, new answers and closures.
@@ -257,6 +275,7 @@ def feed(
     Example:
         qarchive feed -o answers.atom
         qarchive feed -o interieur.atom --ministry intérieur --days 7
+        qarchive feed -o ants.atom --query ANTS --public-url https://x.org/ants.atom
         qarchive feed --watched -o watched.atom
     """
     from qarchive.follow.feed import recent_events, write_feed
@@ -270,7 +289,7 @@ def feed(
                 "--watched takes no --ministry, --author, --group or --query: "
                 "the watchlist is the filter (see: qarchive watch add --help)"
             )
-        _watched_feed(store, output, days=days, limit=limit, title=title)
+        _watched_feed(store, output, days=days, limit=limit, title=title, public_url=public_url)
         return
     today = dt.date.today()
     filters = Filters(ministry=ministry, author=author, group=group)
@@ -278,14 +297,16 @@ def feed(
         store, filters, since=today - dt.timedelta(days=days), today=today, query=query, limit=limit
     )
     now = dt.datetime.now(dt.UTC)
-    write_feed(output, events, title=title, generated=now)
+    write_feed(output, events, title=title, generated=now, public_url=public_url)
     say(f"wrote {len(events)} event(s) to {output}")
 
 
-def _watched_feed(store: Archive, output: Path, *, days: int, limit: int, title: str) -> None:
+def _watched_feed(
+    store: Archive, output: Path, *, days: int, limit: int, title: str, public_url: str | None
+) -> None:
     from qarchive.follow.feed import watched_events, write_watched_feed
 
     now = dt.datetime.now(dt.UTC)
     events = watched_events(store, since=now - dt.timedelta(days=days), limit=limit)
-    write_watched_feed(output, events, title=title, generated=now)
+    write_watched_feed(output, events, title=title, generated=now, public_url=public_url)
     say(f"wrote {len(events)} watched event(s) to {output}")

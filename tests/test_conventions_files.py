@@ -6,6 +6,7 @@ local copy of the sites.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -124,3 +125,23 @@ def test_a_feed_names_its_public_url(sites, tmp_path):
     assert "published 2023-01-02" in parsed.entries[0].summary
     bad = run("feed", "-o", str(path), "--public-url", "example.org/x.atom")
     assert bad.exit_code == 2 and bad.stderr.startswith("Error: invalid value for '--public-url'")
+
+
+# -- 13: the search box of datasette index.sqlite -------------------------------------------
+
+
+def test_datasette_searches_the_questions_table(sites):
+    from datasette.app import Datasette
+
+    build(
+        [
+            question("16-1QE", dt.date(2023, 1, 2), title="Hôpitaux de proximité"),
+            question("16-2QE", dt.date(2023, 1, 5), title="Autre sujet"),
+        ]
+    )
+    site = Datasette(files=[str(archive().index_path)])  # as: datasette index.sqlite
+    path = "/index/questions.json?_search=hopitaux&_shape=array&_col=id"
+    found = asyncio.run(site.client.get(path)).json()
+    assert [row["id"] for row in found] == ["16-1QE"]
+    page = asyncio.run(site.client.get("/index/questions")).text
+    assert 'name="_search"' in page  # the search box is shown

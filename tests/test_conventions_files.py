@@ -15,6 +15,7 @@ import json
 import feedparser
 import pyarrow.parquet as pq
 import pytest
+import rich.progress
 
 from cli_helpers import archive, build, question, run
 from conftest import FIXTURES
@@ -145,3 +146,28 @@ def test_datasette_searches_the_questions_table(sites):
     assert [row["id"] for row in found] == ["16-1QE"]
     page = asyncio.run(site.client.get("/index/questions")).text
     assert 'name="_search"' in page  # the search box is shown
+
+
+# -- 14: the progress bar names the question being fetched -----------------------------------
+
+
+def test_the_progress_label_names_the_question_in_flight(sites, monkeypatch):
+    from qarchive.cli import output
+
+    labels: list[tuple[str, int]] = []
+    requests = sites.an.server.log
+    real_update = rich.progress.Progress.update
+
+    def update(self, task, **fields):
+        if "description" in fields:
+            labels.append((fields["description"], len(requests)))
+        return real_update(self, task, **fields)
+
+    monkeypatch.setattr(output, "stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(rich.progress.Progress, "update", update)
+    before = len(requests)
+    assert run("fetch", "15-12526QE", "15-99999QE").exit_code == 1
+    named = [(label, seen - before) for label, seen in labels if label.startswith("fetching ")]
+    # Each label is set before the question's first request: none for the first, then
+    # those of 15-12526QE (its open data and /dyn page) for the second.
+    assert named == [("fetching 15-12526QE", 0), ("fetching 15-99999QE", 2)]

@@ -24,8 +24,8 @@ __all__ = ["Reporter", "reporter"]
 class Reporter:
     """Prints results on stdout and messages on stderr, above a progress bar if any."""
 
-    def __init__(self, bar: Progress | None = None, task: TaskID | None = None) -> None:
-        self._bar, self._task = bar, task
+    def __init__(self, verb: str, bar: Progress | None = None, task: TaskID | None = None) -> None:
+        self._verb, self._bar, self._task = verb, bar, task
 
     def result(self, line: str) -> None:
         """One data line on stdout."""
@@ -51,21 +51,26 @@ class Reporter:
             text = printable("Error: " + message)
             self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
-    def advance(self, name: str) -> None:
-        """Move the bar one item on, naming the item just done."""
+    def start(self, name: object) -> None:
+        """Name on the bar the item now being worked on."""
         if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, advance=1, description=f"fetching {name}")
+            self._bar.update(self._task, description=f"{self._verb} {name}")
+
+    def advance(self) -> None:
+        """Move the bar one item on."""
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, advance=1)
 
 
 @contextlib.contextmanager
-def reporter(total: int | None) -> Iterator[Reporter]:
+def reporter(total: int | None, *, verb: str = "fetching") -> Iterator[Reporter]:
     """A :class:`Reporter`, with a progress bar when stderr is a terminal.
 
     ``total``: the items to come (None when not known in advance); a single
     item, or none, gets no bar. Pipes, cron and ``--quiet`` get plain lines and no bar.
     """
     if (total is not None and total < 2) or is_quiet() or not output.stderr_is_terminal():
-        yield Reporter()
+        yield Reporter(verb)
         return
     from rich.console import Console
     from rich.progress import (
@@ -89,4 +94,4 @@ def reporter(total: int | None) -> Iterator[Reporter]:
         redirect_stderr=False,
     )
     with bar:
-        yield Reporter(bar, bar.add_task("fetching", total=total))
+        yield Reporter(verb, bar, bar.add_task(verb, total=total))

@@ -178,14 +178,14 @@ def import_(
     with (
         store.lock(wait=wait),
         local_copy(source, settings=settings, workdir=store.root) as (path, url),
-        reporter(None) as out,
+        reporter(None, verb="importing") as out,
     ):
         summary = import_file(
             path,
             archive=store,
             max_member_bytes=settings.max_bytes,
             source_url=url,
-            on_item=lambda done, total: out.advance(f"{done}"),
+            on_item=lambda done, total: out.advance(),
             workers=workers,
         )
         for problem in summary.problems:
@@ -219,6 +219,7 @@ def _refresh_and_print(
             settings,
             options,
             on_report=lambda report, total: _report_refresh(out, report, fmt, changed),
+            on_start=out.start,
         )
         if fmt is not OutputFormat.TABLE:
             rows = (fetch_row(report) for report in changed)
@@ -237,7 +238,7 @@ def _report_refresh(
     from qarchive.cli.messages import fetch_line
     from qarchive.store.versions import SaveOutcome
 
-    out.advance(report.qid.canonical)
+    out.advance()
     if report.error is not None:
         out.error(f"{report.qid}: {report.error}")
     if report.result is not None and report.result.outcome is SaveOutcome.UNCHANGED:

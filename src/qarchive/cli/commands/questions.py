@@ -122,9 +122,10 @@ def _fetch_and_print(
     started, reports = time.monotonic(), []
 
     def fetched(out: Reporter) -> Iterator[FetchReport]:
-        for report in fetch_questions(qids, settings=settings, archive=store):
+        found = fetch_questions(qids, settings=settings, archive=store, on_start=out.start)
+        for report in found:
             reports.append(report)
-            out.advance(report.qid.canonical)
+            out.advance()
             if report.error is not None:
                 out.error(f"{report.qid}: {report.error}")
             elif fmt is OutputFormat.TABLE:

@@ -91,5 +91,5 @@ def test_feed(sites, tmp_path):
     parsed = feedparser.parse(path.read_bytes())
     assert parsed.bozo == 0
     assert [entry.title for entry in parsed.entries] == [
-        "Nouvelle question 15-12526QE : Privatisation du centre d’appels de l’ANTS"
+        "15-12526QE new question, published 2018-10-02: Privatisation du centre d’appels de l’ANTS"
     ]

@@ -25,7 +25,7 @@ def test_parse_since():
     assert parse_since("2026-11-01", now=NOW) == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     assert parse_since("2026-11-01T10:00", now=NOW) == dt.datetime(2026, 11, 1, 10, tzinfo=dt.UTC)
     for bad in ("yesterday", "1y", "", "-1d", "2026-13-01"):
-        with pytest.raises(UsageError, match="expected a duration such as 1d, 12h or 2w"):
+        with pytest.raises(UsageError, match="expected YYYY-MM-DD, or a time back from now"):
             parse_since(bad, now=NOW)
 
 
@@ -136,10 +136,10 @@ def test_digest_cli_errors(sites):
     bad = run("digest", "--since", "last week")
     assert bad.exit_code == 2
     assert bad.stderr == (
-        "Error: invalid --since 'last week': expected a duration such as 1d, 12h or 2w, "
-        "or a date such as 2026-11-01\n"
+        "Error: invalid value for '--since': 'last week' is not a date: expected YYYY-MM-DD, "
+        "or a time back from now such as 7d, 12h or 2w (see: qarchive digest --help)\n"
     )
-    empty = run("digest", "--format", "markdown")
+    empty = run("digest", "--format", "markdown", "--always")
     assert empty.exit_code == 0
     assert "### Watched questions (0)" in empty.stdout
     assert empty.stderr.endswith(": 0 watched events, 0 new answers, 0 newly overdue\n")

@@ -287,15 +287,19 @@ def test_cli_export_damaged_exits_1_after_exporting_the_rest(archive, tmp_path):
     assert result.exit_code == 1
     errors, summary = result.stderr.splitlines()
     assert errors.startswith(f"Error: {damaged} is damaged (")
-    assert errors.endswith("; run: qarchive verify")
+    assert errors.endswith(
+        "; run: qarchive verify --repair, which moves it aside (never deletes it), then fetch or import it again"
+    )
     assert summary == f"exported 9 questions to {path}"
     assert len(path.read_text().splitlines()) == 9
 
 
 def test_cli_export_usage_errors(archive, tmp_path):
-    missing_format = run(archive, "export", "-o", str(tmp_path / "x.csv"))
+    missing_format = run(archive, "export", "-o", str(tmp_path / "x.txt"))
     assert missing_format.exit_code == 2
-    assert "Missing option '--format'" in missing_format.stderr
+    assert missing_format.stderr == (
+        "Error: cannot tell the format of x.txt: give --format csv, jsonl or parquet\n"
+    )
     nowhere = tmp_path / "nowhere" / "x.csv"
     no_dir = run(archive, "export", "--format", "csv", "-o", str(nowhere))
     assert no_dir.exit_code == 2

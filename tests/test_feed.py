@@ -75,11 +75,12 @@ def test_valid_atom_parsed_back(archive, tmp_path):
     assert parsed.feed.title == "qarchive"
     titles = [entry.title for entry in parsed.entries]
     assert titles == [
-        "Réponse à la question 15-12526QE : Privatisation du centre d’appels de l’ANTS",
-        "Question 15-3QE close (Retrait à l'initiative de l'auteur) : Hôpitaux",
-        "Nouvelle question 15-2QE : Fiscalité des artisans",
-        "Nouvelle question 15-3QE : Hôpitaux",  # both published on 2018-10-02
-        "Nouvelle question 15-12526QE : Privatisation du centre d’appels de l’ANTS",
+        "15-12526QE answered on 2019-01-15 after 105 days: Privatisation du centre d’appels "
+        "de l’ANTS",
+        "15-3QE withdrawn on 2019-01-10 (Retrait à l'initiative de l'auteur): Hôpitaux",
+        "15-2QE new question, published 2019-01-08: Fiscalité des artisans",
+        "15-3QE new question, published 2018-10-02: Hôpitaux",
+        "15-12526QE new question, published 2018-10-02: Privatisation du centre d’appels de l’ANTS",
     ]
     first = parsed.entries[0]
     assert first.link == "https://www.assemblee-nationale.fr/dyn/15/questions/QANR5L15QE12526"

@@ -105,7 +105,7 @@ def test_without_the_reference_data_names_are_not_in_the_source(tmp_path):
     table = run("verify", "--fields", *where)
     assert table.exit_code == 0
     line = next(line for line in table.stdout.splitlines() if "author.name" in line)
-    assert "│ an 15 │ author.name *" in line and "│    0 │  5 │     — │      5 │" in line
+    assert line.split() == ["an", "15", "author.name", "*", "0", "5", "—", "5"]
     assert "Not in this source:" in table.stdout
     assert "import the AN reference data" in " ".join(table.stdout.split())
 
@@ -140,7 +140,7 @@ def test_csv_joins_the_examples_and_ids_is_refused(tmp_path):
     assert rows["author.civility"]["percent"] == "100.0"
     refused = run("verify", "--fields", "--format", "ids", "--archive", str(archive.root))
     assert refused.exit_code == 2
-    assert "field report rows have no IDs" in refused.stderr
+    assert "verify's rows have no IDs" in refused.stderr
 
 
 def _save(archive: Archive, **overrides) -> None:
@@ -254,8 +254,9 @@ def test_an_empty_archive_reports_nothing(tmp_path, fmt):
     assert result.stderr == "fields: 0 question(s) read\n"
 
 
-@pytest.mark.parametrize("args", [["--format", "json"], ["--fields", "--repair"]])
-def test_options_that_do_not_go_together(tmp_path, args):
-    result = run("verify", *args, "--archive", str(tmp_path / "a"))
+def test_options_that_do_not_go_together(tmp_path):
+    result = run("verify", "--fields", "--repair", "--archive", str(tmp_path / "a"))
     assert result.exit_code == 2
-    assert result.stderr == "Error: --format goes with --fields, and --fields repairs nothing\n"
+    assert result.stderr == (
+        "Error: --fields repairs nothing: run verify --repair, then verify --fields\n"
+    )

@@ -168,7 +168,7 @@ def test_main_prints_what_the_whole_app_prints(
     [
         (["lst"], 2, "Did you mean 'list'?"),
         (["--", "list", "--format", "ids"], 0, "0 questions"),
-        (["watch", "lst"], 2, "No such command 'lst'"),
+        (["watch", "lst"], 2, "Error: no such command 'lst'"),
         (["--version"], 0, "qarchive "),
         (["watch", "list"], 0, "0 questions and 0 saved searches watched"),
     ],

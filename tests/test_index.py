@@ -482,7 +482,7 @@ def test_sorts_and_limit(archive):
     assert ids(by_delay) == ["15-1QE", "15-3QE", "15-2QE", "15-4QE"]
     assert [row["days_waiting"] for row in by_delay] == [150, None, 45, None]
     by_ministry = list_questions(archive, Filters(), sort=SortKey.MINISTRY, today=TODAY)
-    assert [row["ministry"] for row in by_ministry] == [
+    assert [row["ministry_responding"] for row in by_ministry] == [
         "Économie",
         "Intérieur",
         "Intérieur",
@@ -494,10 +494,12 @@ def test_sorts_and_limit(archive):
 
 def test_row_shape(archive):
     row = next(iter(list_questions(archive, Filters(overdue=True), today=TODAY)))
+    # The columns of qarchive.model.columns.LIST_COLUMNS, named as the export names them.
     assert row == {
         "id": "15-1QE",
         "chamber": "an",
         "legislature": 15,
+        "number": 1,
         "kind": "QE",
         "published": "2018-10-02",
         "days_waiting": 150,
@@ -505,10 +507,16 @@ def test_row_shape(archive):
         "status": "pending",
         "answered": None,
         "answer_delay_days": None,
-        "author": "M. Ugo Bernalicis",
-        "group": "LFI",
-        "ministry": "Intérieur",
+        "deadline": "2018-12-02",
+        "author_civility": "M.",
+        "author_name": "Ugo Bernalicis",
+        "author_ref": "PA1",
+        "group_short": "LFI",
+        "group_full": "La France insoumise",
+        "ministry_asked": "Intérieur",
+        "ministry_responding": "Intérieur",
         "title": "Titres sécurisés et ANTS",
+        "rubrique": None,
         "url": "https://www.assemblee-nationale.fr/dyn/15/questions/QANR5L15QE1",
     }
 
@@ -606,7 +614,9 @@ def test_cli_list_formats(archive):
     lines = as_csv.stdout.splitlines()
     assert (
         lines[0]
-        == "id,chamber,legislature,kind,published,days_waiting,overdue,status,answered,answer_delay_days,author,group,ministry,title,url"
+        == "id,chamber,legislature,number,kind,published,days_waiting,overdue,status,answered,"
+        "answer_delay_days,deadline,author_civility,author_name,author_ref,group_short,group_full,"
+        "ministry_asked,ministry_responding,title,rubrique,url"
     )
     assert len(lines) == 3
     id_list = run(archive, "list", "--unanswered", "--format", "ids", "--limit", "2")

@@ -109,34 +109,27 @@ def test_carry_drops_a_region_once_stored_as_the_constituency():
 
 
 def test_show_names_a_region_as_a_region():
-    import io
-
-    from rich.console import Console
-
-    from qarchive.cli.render import render_question
+    from qarchive.cli.question_views import question_view
     from qarchive.model.question import Author
 
     record = make_question(
         author=Author(name="Danielle Brulebois", civility="Mme", region="Bourgogne-Franche-Comté")
     )
-    buffer = io.StringIO()
-    Console(file=buffer, width=200).print(render_question(record, today=dt.date(2026, 11, 23)))
-    assert "Mme Danielle Brulebois, région Bourgogne-Franche-Comté" in buffer.getvalue()
+    _, [facts, *_] = question_view(record, today=dt.date(2026, 11, 23))
+    cells = [str(cell) for row in facts.rows for cell in row]  # type: ignore[union-attr]
+    assert "Mme Danielle Brulebois, région Bourgogne-Franche-Comté" in cells
 
 
 def test_show_names_a_closure_once_dated_or_not():
-    import io
-
-    from rich.console import Console
-
-    from qarchive.cli.render import render_question
+    from qarchive.cli.output import Table
+    from qarchive.cli.question_views import question_view
     from qarchive.model.question import Closure, Status
 
     def shown(closed):
         record = make_question(status=Status.LAPSED, closed=closed)
-        buffer = io.StringIO()
-        Console(file=buffer, width=200).print(render_question(record, today=dt.date(2026, 11, 23)))
-        return buffer.getvalue()
+        _, [facts, *_] = question_view(record, today=dt.date(2026, 11, 23))
+        assert isinstance(facts, Table)
+        return " ".join(" ".join(str(cell) for cell in row) for row in facts.rows)
 
     undated = shown(Closure(reason="La question est caduque"))
     assert undated.count("La question est caduque") == 1

@@ -1,14 +1,15 @@
-"""Listings and stats as text: the plain tables for pipes, and the rich table's widths."""
+"""The one renderer: the same tables as plain lines for pipes, and drawn for a terminal."""
 
 from __future__ import annotations
 
-import io
+import itertools
 from typing import Any
 
-from rich.console import Console
+import pytest
 
-from qarchive.cli.plain import match_summary, stats_summary, text_rows_table, text_stats_table
-from qarchive.cli.render import render_rows_table
+from qarchive.cli import output
+from qarchive.cli.messages import match_summary, stats_summary
+from qarchive.cli.views import rows_table, stats_table
 
 PENDING = {
     "id": "17-102260QE",
@@ -16,9 +17,10 @@ PENDING = {
     "days_waiting": 3,
     "overdue": False,
     "answer_delay_days": None,
-    "author": "Mme Marie-Christine Bernardin-Dupont",
-    "group": "RE",
-    "ministry": "Commerce extérieur et attractivité",
+    "author_civility": "Mme",
+    "author_name": "Marie-Christine Bernardin-Dupont",
+    "group_short": "RE",
+    "ministry_responding": "Commerce extérieur et attractivité",
     "title": "Retraite   hospitalière\nde prix",
 }
 ANSWERED = {
@@ -27,60 +29,63 @@ ANSWERED = {
     "days_waiting": None,
     "overdue": False,
     "answer_delay_days": 118,
-    "author": "M. Jean Bizet",
-    "group": None,
-    "ministry": "Intérieur",
+    "author_civility": "M.",
+    "author_name": "Jean Bizet",
+    "group_short": None,
+    "ministry_responding": "Intérieur",
     "title": "Titres sécurisés",
 }
-CLOSED = {**ANSWERED, "id": "15-1QE", "answer_delay_days": None, "title": None, "author": None}
+CLOSED = {**ANSWERED, "id": "15-1QE", "answer_delay_days": None, "title": None}
+CLOSED["author_name"] = CLOSED["author_civility"] = None
 
 
-def test_rows_are_one_line_each_aligned_and_titles_never_cut() -> None:
-    assert text_rows_table([PENDING, ANSWERED, CLOSED]) == [
-        "ID            Published    Days  Author (group)              Ministry            Title",
-        "17-102260QE   2026-11-20      3  Mme Marie-Christine Berna…  Commerce extérieu…  "
-        "Retraite hospitalière de prix",  # spaces and line breaks folded
-        "SEQ180304125  2018-03-01  ✓ 118  M. Jean Bizet               Intérieur           "
-        "Titres sécurisés",
-        "15-1QE        2018-03-01      —                              Intérieur",  # no trailing
+def _plain(blocks: list[Any], capsys: pytest.CaptureFixture[str]) -> list[str]:
+    output.print_blocks(blocks)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_rows_are_one_line_each_aligned_and_nothing_cut(capsys) -> None:
+    assert _plain([rows_table([PENDING, ANSWERED, CLOSED])], capsys) == [
+        "ID            Published    Days  Author (group)                             Ministry"
+        "                            Title",
+        "17-102260QE   2026-11-20      3  Mme Marie-Christine Bernardin-Dupont (RE)  "
+        "Commerce extérieur et attractivité  Retraite hospitalière de prix",  # spaces folded
+        "SEQ180304125  2018-03-01  ✓ 118  M. Jean Bizet                              "
+        "Intérieur                           Titres sécurisés",
+        "15-1QE        2018-03-01      —                                             Intérieur",
     ]
 
 
-def test_search_rows_carry_their_snippet_on_the_next_line() -> None:
-    lines = text_rows_table([{**ANSWERED, "snippet": "les **titres**\nsécurisés"}], snippets=True)
+def test_search_rows_carry_their_snippet_on_the_next_line(capsys) -> None:
+    table = rows_table([{**ANSWERED, "snippet": "les **titres**\nsécurisés"}], snippets=True)
+    lines = _plain([table], capsys)
     assert len(lines) == 3
     assert lines[2] == "    les **titres** sécurisés"
-    assert text_rows_table([]) == []
+    assert _plain([rows_table([])], capsys) == []
 
 
-def test_stats_table_has_the_terminal_layout() -> None:
-    row = {
-        "name": "Intérieur",
-        "questions": 5,
-        "answered": 3,
-        "answer_rate": 0.6,
-        "median_delay_days": 20.0,
-        "p90_delay_days": 52.25,
-        "answered_within_2_months": 2,
-        "pending": 2,
-        "overdue_now": 1,
-    }
-    lines = text_stats_table(iter([row, {**row, "name": None, "answer_rate": None}]), by="ministry")
-    assert lines[0].split() == ["Median", "P90", "≤", "2"]
-    assert lines[1].split() == [
-        "Ministry",
-        "Questions",
-        "Answered",
-        "Rate",
-        "days",
-        "days",
-        "months",
-        "Pending",
-        "Overdue",
-    ]
-    assert lines[2].split() == ["Intérieur", "5", "3", "60%", "20", "52.2", "2", "2", "1"]
-    assert lines[3].split()[:4] == ["—", "5", "3", "—"]
-    assert len({len(line) for line in lines[1:]}) == 1  # figures right-aligned to one edge
+STATS_ROW = {
+    "name": "Intérieur",
+    "questions": 5,
+    "answered": 3,
+    "answer_rate": 0.6,
+    "median_delay_days": 20.0,
+    "p90_delay_days": 52.25,
+    "answered_within_2_months": 2,
+    "pending": 2,
+    "overdue_now": 1,
+}
+
+
+def test_stats_table_in_a_pipe_has_one_header_line(capsys) -> None:
+    rows = [STATS_ROW, {**STATS_ROW, "name": None, "answer_rate": None}]
+    lines = _plain([stats_table(rows, by="ministry")], capsys)
+    assert lines[0] == (
+        "Ministry  Questions Answered Rate Median days P90 days ≤ 2 months Pending Overdue"
+    )
+    assert lines[1].split() == ["Intérieur", "5", "3", "60%", "20", "52.2", "2", "2", "1"]
+    assert lines[2].split()[:4] == ["—", "5", "3", "—"]
+    assert len({len(line) for line in lines}) == 1  # figures right-aligned to one edge
 
 
 def test_summaries() -> None:
@@ -93,24 +98,34 @@ def test_summaries() -> None:
     )
 
 
-def _draw(rows: list[dict[str, Any]], width: int) -> list[str]:
-    out = io.StringIO()
-    Console(file=out, width=width, color_system=None).print(render_rows_table(rows, width=width))
-    return out.getvalue().splitlines()
+def _drawn(rows: list[dict[str, Any]], width: int, monkeypatch, capsys) -> list[str]:
+    monkeypatch.setattr(output, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", str(width))
+    output.print_blocks([rows_table(rows)])
+    drawn: str = capsys.readouterr().out
+    return drawn.splitlines()
 
 
-def test_terminal_table_keeps_room_for_titles_at_80_columns() -> None:
-    # Names once took 69 of 80 columns and the title was drawn one letter a line.
-    lines = _draw([PENDING, ANSWERED], 80)
+def test_terminal_table_wraps_at_80_columns_and_cuts_nothing(monkeypatch, capsys) -> None:
+    lines = _drawn([PENDING, ANSWERED], 80, monkeypatch, capsys)
     assert all(len(line) <= 80 for line in lines)
-    title_start = lines[0].index("Title")
-    assert 80 - title_start >= 24
-    assert lines[1][title_start:].strip().startswith("Retraite")
-    assert len(lines) <= 1 + 2 * 2  # each title fits in two lines
+    assert not any("…" in line for line in lines)
+    starts = [lines[0].index(header) for header in ("Author", "Ministry", "Title")] + [80]
+    first_row = lines[1 : next(i for i, line in enumerate(lines) if "SEQ" in line)]
+    # Each column of the first row, its wrapped lines put back together: all there.
+    column = [
+        "".join("".join(line[a:b] for line in first_row).split())
+        for a, b in itertools.pairwise(starts)
+    ]
+    assert column == [
+        "MmeMarie-ChristineBernardin-Dupont(RE)",
+        "Commerceextérieuretattractivité",
+        "Retraitehospitalièredeprix",
+    ]
 
 
-def test_terminal_table_cuts_names_only_when_needed() -> None:
-    wide = _draw([PENDING], 160)
-    assert "Mme Marie-Christine Berna…" in wide[1] and "Commerce extérieu…" in wide[1]
-    short = _draw([ANSWERED], 80)
-    assert "M. Jean Bizet" in short[1] and "Intérieur" in short[1]  # nothing cut
+def test_terminal_table_is_one_line_a_row_when_it_fits(monkeypatch, capsys) -> None:
+    lines = _drawn([PENDING, ANSWERED], 200, monkeypatch, capsys)
+    assert len(lines) == 3
+    assert "Mme Marie-Christine Bernardin-Dupont (RE)" in lines[1]
+    assert "Commerce extérieur et attractivité" in lines[1]

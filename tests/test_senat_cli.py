@@ -124,9 +124,9 @@ def test_list_stats_search_export_treat_senat_records_like_an_ones(sites, tmp_pa
     assert pending.stdout == ""  # the seed is answered
     answered = run("list", "--chamber", "senat", "--answered", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(answered.stdout)))
-    assert [(r["id"], r["chamber"], r["ministry"], r["answer_delay_days"]) for r in rows] == [
-        ("SEQ180304125", "senat", "Intérieur", "56")
-    ]
+    assert [
+        (r["id"], r["chamber"], r["ministry_responding"], r["answer_delay_days"]) for r in rows
+    ] == [("SEQ180304125", "senat", "Intérieur", "56")]
     assert run("list", "--chamber", "an", "--format", "ids").stdout == "15-12526QE\n"
 
     stats = run("stats", "--chamber", "senat", "--by", "ministry", "--format", "json")

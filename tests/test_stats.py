@@ -294,19 +294,23 @@ def test_cli_stats_table_by_ministry(archive):
     result = run(archive, "stats", "--by", "ministry")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[1].split() == [
+    assert lines[0].split() == [
         "Ministry",
         "Questions",
         "Answered",
         "Rate",
+        "Median",
         "days",
+        "P90",
         "days",
+        "≤",
+        "2",
         "months",
         "Pending",
         "Overdue",
     ]
-    assert lines[2].split()[:7] == ["Intérieur", "5", "3", "60%", "20", "52", "2"]
-    assert [line.split()[0] for line in lines[3:]] == ["Armées", "Santé"]
+    assert lines[1].split()[:7] == ["Intérieur", "5", "3", "60%", "20", "52", "2"]
+    assert [line.split()[0] for line in lines[2:]] == ["Armées", "Santé"]
     assert result.stderr == "10 questions in 3 ministries\n"
 
 

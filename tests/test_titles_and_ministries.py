@@ -223,10 +223,10 @@ def test_stats_says_which_grouping_its_figures_use(ministries):
     where = ("--archive", str(ministries.root))
     by_ref = run("stats", "--by", "ministry-ref", *where)
     assert by_ref.exit_code == 0, by_ref.stderr
-    assert by_ref.stdout.splitlines()[1].startswith("Ministry (by reference)")
+    assert by_ref.stdout.splitlines()[0].startswith("Ministry (by reference)")
     assert by_ref.stderr == "7 questions in 4 ministries (by reference)\n"
     by_name = run("stats", "--by", "ministry", *where)
-    assert by_name.stdout.splitlines()[1].startswith("Ministry ")
+    assert by_name.stdout.splitlines()[0].startswith("Ministry ")
     assert by_name.stderr == "7 questions in 3 ministries\n"
     as_json = json.loads(run("stats", "--by", "ministry-ref", "--format", "json", *where).stdout)
     assert [(row["name"], row["ref"], row["questions"]) for row in as_json][:1] == [

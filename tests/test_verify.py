@@ -31,16 +31,39 @@ def test_a_clean_archive_verifies(archive):
     assert (report.questions, report.versions) == (2, 3)
 
 
-def test_truncated_version_is_named(archive):
+def test_a_truncated_latest_version_is_set_aside_never_deleted(archive):
     path = archive.question_dir(QID) / "v0002.json"
-    path.write_bytes(path.read_bytes()[:50])
+    damaged = path.read_bytes()[:50]
+    path.write_bytes(damaged)
     report = verify_archive(archive)
     # The index, built before the damage, still lists the question: repairable.
     assert [(p.path, p.repairable) for p in report.problems] == [
-        (path, False),
+        (path, True),
         (archive.index_path, True),
     ]
     assert report.problems[0].message.startswith("damaged: Unterminated string")
+    assert report.problems[0].message.endswith(
+        "; verify --repair moves it aside, then: qarchive fetch 15-12526QE"
+    )
+    assert repair_archive(archive, report) == []
+    aside = archive.root / "damaged" / path.relative_to(archive.root)
+    # With it, the raw capture only it named (v0001 names its own).
+    v1_raw = archive.read_version(QID, 1).raw
+    [(question, moved)] = report.moved.items()
+    assert (question, moved[0]) == ("15-12526QE", aside)
+    assert [path.relative_to(aside.parent).parts[0] for path in moved] == ["v0002.json", "raw"]
+    assert f"raw/{moved[1].name}" not in v1_raw and moved[1].is_file()
+    assert aside.read_bytes() == damaged and not path.exists()
+    assert archive.read_version(QID).version == 1  # the question can be fetched again
+    assert verify_archive(archive).ok
+
+
+def test_a_damaged_older_version_stays_and_is_named(archive):
+    path = archive.question_dir(QID) / "v0001.json"
+    path.write_bytes(path.read_bytes()[:50])
+    report = verify_archive(archive)
+    assert next((p.path, p.repairable) for p in report.problems) == (path, False)
+    assert report.problems[0].message.endswith("; restore it from a backup")
     remaining = repair_archive(archive, report)
     assert [p.path for p in remaining] == [path]
     assert path.read_bytes()  # repair never deletes a version

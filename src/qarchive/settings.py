@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ __all__ = [
     "Settings",
     "default_archive_dir",
     "load_settings",
+    "setting_sources",
     "utc_now",
 ]
 
@@ -219,3 +220,24 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
 
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(Settings))
+
+
+def setting_sources(
+    env: Mapping[str, str] | None = None, *, overridden: Iterable[str] = ()
+) -> dict[str, str]:
+    """Where each setting's value comes from: an option, its variable, or the default.
+
+    Args:
+        env: the environment read (``os.environ`` when omitted).
+        overridden: the settings a command-line option gave (``archive_dir``).
+
+    Example:
+        >>> setting_sources({"QARCHIVE_RATE": "2"})["rate"], setting_sources({})["rate"]
+        ('QARCHIVE_RATE', 'default')
+    """
+    env = os.environ if env is None else env
+    given = set(overridden)
+    return {
+        name: "option" if name in given else var if env.get(var) else "default"
+        for name, var in ENV_VARS.items()
+    }

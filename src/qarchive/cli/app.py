@@ -14,10 +14,12 @@ run names.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -32,9 +34,9 @@ from typer.models import CommandInfo, TyperInfo
 
 from qarchive._version import __version__
 from qarchive.cli.commands import following, jobs, listing, questions, serving, upkeep
-from qarchive.cli.console import stderr_console
-from qarchive.cli.help import load_help_renderer
-from qarchive.errors import QarchiveError
+from qarchive.cli.help import load_help_renderer, top_level_help
+from qarchive.cli.output import output_settings, say_error
+from qarchive.errors import QarchiveError, UsageError
 
 if TYPE_CHECKING:
     from typer._click import Command, Context
@@ -43,17 +45,64 @@ __all__ = ["app", "app_for", "main"]
 
 
 class _QarchiveGroup(TyperGroup):
-    """Maps every :class:`QarchiveError` to ``Error: <message>`` and its exit code, once."""
+    """Maps every error to one line, ``Error: <message>``, and its exit code, once.
+
+    :class:`QarchiveError` carries its exit code; Click's usage errors (a bad
+    option, a missing argument, an unknown command) are usage errors too (exit 2),
+    drawn in the same one line rather than typer's box. The root group also holds
+    ``--quiet`` and ``--verbose`` for the length of the run.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = functools.partial(
+            super().main,
+            args,
+            prog_name,
+            complete_var,
+            standalone_mode=False,
+            windows_expand_args=windows_expand_args,
+        )
+        if not standalone_mode:
+            return run(**extra)
+        try:
+            outcome = run(**extra)
+        except typer.TyperException as exc:  # Click's usage errors (TyperException's kind)
+            # no_args_is_help printed the help already (typer tells it apart by name too).
+            if type(exc).__name__ != "NoArgsIsHelpError":
+                say_error(_usage_message(exc))
+            sys.exit(getattr(exc, "exit_code", UsageError.exit_code))
+        except typer.Abort:
+            say_error("aborted")
+            sys.exit(1)
+        # Without standalone mode, Click returns an Exit's code instead of exiting.
+        sys.exit(outcome if isinstance(outcome, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except QarchiveError as exc:
-            stderr_console().print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
+        # The root group holds --quiet and --verbose; a nested group (watch) keeps them.
+        settings = (
+            output_settings(quiet=ctx.params["quiet"], verbose=ctx.params["verbose"])
+            if ctx.parent is None and "quiet" in ctx.params
+            else contextlib.nullcontext()
+        )
+        with settings:
+            try:
+                return super().invoke(ctx)
+            except QarchiveError as exc:
+                say_error(str(exc))
+                raise typer.Exit(exc.exit_code) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         load_help_renderer()
+        if ctx.parent is None:  # qarchive --help says where the archive is: worked out now
+            self.help = top_level_help(_SUMMARY)
         super().format_help(ctx, formatter)
 
 
@@ -65,15 +114,27 @@ class _QarchiveCommand(TyperCommand):
         super().format_help(ctx, formatter)
 
 
+_SUMMARY = "Fetch, archive and follow French parliamentary written questions."
+
 app = typer.Typer(
     cls=_QarchiveGroup,
     name="qarchive",
-    help="Fetch, archive and follow French parliamentary written questions.",
+    help=_SUMMARY,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _usage_message(exc: Exception) -> str:
+    """Click's message for a usage error, in one line, with where to look for help."""
+    format_message = getattr(exc, "format_message", None)
+    text = " ".join((format_message() if format_message else str(exc)).split())
+    if text[:1].isupper() and text[1:2].islower():  # "Invalid value" -> "invalid value"
+        text = text[0].lower() + text[1:]
+    ctx = getattr(exc, "ctx", None)
+    return f"{text} (see: {ctx.command_path} --help)" if ctx is not None else text
 
 
 def _version_callback(value: bool) -> None:
@@ -90,15 +151,25 @@ def _main(
             "--version", callback=_version_callback, is_eager=True, help="Show the version."
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print errors and data only: no counts, summaries or progress."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            help="Also print each request (URL, status, time) and each wait, with the time.",
+        ),
+    ] = False,
 ) -> None:
     """Fetch, archive and follow French parliamentary written questions.
 
     Example:
         qarchive fetch 15-12526QE && qarchive show 15-12526QE
     """
-    from qarchive.cli.logs import show_waits  # logging: only for a command that runs
-
-    show_waits()
 
 
 watch_app = typer.Typer(
@@ -127,6 +198,7 @@ _register(
         "diff": questions.diff,
         "list": listing.list_,
         "search": listing.search,
+        "info": upkeep.info,
         "reindex": upkeep.reindex,
         "stats": listing.stats,
         "export": listing.export,

@@ -12,11 +12,12 @@ these modules gets the real ones.
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from typing import Any
 
-__all__ = ["load_help_renderer"]
+__all__ = ["load_help_renderer", "top_level_help"]
 
 _RENDERER = "typer.rich_utils"
 
@@ -59,3 +60,25 @@ def load_help_renderer() -> None:
     finally:
         for module_name in placed:
             del sys.modules[module_name]
+
+
+def top_level_help(summary: str) -> str:
+    """``qarchive --help``: what it does, where the archive is, and first examples."""
+    where = os.environ.get("QARCHIVE_ARCHIVE")
+    if where:
+        archive = f"Archive: {where} (from QARCHIVE_ARCHIVE)."
+    else:
+        from qarchive.settings import default_archive_dir
+
+        archive = f"Archive: {default_archive_dir()} (set QARCHIVE_ARCHIVE or --archive)."
+    return f"""{summary}
+
+    {archive} qarchive info shows what it holds and the settings in force.
+
+    Example:
+        qarchive fetch 15-12526QE && qarchive show 15-12526QE
+        qarchive list --unanswered --overdue --ministry intérieur
+        qarchive search "titres sécurisés" --format json
+        qarchive refresh --wait        # the nightly job, from cron
+        qarchive COMMAND --help        # a command's options and examples
+    """

@@ -26,9 +26,13 @@ __all__ = [
     "fetch_line",
     "fetch_summary",
     "field_summary",
+    "history_summary",
     "import_summary",
+    "match_summary",
+    "notify_errors",
     "refresh_lines",
     "refresh_summary",
+    "stats_summary",
     "verify_summary",
     "watch_summary",
 ]
@@ -90,10 +94,13 @@ def refresh_summary(summary: RefreshSummary) -> str:
 
 
 def refresh_lines(summary: RefreshSummary) -> list[str]:
-    """The lines a refresh prints before its summary: followed events first, then failed notifications."""
-    lines = [f"watched: {text}" for text in summary.watched]
-    lines += [f"Error: notify {failure} (kept in the outbox)" for failure in summary.notify_failed]
-    return lines
+    """The lines a refresh prints before its summary: the events of followed questions."""
+    return [f"watched: {text}" for text in summary.watched]
+
+
+def notify_errors(summary: RefreshSummary) -> list[str]:
+    """The notifications that failed (printed as errors), each kept in the outbox."""
+    return [f"notify {failure} (kept in the outbox)" for failure in summary.notify_failed]
 
 
 def import_summary(summary: ImportSummary) -> str:
@@ -145,7 +152,7 @@ def field_summary(report: FieldReport) -> str:
 
 def watch_summary(rows: Sequence[dict[str, Any]], *, waiting: int) -> str:
     """The line after ``watch list``: what is watched, what waits in the outbox."""
-    questions = sum(1 for row in rows if row["kind"] == "question")
+    questions = sum(1 for row in rows if row["watched"] == "question")
     searches = len(rows) - questions
     saved = _plural(searches, "saved search", "saved searches")
     text = f"{_plural(questions, 'question')} and {saved} watched"
@@ -160,6 +167,38 @@ def digest_summary(digest: Digest) -> str:
         f"{_plural(len(digest.answers), 'new answer')}, "
         f"{len(digest.overdue)} newly overdue"
     )
+
+
+def match_summary(shown: int, total: int) -> str:
+    """The stderr line after a listing: how many rows, out of how many matches."""
+    if total < 0 or shown == total:
+        return _plural(shown, "question")
+    return f"{shown} of {total} matching questions shown"
+
+
+_STATS_PLURALS = {
+    "ministry": "ministries",
+    "ministry-ref": "ministries (by reference)",
+    "group": "groups",
+    "author": "authors",
+}
+
+
+def stats_summary(rows: Sequence[dict[str, Any]], *, by: str | None) -> str:
+    """The stderr line after ``stats``: questions counted, and in how many groups."""
+    text = _plural(sum(row["questions"] for row in rows), "question")
+    if by is None:
+        return text
+    if len(rows) != 1:
+        counted = _STATS_PLURALS.get(by, f"{by}s")
+    else:
+        counted = "ministry (by reference)" if by == "ministry-ref" else by
+    return f"{text} in {len(rows)} {counted}"
+
+
+def history_summary(question_id: str, versions: int) -> str:
+    """The stderr line after ``history``."""
+    return f"{question_id}: {_plural(versions, 'version')}"
 
 
 def _duration(seconds: float) -> str:

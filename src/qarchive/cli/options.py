@@ -23,7 +23,10 @@ import typer
 # The library is imported inside the functions below, when a command runs.
 if TYPE_CHECKING:
     from qarchive.index.filters import Filters
+    from qarchive.jobs.resolve import BadLine
+    from qarchive.model.ids import QuestionId
     from qarchive.settings import Settings
+    from qarchive.store.archive import Archive
 
 __all__ = [
     "AnsweredOpt",
@@ -39,13 +42,14 @@ __all__ = [
     "OutputFormat",
     "OverdueOpt",
     "QuestionArg",
+    "RawCsvOpt",
     "SinceOpt",
     "UnansweredOpt",
     "UntilOpt",
     "WaitOpt",
+    "collect_ids",
     "filter_options",
     "load_cli_settings",
-    "read_ids",
 ]
 
 
@@ -125,16 +129,55 @@ AuthorOpt = Annotated[
 GroupOpt = Annotated[
     str | None, typer.Option("--group", help="Group name or acronym contains this.")
 ]
+
+
+def _day(text: str | None) -> dt.date | None:
+    # Every command reads dates the same way (qarchive.model.dates): 2026-11-01 or 7d.
+    if text is None:
+        return None
+    from qarchive.errors import UsageError
+    from qarchive.model.dates import parse_day
+
+    try:
+        return parse_day(text, today=dt.date.today())
+    except UsageError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 SinceOpt = Annotated[
-    dt.datetime | None,
-    typer.Option("--since", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD)."),
+    str | None,
+    typer.Option(
+        "--since",
+        callback=_day,
+        metavar="DATE",
+        help="Published on or after this day (YYYY-MM-DD, or 7d, 2w: days or weeks back).",
+    ),
 ]
 UntilOpt = Annotated[
-    dt.datetime | None,
-    typer.Option("--until", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD)."),
+    str | None,
+    typer.Option(
+        "--until",
+        callback=_day,
+        metavar="DATE",
+        help="Published on or before this day (YYYY-MM-DD, or 7d, 2w back).",
+    ),
 ]
 FormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    OutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (for people: a terminal, or plain lines in a pipe), json, jsonl, csv, ids.",
+        case_sensitive=False,
+    ),
+]
+RawCsvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="CSV cells as archived, even those a spreadsheet would run as a formula "
+        "(starting with = + - @); by default these get a ' in front.",
+    ),
 ]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N rows.")]
 
@@ -203,9 +246,6 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
 def _filters(values: dict[str, Any]) -> Filters:
     from qarchive.index.filters import Filters
 
-    for key in ("since", "until"):
-        if values[key] is not None:
-            values[key] = values[key].date()
     return Filters(**values)
 
 
@@ -226,22 +266,20 @@ def load_cli_settings(archive: Path | None) -> Settings:
     return load_settings(archive_dir=archive)
 
 
-def read_ids(ids: list[str]) -> list[str]:
-    """The IDs or URLs given as arguments, with ``-`` replaced by those read from stdin.
+def collect_ids(
+    ids: list[str], settings: Settings, store: Archive
+) -> tuple[list[QuestionId], list[BadLine]]:
+    """The questions named as arguments (a typo stops the run) and on stdin for '-'.
 
-    Stdin holds one per line; blank lines and ``#`` comments are skipped.
-
-    Args:
-        ids: the arguments, as typed.
-
-    Returns:
-        The texts to parse as question IDs, in order.
+    Stdin holds one ID or URL per line; a bad line is returned with its number,
+    the others are kept.
     """
-    texts: list[str] = []
-    for item in ids:
-        if item == "-":
-            lines = (line.split("#", 1)[0].strip() for line in sys.stdin)
-            texts += [line for line in lines if line]
-        else:
-            texts.append(item)
-    return texts
+    from qarchive.jobs.fetch import parse_ids
+    from qarchive.jobs.resolve import resolve_lines
+
+    qids = parse_ids([text for text in ids if text != "-"], settings=settings, archive=store)
+    bad: list[BadLine] = []
+    if "-" in ids:
+        more, bad = resolve_lines(sys.stdin, archive=store, extra_hosts=settings.allowed_hosts)
+        qids += [qid for qid in more if qid not in qids]
+    return qids, bad

@@ -15,14 +15,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from qarchive.errors import ArchiveDamaged, ArchiveWriteError, UsageError
+from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.follow.events import EventType, QuestionEvent, read_events
 from qarchive.index.lookups import overdue_between
+from qarchive.model.dates import parse_moment
 from qarchive.settings import Clock, utc_now
 from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write
@@ -38,8 +38,6 @@ __all__ = [
 ]
 
 DEFAULT_SINCE = dt.timedelta(days=1)  # the first digest looks back this far
-_DURATION = re.compile(r"(\d{1,5})\s*([hdw])", re.IGNORECASE)
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,32 +79,17 @@ class _DigestState(BaseModel):
 def parse_since(text: str, *, now: dt.datetime) -> dt.datetime:
     """``1d``, ``12h``, ``2w`` back from ``now``, or a date (midnight UTC) or ISO datetime.
 
+    The syntax of every command's dates (:func:`qarchive.model.dates.parse_moment`).
+
     Example:
         >>> now = dt.datetime(2026, 11, 23, 3, 30, tzinfo=dt.UTC)
         >>> parse_since("1d", now=now).isoformat()
         '2026-11-22T03:30:00+00:00'
-        >>> parse_since("2026-11-01", now=now).isoformat()
-        '2026-11-01T00:00:00+00:00'
 
     Raises:
         UsageError: the text is neither.
     """
-    value = text.strip()
-    match = _DURATION.fullmatch(value)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        return now - dt.timedelta(**{_UNITS[unit]: amount})
-    try:
-        if len(value) == 10:
-            day = dt.date.fromisoformat(value)
-            return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"invalid --since {text!r}: expected a duration such as 1d, 12h or 2w, "
-            "or a date such as 2026-11-01"
-        ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return parse_moment(text, now=now)
 
 
 def last_digest(archive: Archive) -> dt.datetime | None:

@@ -85,6 +85,9 @@ def recent_events(
 ) -> list[Event]:
     """The latest events on or after ``since``, newest first, at most ``limit``.
 
+    With a ``query``, the limit applies to the events of the questions it
+    matches: the newest ``limit`` events overall may all be of others.
+
     Raises:
         UsageError: ``query`` is not valid FTS5 syntax, or the filters conflict.
     """
@@ -101,7 +104,7 @@ def recent_events(
                 condition=condition,
                 since=since,
                 today=today,
-                limit=limit,
+                limit=limit if allowed is None else None,
             )
             found += [(day, kind, qid) for qid, day in rows if allowed is None or qid in allowed]
     found.sort(key=lambda item: (item[0], item[2], item[1]), reverse=True)
@@ -116,16 +119,18 @@ def recent_events(
 
 
 def _title(event: Event) -> str:
+    # Worded as the events of refresh, watch and digest: one language for the whole tool.
     record = event.record
-    label = record.shown_title() or record.id
+    label = record.shown_title() or "(no title)"
     if event.kind is EventKind.ANSWER:
-        return f"Réponse à la question {record.id} : {label}"
+        delay = record.answer_delay_days()
+        return f"{record.id} answered on {event.date} after {delay} days: {label}"
     if event.kind is EventKind.CLOSURE:
-        reason = (
-            record.closed.reason if record.closed and record.closed.reason else record.status.value
-        )
-        return f"Question {record.id} close ({reason}) : {label}"
-    return f"Nouvelle question {record.id} : {label}"
+        closed = record.closed
+        reason = (closed.reason or closed.code) if closed is not None else None
+        because = f" ({reason})" if reason else ""
+        return f"{record.id} {record.status.value} on {event.date}{because}: {label}"
+    return f"{record.id} new question, published {event.date}: {label}"
 
 
 def _content(event: Event) -> str:
@@ -134,11 +139,9 @@ def _content(event: Event) -> str:
         filter(None, (record.author.civility, record.author.name or record.author.ref))
     )
     ministry = record.ministry_responding or record.ministry_asked
-    lines = [
-        f"{author} — {ministry.name if ministry else '?'} — publiée le {record.published.date}"
-    ]
+    lines = [f"{author} — {ministry.name if ministry else '?'} — published {record.published.date}"]
     if event.kind is EventKind.ANSWER and record.answer is not None:
-        lines += [f"Réponse publiée le {record.answer.published.date}", record.answer.text or ""]
+        lines += [f"Answer published {record.answer.published.date}", record.answer.text or ""]
     else:
         lines.append(record.text or "")
     return "\n\n".join(lines)
@@ -177,14 +180,24 @@ def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.d
     return bytes(generator.atom_str(pretty=True))
 
 
-def write_feed(path: Path, events: list[Event], *, title: str, generated: dt.datetime) -> None:
+def write_feed(
+    path: Path,
+    events: list[Event],
+    *,
+    title: str,
+    generated: dt.datetime,
+    public_url: str | None = None,
+) -> None:
     """Write the feed atomically, so a reader polling it never sees half a file.
+
+    ``public_url``: where the feed will be published, its ID and self link
+    (else the file's own ``file://`` URL, for a feed read on this machine).
 
     Raises:
         QarchiveError: the file cannot be written (it is left as it was).
     """
-    content = build_feed(events, title=title, feed_id=path.resolve().as_uri(), generated=generated)
-    _write_output(path, content)
+    feed_id = public_url or path.resolve().as_uri()
+    _write_output(path, build_feed(events, title=title, feed_id=feed_id, generated=generated))
 
 
 def watched_events(
@@ -231,16 +244,20 @@ def build_watched_feed(
 
 
 def write_watched_feed(
-    path: Path, events: list[QuestionEvent], *, title: str, generated: dt.datetime
+    path: Path,
+    events: list[QuestionEvent],
+    *,
+    title: str,
+    generated: dt.datetime,
+    public_url: str | None = None,
 ) -> None:
-    """Write the feed of followed questions atomically.
+    """Write the feed of followed questions atomically (``public_url``: as :func:`write_feed`).
 
     Raises:
         QarchiveError: the file cannot be written (it is left as it was).
     """
-    content = build_watched_feed(
-        events, title=title, feed_id=path.resolve().as_uri(), generated=generated
-    )
+    feed_id = public_url or path.resolve().as_uri()
+    content = build_watched_feed(events, title=title, feed_id=feed_id, generated=generated)
     _write_output(path, content)
 
 

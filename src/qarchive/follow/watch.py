@@ -38,6 +38,7 @@ from qarchive.follow.notify import load_outbox
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import search_matches
 from qarchive.index.query import search_questions
+from qarchive.model.columns import WATCH_COLUMNS
 from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.settings import Clock, utc_now
 from qarchive.store.archive import Archive
@@ -60,22 +61,6 @@ __all__ = [
 ]
 
 WATCHLIST_SCHEMA = 1
-
-# The columns of ``watch list`` in machine formats, in order (also the CSV header).
-WATCH_COLUMNS = (
-    "kind",
-    "id",
-    "status",
-    "published",
-    "days_waiting",
-    "overdue",
-    "answer_delay_days",
-    "author",
-    "ministry",
-    "title",
-    "query",
-    "added_at",
-)
 
 
 class WatchedQuestion(BaseModel):
@@ -312,7 +297,7 @@ def watch_rows(archive: Archive, watchlist: Watchlist, *, today: dt.date) -> lis
     rows: list[dict[str, Any]] = []
     for entry in watchlist.questions:
         row: dict[str, Any] = dict.fromkeys(WATCH_COLUMNS)
-        row.update(kind="question", id=entry.id, added_at=entry.added_at.isoformat())
+        row.update(watched="question", id=entry.id, added_at=entry.added_at.isoformat())
         try:
             stored = archive.latest(entry.qid)
         except ArchiveDamaged:
@@ -325,25 +310,25 @@ def watch_rows(archive: Archive, watchlist: Watchlist, *, today: dt.date) -> lis
             continue
         record = stored.record
         ministry = record.ministry_responding or record.ministry_asked
-        author = " ".join(p for p in (record.author.civility, record.author.name) if p)
         row.update(
             status=record.status.value,
             published=record.published.date.isoformat(),
             days_waiting=record.days_waiting(today),
             overdue=record.is_overdue(today),
             answer_delay_days=record.answer_delay_days(),
-            author=author or record.author.ref,
-            ministry=ministry.name if ministry else None,
+            author_civility=record.author.civility,
+            author_name=record.author.name or record.author.ref,
+            ministry_responding=ministry.name if ministry else None,
             title=record.shown_title(),
         )
         rows.append(row)
     for search in watchlist.searches:
         row = dict.fromkeys(WATCH_COLUMNS)
         row.update(
-            kind="search",
+            watched="search",
             query=search.query,
-            author=search.author,
-            ministry=search.ministry,
+            author_filter=search.author,
+            ministry_filter=search.ministry,
             added_at=search.added_at.isoformat() if search.added_at else None,
         )
         rows.append(row)

@@ -49,6 +49,10 @@ class Filters:
         """
         if self.unanswered and self.answered:
             raise UsageError("--unanswered and --answered exclude each other; pass one")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise UsageError(
+                f"--since {self.since} is after --until {self.until}: no question can match"
+            )
         clauses: list[str] = ["1"]
         params: list[Any] = []
         if self.unanswered:

@@ -22,6 +22,7 @@ from qarchive.index.filters import (
 )
 from qarchive.index.plans import DelayBranch, delay_branches, text_index, walk_index
 from qarchive.index.rows import TEXT_FILTERS
+from qarchive.model.columns import LIST_COLUMNS
 
 __all__ = [
     "LIST_COLUMNS",
@@ -31,26 +32,6 @@ __all__ = [
     "list_questions",
     "search_questions",
 ]
-
-
-# The columns of a listing row, in order (also the CSV header).
-LIST_COLUMNS = (
-    "id",
-    "chamber",
-    "legislature",
-    "kind",
-    "published",
-    "days_waiting",
-    "overdue",
-    "status",
-    "answered",
-    "answer_delay_days",
-    "author",
-    "group",
-    "ministry",
-    "title",
-    "url",
-)
 
 
 class IndexSource(Protocol):
@@ -64,15 +45,13 @@ class IndexSource(Protocol):
 def _select(today: dt.date) -> tuple[str, list[Any]]:
     # days_waiting and overdue depend on today, so they are computed, not stored.
     sql = """
-        q.id, q.chamber, q.legislature, q.kind, q.published,
+        q.id, q.chamber, q.legislature, q.number, q.kind, q.published,
         CASE WHEN q.status = 'pending'
              THEN CAST(julianday(?) - julianday(q.published) AS INTEGER) END AS days_waiting,
         (q.status = 'pending' AND q.deadline < ?) AS overdue,
-        q.status, q.answered, q.answer_delay_days,
-        TRIM(COALESCE(q.author_civility || ' ', '') || COALESCE(q.author_name, q.author_ref, ''))
-            AS author,
-        COALESCE(q.group_short, q.group_full) AS "group",
-        q.ministry_responding AS ministry, q.title, q.url
+        q.status, q.answered, q.answer_delay_days, q.deadline,
+        q.author_civility, q.author_name, q.author_ref, q.group_short, q.group_full,
+        q.ministry_asked, q.ministry_responding, q.title, q.rubrique, q.url
     """
     return sql, [today.isoformat(), today.isoformat()]
 
@@ -101,7 +80,7 @@ def list_questions(
     offset: int = 0,
     today: dt.date,
 ) -> Iterator[dict[str, Any]]:
-    """Yield the questions matching ``filters``, one row each (see :data:`LIST_COLUMNS`).
+    """Yield the questions matching ``filters``, one row each (the columns of :data:`LIST_COLUMNS`).
 
     ``offset`` skips that many rows of the order first (a page of a web listing).
     With a limit, the rows are read through an index that gives the order

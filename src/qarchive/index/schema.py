@@ -52,6 +52,7 @@ __all__ = [
     "connect_index",
     "connect_index_readonly",
     "index_is_current",
+    "is_question_index",
     "iter_rows",
     "upgrade_index",
     "upsert_entry",
@@ -138,6 +139,11 @@ def _create(connection: sqlite3.Connection) -> None:
 def index_is_current(path: Path) -> bool:
     """True when ``path`` is an index of this schema version (else upgrade or rebuild it)."""
     return _schema_version(path) == INDEX_SCHEMA_VERSION
+
+
+def is_question_index(path: Path) -> bool:
+    """True when ``path`` is a qarchive index whose ``questions_fts`` rows share the questions' rowids."""
+    return (_schema_version(path) or 0) >= 3  # schema 3: FTS rows share the question's rowid
 
 
 def _schema_version(path: Path) -> int | None:

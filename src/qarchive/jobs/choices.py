@@ -21,3 +21,23 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     JSONL = "jsonl"
     PARQUET = "parquet"
+
+    @classmethod
+    def for_name(cls, name: str) -> ExportFormat | None:
+        """The format a file's name says (``.csv``, ``.jsonl``, ``.ndjson``, ``.parquet``).
+
+        Example:
+            >>> ExportFormat.for_name("answered-14.CSV"), ExportFormat.for_name("notes.txt")
+            (<ExportFormat.CSV: 'csv'>, None)
+        """
+        suffix = name.rpartition(".")[2].lower() if "." in name else ""
+        return _SUFFIXES.get(suffix)
+
+
+_SUFFIXES = {
+    "csv": ExportFormat.CSV,
+    "jsonl": ExportFormat.JSONL,
+    "ndjson": ExportFormat.JSONL,
+    "parquet": ExportFormat.PARQUET,
+    "pq": ExportFormat.PARQUET,
+}

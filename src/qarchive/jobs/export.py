@@ -8,8 +8,10 @@ path and renamed into place at the end, so a failed export never leaves half a
 file behind.
 
 - ``jsonl``: the full record per line, as stored (``Question.model_dump(mode="json")``).
-- ``csv`` and ``parquet``: the flat columns of :data:`EXPORT_COLUMNS`; in
-  Parquet, dates are ``date32``, numbers ``int32`` and the rest strings.
+- ``csv`` and ``parquet``: the flat columns of :data:`EXPORT_COLUMNS`, named as
+  every command names them (:mod:`qarchive.model.columns`); in Parquet, dates
+  are ``date32``, numbers ``int32`` and the rest strings; in CSV, a cell a
+  spreadsheet would run as a formula gets a ``'`` in front unless ``raw_csv``.
 """
 
 from __future__ import annotations
@@ -17,25 +19,26 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import os
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError, UsageError
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import ids_by_publication
 from qarchive.jobs.choices import ExportFormat
+from qarchive.model.columns import COLUMNS, EXPORT_COLUMNS, Kind, csv_cell
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Question
 from qarchive.store.archive import Archive
 from qarchive.store.files import temp_for
 from qarchive.store.versions import StoredVersion
 
-__all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportResult", "export_questions"]
+__all__ = ["BATCH_SIZE", "EXPORT_COLUMNS", "ExportResult", "export_questions", "write_export"]
 
 BATCH_SIZE = 5000  # questions per index query, and rows per Parquet row group
 
@@ -48,56 +51,47 @@ class ExportResult:
     skipped: list[QarchiveError] = field(default_factory=list)  # damaged or missing files
 
 
-class _Kind(StrEnum):
-    STRING = "string"
-    INT = "int32"
-    DATE = "date32"
+# The value of each flat column (named in qarchive.model.columns.EXPORT_COLUMNS).
+_VALUES: dict[str, Callable[[Question], Any]] = {
+    "id": lambda q: q.id,
+    "chamber": lambda q: q.chamber.value,
+    "legislature": lambda q: q.legislature,
+    "number": lambda q: q.number,
+    "kind": lambda q: q.kind,
+    "title": lambda q: q.shown_title(),  # the title, else "[analyse] …"
+    "rubrique": lambda q: q.rubrique,
+    "author_name": lambda q: q.author.name,
+    "author_civility": lambda q: q.author.civility,
+    "author_ref": lambda q: q.author.ref,
+    "group_short": lambda q: q.author.group.short if q.author.group else None,
+    "group_full": lambda q: q.author.group.full if q.author.group else None,
+    "constituency": lambda q: q.author.constituency or q.author.department,
+    "ministry_asked": lambda q: q.ministry_asked.name if q.ministry_asked else None,
+    "ministry_responding": lambda q: _responding(q),
+    "published": lambda q: q.published.date,
+    "published_page": lambda q: q.published.page,
+    "answered": lambda q: q.answer.published.date if q.answer else None,
+    "answer_page": lambda q: q.answer.published.page if q.answer else None,
+    "answer_delay_days": lambda q: q.answer_delay_days(),
+    "status": lambda q: q.status.value,
+    "closed": lambda q: q.closed.date if q.closed else None,
+    "closed_reason": lambda q: (q.closed.reason or q.closed.code) if q.closed else None,
+    "deadline": lambda q: q.deadline(),
+    "question_text": lambda q: q.text,
+    "answer_text": lambda q: q.answer.text if q.answer else None,
+    "url": lambda q: q.url,
+}
 
 
-# The flat columns, defined once for CSV and Parquet: name, type, value.
-_COLUMNS: tuple[tuple[str, _Kind, Callable[[Question], Any]], ...] = (
-    ("id", _Kind.STRING, lambda q: q.id),
-    ("chamber", _Kind.STRING, lambda q: q.chamber.value),
-    ("legislature", _Kind.INT, lambda q: q.legislature),
-    ("number", _Kind.INT, lambda q: q.number),
-    ("kind", _Kind.STRING, lambda q: q.kind),
-    ("title", _Kind.STRING, lambda q: q.shown_title()),  # the title, else "[analyse] …"
-    ("rubrique", _Kind.STRING, lambda q: q.rubrique),
-    ("author_name", _Kind.STRING, lambda q: q.author.name),
-    ("author_civility", _Kind.STRING, lambda q: q.author.civility),
-    ("author_ref", _Kind.STRING, lambda q: q.author.ref),
-    ("group_short", _Kind.STRING, lambda q: q.author.group.short if q.author.group else None),
-    ("group_full", _Kind.STRING, lambda q: q.author.group.full if q.author.group else None),
-    ("constituency", _Kind.STRING, lambda q: q.author.constituency or q.author.department),
-    ("ministry_asked", _Kind.STRING, lambda q: q.ministry_asked.name if q.ministry_asked else None),
-    (
-        "ministry_responding",
-        _Kind.STRING,
-        lambda q: q.ministry_responding.name if q.ministry_responding else None,
-    ),
-    ("published", _Kind.DATE, lambda q: q.published.date),
-    ("published_page", _Kind.INT, lambda q: q.published.page),
-    ("answered", _Kind.DATE, lambda q: q.answer.published.date if q.answer else None),
-    ("answer_page", _Kind.INT, lambda q: q.answer.published.page if q.answer else None),
-    ("answer_delay_days", _Kind.INT, lambda q: q.answer_delay_days()),
-    ("status", _Kind.STRING, lambda q: q.status.value),
-    ("closed", _Kind.DATE, lambda q: q.closed.date if q.closed else None),
-    (
-        "closed_reason",
-        _Kind.STRING,
-        lambda q: (q.closed.reason or q.closed.code) if q.closed else None,
-    ),
-    ("deadline", _Kind.DATE, lambda q: q.deadline()),
-    ("question_text", _Kind.STRING, lambda q: q.text),
-    ("answer_text", _Kind.STRING, lambda q: q.answer.text if q.answer else None),
-    ("url", _Kind.STRING, lambda q: q.url),
-)
-# The version number comes from the file, not the record: it is the last column.
-EXPORT_COLUMNS = (*(name for name, _, _ in _COLUMNS), "version")
+def _responding(question: Question) -> str | None:
+    # As in the index (and list): the ministry asked, until another is named.
+    ministry = question.ministry_responding or question.ministry_asked
+    return ministry.name if ministry else None
 
 
 def _flat_row(stored: StoredVersion[Question]) -> list[Any]:
-    return [value(stored.record) for _, _, value in _COLUMNS] + [stored.version]
+    # The version number comes from the file, not the record: it is the last column.
+    return [_VALUES[name](stored.record) for name in EXPORT_COLUMNS[:-1]] + [stored.version]
 
 
 def export_questions(
@@ -107,6 +101,7 @@ def export_questions(
     fmt: ExportFormat,
     path: Path,
     today: dt.date,
+    raw_csv: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> ExportResult:
     """Write every question matching ``filters`` to ``path``, oldest first.
@@ -121,6 +116,8 @@ def export_questions(
         fmt: CSV, JSON Lines or Parquet.
         path: The file to write; replaced if it exists, only once complete.
         today: The date ``--overdue`` is judged against.
+        raw_csv: CSV cells as archived, formulas included (see
+            :func:`qarchive.model.columns.csv_cell`); else neutralised.
         batch_size: Questions read per index query (and per Parquet row group).
 
     Returns:
@@ -139,17 +136,47 @@ def export_questions(
     filters.where(today)  # a usage error before any file is created
     if not path.parent.is_dir():
         raise UsageError(f"cannot write {path}: the directory {path.parent} does not exist")
+    with _replacing(path) as temp, open(temp, "wb") as handle:
+        return write_export(
+            archive,
+            filters,
+            handle,
+            fmt=fmt,
+            today=today,
+            raw_csv=raw_csv,
+            batch_size=batch_size,
+        )
+
+
+def write_export(
+    archive: Archive,
+    filters: Filters,
+    stream: BinaryIO,
+    *,
+    fmt: ExportFormat,
+    today: dt.date,
+    raw_csv: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> ExportResult:
+    """Write the export to an open binary stream (stdout), as :func:`export_questions` does.
+
+    Raises:
+        UsageError: contradictory filters.
+    """
+    filters.where(today)
     skipped: list[QarchiveError] = []
-    with (
-        contextlib.closing(_read_batches(archive, filters, today, batch_size, skipped)) as batches,
-        _replacing(path) as temp,
-    ):
+    with contextlib.closing(_read_batches(archive, filters, today, batch_size, skipped)) as batches:
         if fmt is ExportFormat.PARQUET:
-            exported = _write_parquet(temp, batches)
+            exported = _write_parquet(stream, batches)
         else:
-            with open(temp, "w", encoding="utf-8", newline="") as handle:
-                writer = _write_csv if fmt is ExportFormat.CSV else _write_jsonl
-                exported = writer(handle, batches)
+            text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+            try:
+                if fmt is ExportFormat.CSV:
+                    exported = _write_csv(text, batches, raw=raw_csv)
+                else:
+                    exported = _write_jsonl(text, batches)
+            finally:
+                text.detach()  # the caller closes the stream
     return ExportResult(exported, skipped)
 
 
@@ -184,16 +211,15 @@ def _replacing(path: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def _write_csv(handle: IO[str], batches: Iterator[list[StoredVersion[Question]]]) -> int:
+def _write_csv(
+    handle: IO[str], batches: Iterator[list[StoredVersion[Question]]], *, raw: bool
+) -> int:
     writer = csv.writer(handle)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for batch in batches:
         for stored in batch:
-            writer.writerow(
-                "" if value is None else value.isoformat() if isinstance(value, dt.date) else value
-                for value in _flat_row(stored)
-            )
+            writer.writerow(csv_cell(value, raw=raw) for value in _flat_row(stored))
         count += len(batch)
     return count
 
@@ -208,18 +234,16 @@ def _write_jsonl(handle: IO[str], batches: Iterator[list[StoredVersion[Question]
     return count
 
 
-def _write_parquet(path: Path, batches: Iterator[list[StoredVersion[Question]]]) -> int:
+def _write_parquet(stream: BinaryIO, batches: Iterator[list[StoredVersion[Question]]]) -> int:
     # pyarrow takes a quarter of a second to import: only an export to Parquet pays it.
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {_Kind.STRING: pa.string(), _Kind.INT: pa.int32(), _Kind.DATE: pa.date32()}
-    schema = pa.schema(
-        [pa.field(name, types[kind]) for name, kind, _ in _COLUMNS]
-        + [pa.field("version", pa.int32())]
-    )
+    types = {Kind.TEXT: pa.string(), Kind.INT: pa.int32(), Kind.DATE: pa.date32()}
+    schema = pa.schema([pa.field(name, types[COLUMNS[name][0]]) for name in EXPORT_COLUMNS])
     count = 0
-    with pq.ParquetWriter(path, schema) as writer:  # an empty export still has the schema
+    # Written in one pass, never seeking back: a pipe will do.
+    with pq.ParquetWriter(stream, schema) as writer:  # an empty export still has the schema
         for batch in batches:
             if not batch:
                 continue

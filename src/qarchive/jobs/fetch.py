@@ -8,7 +8,7 @@ check (:meth:`qarchive.store.archive.Archive.record_check`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qarchive.errors import (
@@ -95,8 +95,12 @@ def fetch_questions(
     archive: Archive,
     client: Client | None = None,
     now: Clock = utc_now,
+    on_start: Callable[[QuestionId], None] | None = None,
 ) -> Iterator[FetchReport]:
     """Fetch each question and save what changed; yields one report per question.
+
+    ``on_start`` is called with each question before its first request (a
+    progress bar names the question being fetched).
 
     Failures are reported, recorded in ``state.json`` and never stop the run,
     except an archive that cannot be written (disk full, read-only): every next
@@ -111,6 +115,8 @@ def fetch_questions(
     try:
         with archive.checks_flushed():
             for qid in qids:
+                if on_start is not None:
+                    on_start(qid)
                 try:
                     yield fetch_question(
                         qid, settings=settings, archive=archive, client=http, now=now

@@ -174,6 +174,7 @@ def run_refresh(
     client: Client | None = None,
     now: Clock = utc_now,
     on_report: Callable[[FetchReport, int], None] | None = None,
+    on_start: Callable[[QuestionId], None] | None = None,
 ) -> RefreshSummary:
     """Refresh the archive; the caller holds the lock. Failures are counted, not raised.
 
@@ -184,6 +185,7 @@ def run_refresh(
         client: an HTTP client to reuse (one is made and closed otherwise).
         now: the clock.
         on_report: called after each question with its report and the total planned.
+        on_start: called with each question before it is fetched.
 
     Raises:
         ArchiveWriteError: the archive cannot be written (disk full, read-only);
@@ -219,7 +221,9 @@ def run_refresh(
             _discover_senat(
                 archive, settings, options, http, planned, summary, since, today, watched
             )
-        reports = fetch_questions(planned, settings=settings, archive=archive, client=http, now=now)
+        reports = fetch_questions(
+            planned, settings=settings, archive=archive, client=http, now=now, on_start=on_start
+        )
         for report in itertools.chain(reports, _names(archive, settings, options, http, now)):
             summary.count(report)
             alerts.on_saved(report.qid, report.result)

@@ -17,6 +17,7 @@ from pathlib import Path
 from qarchive.errors import ArchiveDamaged
 from qarchive.index.lookups import indexed_versions
 from qarchive.index.schema import IndexFailure
+from qarchive.jobs.quarantine import set_aside
 from qarchive.model.ids import QuestionId
 from qarchive.store.archive import Archive
 from qarchive.store.packs import parse_pack_reference
@@ -35,6 +36,7 @@ class Problem:
     path: Path
     message: str
     repairable: bool = False  # removed or rebuilt by ``verify --repair``
+    set_aside: bool = False  # moved into damaged/ by ``verify --repair``, then fetched again
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -48,6 +50,7 @@ class VerifyReport:
     versions: int = 0
     problems: list[Problem] = field(default_factory=list)
     packed: set[str] = field(default_factory=set)  # the packs versions name
+    moved: dict[str, list[Path]] = field(default_factory=dict)  # question -> files set aside
 
     @property
     def ok(self) -> bool:
@@ -85,11 +88,18 @@ def _verify_question(archive: Archive, qid: QuestionId, report: VerifyReport) ->
         )
     readable_latest = 0
     referenced: set[str] = set()
+    numbered = numbers == list(range(1, len(numbers) + 1))
     for number in numbers:
         try:
             stored = archive.read_version(qid, number)
         except ArchiveDamaged as exc:
-            report.problems.append(Problem(Path(exc.path or directory), _reason(exc)))
+            # The latest one stops every fetch: set aside, the question can be fetched again.
+            latest = numbered and number == numbers[-1]
+            advice = f"; verify --repair moves it aside, then: qarchive fetch {qid}"
+            message = _reason(exc) + (advice if latest else "; restore it from a backup")
+            report.problems.append(
+                Problem(Path(exc.path or directory), message, repairable=latest, set_aside=latest)
+            )
             continue
         readable_latest = number if number == numbers[-1] else readable_latest
         if stored.record.id != qid.canonical:
@@ -199,14 +209,19 @@ def _verify_index(archive: Archive, latest: dict[str, int]) -> list[Problem]:
 
 
 def repair_archive(archive: Archive, report: VerifyReport) -> list[Problem]:
-    """Remove temporary leftovers and rebuild the index; never touch a version.
+    """Remove temporary leftovers, set damaged latest versions aside, rebuild the index.
 
-    Returns the problems that remain (the ones repair cannot fix). Hold the lock.
+    No version is deleted: a damaged latest version goes to ``damaged/``
+    (:func:`qarchive.jobs.quarantine.set_aside`, listed in ``report.moved``) so
+    that the question can be fetched again. Returns the problems that remain
+    (the ones repair cannot fix). Hold the lock.
     """
     for problem in report.problems:
         if not problem.repairable:
             continue
-        if problem.message == _NO_VERSION:
+        if problem.set_aside:
+            report.moved[problem.path.parent.name] = set_aside(archive, problem.path)
+        elif problem.message == _NO_VERSION:
             if not any(problem.path.glob("v*.json")):  # checked again: never lose a version
                 shutil.rmtree(problem.path)
         elif problem.path != archive.index_path:  # leftovers: temp files, state, orphan raws

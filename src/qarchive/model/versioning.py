@@ -13,12 +13,15 @@ from typing import Any
 
 __all__ = [
     "LATER_FIELDS",
+    "LONG_TEXT",
     "METADATA_FIELDS",
     "FieldChange",
     "canonical_json",
     "changed_fields",
     "content_hash",
     "diff_records",
+    "is_long_text",
+    "leaves",
     "record_content",
     "record_hash",
 ]
@@ -37,6 +40,31 @@ class FieldChange:
     path: str
     old: Any
     new: Any
+
+
+# A changed value longer than this (or of several lines) is shown whole, or as a line
+# diff, by every view of a change (qarchive diff, the web view).
+LONG_TEXT = 120
+
+
+def is_long_text(value: Any) -> bool:
+    """True for a text shown whole or as a line diff rather than ``old → new``."""
+    return isinstance(value, str) and (len(value) > LONG_TEXT or "\n" in value)
+
+
+def leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    """The leaves of a value by dotted path: how a new object (an answer) is shown.
+
+    Example:
+        >>> leaves({"published": {"date": "2019-01-15", "page": 412}})
+        {'published.date': '2019-01-15', 'published.page': 412}
+    """
+    if not isinstance(value, dict):
+        return {prefix or "value": value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat.update(leaves(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
 
 
 def canonical_json(record_json: Any) -> str:

@@ -72,7 +72,7 @@ def compact_json(document: Any) -> bytes:
     r"""The bytes of ``json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"``.
 
     Version files and bulk manifests are written this way: one line, read by
-    programs (``qarchive show --json`` and ``jq`` print them indented). A bulk
+    programs (``qarchive show --format json`` and ``jq`` print them indented). A bulk
     import writes one per question, and the indentation of a nested record is
     about a tenth of its bytes: the difference between one block on disk and two
     for many questions (bench/README.md).

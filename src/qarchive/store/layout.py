@@ -20,6 +20,7 @@
       digest.json                       when the last digest ran
       events/YYYY-MM.jsonl              the journal of events
       refresh.log.jsonl                 one line per refresh
+      damaged/…                         damaged files moved aside by verify --repair
       .lock                             the writer's lock
 
 Files whose name starts with :data:`TEMP_PREFIX` are writes in progress; a kill
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BULK_DIR",
     "CHECKS_FILE",
+    "DAMAGED_DIR",
     "DIGEST_FILE",
     "EVENTS_DIR",
     "INDEX_FILE",
@@ -70,6 +72,7 @@ STATE_FILE = "state.json"  # in a question's folder, and in the reference data's
 RAW_DIR = "raw"  # in a question's folder
 PACKS_DIR = "raw/packs"  # in the archive's root
 BULK_DIR = "bulk"
+DAMAGED_DIR = "damaged"  # damaged files moved aside by verify --repair, never deleted
 TEMP_PREFIX = ".tmp-"
 
 
@@ -142,6 +145,11 @@ class Layout:
     def refresh_log(self) -> Path:
         """``refresh.log.jsonl``."""
         return self.root / REFRESH_LOG
+
+    @property
+    def damaged(self) -> Path:
+        """Where ``verify --repair`` moves damaged files, at their paths from the root."""
+        return self.root / DAMAGED_DIR
 
     @property
     def lock(self) -> Path:

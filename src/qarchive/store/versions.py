@@ -170,7 +170,9 @@ class VersionedStore(Generic[RecordT]):
             reason = type(exc).__name__ if isinstance(exc, ValidationError) else str(exc)
             reason = reason.splitlines()[0] if reason else type(exc).__name__
             raise ArchiveDamaged(
-                f"{path} is damaged ({reason}); run: qarchive verify", path=str(path)
+                f"{path} is damaged ({reason}); run: qarchive verify --repair, which moves "
+                "it aside (never deletes it), then fetch or import it again",
+                path=str(path),
             ) from None
 
     def latest(

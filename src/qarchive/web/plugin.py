@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
-
-from datasette import hookimpl as _datasette_hookimpl
+from typing import Any
 
 from qarchive.web.data import WebSource
+from qarchive.web.hooks import hookimpl
 from qarchive.web.present import days_figure, days_label, highlight, number, paragraphs, percent
 from qarchive.web.views import routes
 
@@ -27,14 +26,6 @@ __all__ = [
     "register_routes",
     "sources",
 ]
-
-_Hook = TypeVar("_Hook", bound=Callable[..., Any])
-
-
-def hookimpl(function: _Hook) -> _Hook:
-    """Datasette's marker of a hook implementation, typed (Datasette ships no types)."""
-    return cast(_Hook, _datasette_hookimpl(function))
-
 
 # What each site serves: its archive, settings and clock, by the Datasette instance.
 sources: weakref.WeakKeyDictionary[Any, WebSource] = weakref.WeakKeyDictionary()

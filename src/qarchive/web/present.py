@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from qarchive.model.versioning import FieldChange
+from qarchive.model.versioning import LONG_TEXT, FieldChange, is_long_text, leaves
 
 __all__ = [
     "LONG_TEXT",
@@ -28,8 +28,6 @@ __all__ = [
     "percent",
     "value_text",
 ]
-
-LONG_TEXT = 120  # strings longer than this are shown whole, or as a line diff (as the CLI)
 
 
 def days_label(row: dict[str, Any]) -> tuple[str, str]:
@@ -107,12 +105,12 @@ def diff_view(changes: list[FieldChange], left: int, right: int) -> list[ChangeV
     """
     views = []
     for change in changes:
-        if _is_long(change.old) or _is_long(change.new):
+        if is_long_text(change.old) or is_long_text(change.new):
             views.append(ChangeView(change.path, "text", lines=_lines(change, left, right)))
         elif isinstance(change.new, dict) or isinstance(change.old, dict):
             added = [
-                (key, value_text(value), _is_long(value))
-                for key, value in _flatten(change.new).items()
+                (key, value_text(value), is_long_text(value))
+                for key, value in leaves(change.new).items()
             ]
             views.append(ChangeView(change.path, "tree", old=value_text(change.old), added=added))
         else:
@@ -122,19 +120,6 @@ def diff_view(changes: list[FieldChange], left: int, right: int) -> list[ChangeV
                 )
             )
     return views
-
-
-def _is_long(value: Any) -> bool:
-    return isinstance(value, str) and (len(value) > LONG_TEXT or "\n" in value)
-
-
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(value, dict):
-        return {prefix or "value": value}
-    flat: dict[str, Any] = {}
-    for key, item in value.items():
-        flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
 
 
 def _lines(change: FieldChange, left: int, right: int) -> list[tuple[str, str]]:

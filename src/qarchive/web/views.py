@@ -29,6 +29,7 @@ from qarchive.errors import (
 )
 from qarchive.index.choices import SortKey
 from qarchive.index.query import LIST_COLUMNS
+from qarchive.model.columns import csv_cell
 from qarchive.web import data
 from qarchive.web.params import ListParams, filter_args, read_filters, read_list_params
 from qarchive.web.present import diff_view
@@ -94,11 +95,8 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
-        cells = [row.get(name) for name in columns]
-        writer.writerow(
-            ["" if c is None else str(c).lower() if isinstance(c, bool) else c for c in cells]
-        )
+    for row in rows:  # written as qarchive list writes CSV: formulas neutralised too
+        writer.writerow([csv_cell(row.get(name)) for name in columns])
     return _respond(out.getvalue(), content_type=_CONTENT_TYPES["csv"])
 
 

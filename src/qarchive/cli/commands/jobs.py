@@ -8,6 +8,7 @@ terminal (``qarchive.cli.progress``).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,8 +16,11 @@ import typer
 from qarchive.cli.options import (
     ArchiveOption,
     ChamberOpt,
+    FormatOpt,
     LegislatureOpt,
     LimitOpt,
+    OutputFormat,
+    RawCsvOpt,
     WaitOpt,
     load_cli_settings,
 )
@@ -79,6 +83,8 @@ def refresh(
             "--notify-timeout", min=0.1, help="Seconds before one notify command is killed."
         ),
     ] = DEFAULT_NOTIFY_TIMEOUT,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
@@ -90,8 +96,8 @@ def refresh(
 
     Example:
         qarchive refresh
-        qarchive refresh --legislature 17 --dry-run
-        qarchive refresh --notify 'jq -r .summary | mail -s "qarchive" desk@example.org'
+        qarchive refresh --legislature 17 --dry-run --format json
+        qarchive refresh --notify 'mail -s "$QARCHIVE_EVENT_SUMMARY" me@x.org'
     """
     from qarchive.jobs.plan import RefreshOptions, plan_refresh
     from qarchive.store.archive import Archive
@@ -109,10 +115,15 @@ def refresh(
         notify_timeout=notify_timeout,
     )
     if dry_run:
-        for qid in plan_refresh(store, options, today=dt.date.today()):
-            typer.echo(qid.canonical)
+        from qarchive.cli.output import write_rows
+        from qarchive.model.columns import PLAN_COLUMNS
+
+        plan = plan_refresh(store, options, today=dt.date.today())
+        rows = ({"id": qid.canonical} for qid in plan)
+        shown = OutputFormat.IDS if fmt is OutputFormat.TABLE else fmt  # one column: IDs
+        write_rows(rows, shown, sys.stdout, columns=PLAN_COLUMNS, raw_csv=raw_csv)
         return
-    summary = _refresh_and_print(store, settings, options, wait=wait)
+    summary = _refresh_and_print(store, settings, options, wait=wait, fmt=fmt, raw_csv=raw_csv)
     if summary.damaged:
         raise ArchiveDamaged(summary.damaged[0])
     if summary.failed or summary.notify_failed:
@@ -149,12 +160,13 @@ def import_(
     names the authors and groups the open data gives only by reference
     (PA…, PO…); archived questions that lacked those names get a new version.
 
+    A file may be given by its URL on data.assemblee-nationale.fr or
+    data.senat.fr (the README lists them), and is downloaded first.
+
     Example:
         qarchive import Questions_ecrites.json.zip
-        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/questions/questions_ecrites/Questions_ecrites.json.zip
-        qarchive import https://data.senat.fr/data/questions/questions-depuis-un-an.csv
-        qarchive import questions.zip
-        qarchive import https://data.assemblee-nationale.fr/static/openData/repository/17/amo/tous_acteurs_mandats_organes_xi_legislature/AMO30_tous_acteurs_tous_mandats_tous_organes_historique.json.zip
+        qarchive import questions-depuis-un-an.csv
+        qarchive import https://data.senat.fr/data/questions/questions.zip
     """
     from qarchive.cli.messages import import_summary
     from qarchive.cli.progress import reporter
@@ -166,47 +178,72 @@ def import_(
     with (
         store.lock(wait=wait),
         local_copy(source, settings=settings, workdir=store.root) as (path, url),
-        reporter(2) as out,
+        reporter(None, verb="importing") as out,
     ):
         summary = import_file(
             path,
             archive=store,
             max_member_bytes=settings.max_bytes,
             source_url=url,
-            on_item=lambda done, total: out.advance(f"{done}"),
+            on_item=lambda done, total: out.advance(),
             workers=workers,
         )
         for problem in summary.problems:
-            out.message(f"Error: {problem.member}: {problem.reason}")
+            out.error(f"{problem.member}: {problem.reason}")
         out.message(import_summary(summary))
     if summary.problems:
         raise typer.Exit(1)
 
 
 def _refresh_and_print(
-    store: Archive, settings: Settings, options: RefreshOptions, *, wait: bool
+    store: Archive,
+    settings: Settings,
+    options: RefreshOptions,
+    *,
+    wait: bool,
+    fmt: OutputFormat,
+    raw_csv: bool,
 ) -> RefreshSummary:
     """Refresh under the lock, printing each change as it comes, then the events and summary."""
-    from qarchive.cli.messages import refresh_lines, refresh_summary
+    from qarchive.cli.messages import notify_errors, refresh_lines, refresh_summary
+    from qarchive.cli.output import write_rows
     from qarchive.cli.progress import reporter
+    from qarchive.cli.views import fetch_row
     from qarchive.jobs.refresh import run_refresh
+    from qarchive.model.columns import FETCH_COLUMNS
 
-    with store.lock(wait=wait), reporter(2) as out:
+    with store.lock(wait=wait), reporter(None) as out:
+        changed: list[FetchReport] = []
         summary = run_refresh(
-            store, settings, options, on_report=lambda report, total: _report_refresh(out, report)
+            store,
+            settings,
+            options,
+            on_report=lambda report, total: _report_refresh(out, report, fmt, changed),
+            on_start=out.start,
         )
+        if fmt is not OutputFormat.TABLE:
+            rows = (fetch_row(report) for report in changed)
+            write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS, raw_csv=raw_csv)
         for line in refresh_lines(summary):
             out.message(line)
+        for failure in notify_errors(summary):
+            out.error(failure)
         out.message(refresh_summary(summary))
     return summary
 
 
-def _report_refresh(out: Reporter, report: FetchReport) -> None:
+def _report_refresh(
+    out: Reporter, report: FetchReport, fmt: OutputFormat, changed: list[FetchReport]
+) -> None:
     from qarchive.cli.messages import fetch_line
     from qarchive.store.versions import SaveOutcome
 
-    out.advance(report.qid.canonical)
+    out.advance()
     if report.error is not None:
-        out.message(f"Error: {report.qid}: {report.error}")
-    elif report.result is not None and report.result.outcome is not SaveOutcome.UNCHANGED:
+        out.error(f"{report.qid}: {report.error}")
+    if report.result is not None and report.result.outcome is SaveOutcome.UNCHANGED:
+        return
+    if fmt is OutputFormat.TABLE and report.error is None:
         out.result(fetch_line(report))
+    elif fmt is not OutputFormat.TABLE:
+        changed.append(report)  # machine formats: written at the end, JSON whole

@@ -2,7 +2,7 @@
 
 ``list``, ``search`` and ``stats`` read the index alone, so they start without
 pydantic; on a terminal they draw rich tables, in a pipe plain aligned lines
-(``qarchive.cli.plain``) without loading rich.
+without loading rich (``qarchive.cli.output``).
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qarchive.cli.console import stderr_console, stdout_console
 from qarchive.cli.options import (
     ArchiveOption,
     FormatOpt,
     LimitOpt,
     OutputFormat,
+    RawCsvOpt,
     filter_options,
     load_cli_settings,
 )
+from qarchive.cli.output import say, say_error, stdout_is_terminal
 from qarchive.errors import UsageError
 
 # The choices the signatures name come from light modules, at start; the library
@@ -44,6 +45,7 @@ def list_(
     sort: Annotated[SortKey, typer.Option("--sort", help="Order of the rows.")] = SortKey.PUBLISHED,
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """List archived questions: what is unanswered, what is overdue, who is slow.
@@ -59,9 +61,8 @@ def list_(
     store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     today = dt.date.today()
     total = count_questions(store, filters, today=today)
-    _print_rows(
-        list_questions(store, filters, sort=sort, limit=limit, today=today), fmt, total=total
-    )
+    rows = list_questions(store, filters, sort=sort, limit=limit, today=today)
+    _print_rows(rows, fmt, total=total, raw_csv=raw_csv)
 
 
 @filter_options
@@ -71,6 +72,7 @@ def search(
     filters: Filters,
     limit: LimitOpt = None,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Search question and answer texts, titles and keywords; best matches first.
@@ -86,7 +88,7 @@ def search(
 
     store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     rows = search_questions(store, query, filters, limit=limit, today=dt.date.today())
-    _print_rows(rows, fmt, total=-1, snippets=True)
+    _print_rows(rows, fmt, total=-1, raw_csv=raw_csv, snippets=True)
 
 
 @filter_options
@@ -103,6 +105,7 @@ def stats(
     *,
     filters: Filters,
     fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Answer rate, median and 90th-percentile delay, overdue count: overall or per group.
@@ -125,19 +128,32 @@ def stats(
         raise UsageError("stats rows have no IDs; use --format table, json, jsonl or csv")
     store = ArchiveIndex(load_cli_settings(archive).archive_dir)
     found = compute_stats(store, filters, by=by, today=dt.date.today())
-    _print_stats([row.as_row() for row in found], fmt, by=by.value if by is not None else None)
+    by_name = by.value if by is not None else None
+    _print_stats([row.as_row() for row in found], fmt, by=by_name, raw_csv=raw_csv)
 
 
 @filter_options
 def export(
-    fmt: Annotated[
-        ExportFormat,
-        typer.Option("--format", "-f", help="File format.", case_sensitive=False),
-    ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", dir_okay=False, help="File to write (replaced when done)."),
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="File to write (replaced when done); '-' for stdout.",
+        ),
     ],
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="File format \\[default: the output's suffix: .csv, .jsonl, .parquet].",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    raw_csv: RawCsvOpt = False,
     *,
     filters: Filters,
     archive: ArchiveOption = None,
@@ -149,63 +165,85 @@ def export(
     out (exit 1), the rest is exported.
 
     Example:
-        qarchive export --format parquet -o questions.parquet
-        qarchive export --format csv -o pending-16.csv --legislature 16 --unanswered
+        qarchive export -o questions.parquet
+        qarchive export -o pending-16.csv --legislature 16 --unanswered
+        qarchive export -f csv -o - --answered | head
     """
-    from qarchive.jobs.export import export_questions
+    from qarchive.jobs.export import export_questions, write_export
     from qarchive.store.archive import Archive
 
+    to_stdout = str(output) == "-"
+    fmt = _export_format(fmt, None if to_stdout else output.name)
+    if to_stdout and fmt is ExportFormat.PARQUET and stdout_is_terminal():
+        raise UsageError("Parquet is binary: redirect stdout to a file, or give -o FILE")
     store = Archive(load_cli_settings(archive).archive_dir)
-    result = export_questions(store, filters, fmt=fmt, path=output, today=dt.date.today())
-    err = stderr_console()
+    today = dt.date.today()
+    if to_stdout:
+        result = write_export(
+            store, filters, sys.stdout.buffer, fmt=fmt, today=today, raw_csv=raw_csv
+        )
+        sys.stdout.flush()
+    else:
+        result = export_questions(
+            store, filters, fmt=fmt, path=output, today=today, raw_csv=raw_csv
+        )
     for skipped in result.skipped:
-        err.print(f"Error: {skipped}", markup=False, soft_wrap=True)
+        say_error(str(skipped))
     count = f"{result.exported} question{'s' if result.exported != 1 else ''}"
-    err.print(f"exported {count} to {output}", markup=False, soft_wrap=True)
+    say(f"exported {count} to {'stdout' if to_stdout else output}")
     if result.skipped:
         raise typer.Exit(1)
 
 
+def _export_format(given: ExportFormat | None, name: str | None) -> ExportFormat:
+    """The format asked for, or the one the file's name says; refused when they disagree."""
+    named = ExportFormat.for_name(name) if name is not None else None
+    if given is not None and named is not None and given is not named:
+        raise UsageError(
+            f"--format {given} but {name} is named as {named}: rename the file or drop --format"
+        )
+    found = given or named
+    if found is None:
+        where = f"cannot tell the format of {name}" if name else "writing to stdout"
+        raise UsageError(f"{where}: give --format csv, jsonl or parquet")
+    return found
+
+
 def _print_rows(
-    rows: Iterator[dict[str, Any]], fmt: OutputFormat, *, total: int, snippets: bool = False
+    rows: Iterator[dict[str, Any]],
+    fmt: OutputFormat,
+    *,
+    total: int,
+    raw_csv: bool,
+    snippets: bool = False,
 ) -> None:
-    from qarchive.cli.plain import match_summary, text_rows_table, write_lines, write_rows
-    from qarchive.index.query import LIST_COLUMNS
+    from qarchive.cli.messages import match_summary
+    from qarchive.cli.output import print_blocks, say, write_rows
+    from qarchive.model.columns import LIST_COLUMNS, SEARCH_COLUMNS
 
     if fmt is OutputFormat.TABLE:
-        shown = list(rows)
-        if shown and _on_terminal():
-            from qarchive.cli.render import render_rows_table
+        from qarchive.cli.views import rows_table
 
-            out = stdout_console()
-            out.print(render_rows_table(shown, snippets=snippets, width=out.width))
-        else:
-            write_lines(text_rows_table(shown, snippets=snippets), sys.stdout)
-        count = len(shown)
+        table = rows_table(rows, snippets=snippets)
+        print_blocks([table])
+        count = len(table.rows)
     else:
-        count = write_rows(
-            rows, fmt, sys.stdout, columns=LIST_COLUMNS + (("snippet",) if snippets else ())
-        )
-    typer.echo(match_summary(count, total), err=True)
+        columns = SEARCH_COLUMNS if snippets else LIST_COLUMNS
+        count = write_rows(rows, fmt, sys.stdout, columns=columns, raw_csv=raw_csv)
+    say(match_summary(count, total))
 
 
-def _print_stats(rows: list[dict[str, Any]], fmt: OutputFormat, *, by: str | None) -> None:
-    from qarchive.cli.plain import stats_summary, text_stats_table, write_lines, write_rows
+def _print_stats(
+    rows: list[dict[str, Any]], fmt: OutputFormat, *, by: str | None, raw_csv: bool
+) -> None:
+    from qarchive.cli.messages import stats_summary
+    from qarchive.cli.output import print_blocks, say, write_rows
     from qarchive.index.stats import STATS_COLUMNS
 
-    if fmt is OutputFormat.TABLE and _on_terminal():
-        from qarchive.cli.render import render_stats_table
+    if fmt is OutputFormat.TABLE:
+        from qarchive.cli.views import stats_table
 
-        out = stdout_console()
-        out.print(render_stats_table(rows, by=by, width=out.width))
-    elif fmt is OutputFormat.TABLE:
-        write_lines(text_stats_table(rows, by=by), sys.stdout)
+        print_blocks([stats_table(rows, by=by)])
     else:
-        write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS)
-    typer.echo(stats_summary(rows, by=by), err=True)
-
-
-def _on_terminal() -> bool:
-    # Tables are drawn with rich on a terminal; pipes and files get plain aligned
-    # lines (one per question, titles whole, nothing wrapped) without loading rich.
-    return sys.stdout.isatty()
+        write_rows(rows, fmt, sys.stdout, columns=STATS_COLUMNS, raw_csv=raw_csv)
+    say(stats_summary(rows, by=by))

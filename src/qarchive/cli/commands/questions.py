@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qarchive.cli.console import stdout_console
 from qarchive.cli.options import (
     ArchiveOption,
+    FormatOpt,
     IdsArg,
+    OutputFormat,
     QuestionArg,
+    RawCsvOpt,
     WaitOpt,
+    collect_ids,
     load_cli_settings,
-    read_ids,
 )
+from qarchive.cli.output import print_blocks, printable, say, say_error, write_rows
 from qarchive.errors import UsageError
 
 # The library is imported inside each command, so that --help and --version do not
@@ -46,19 +52,22 @@ def fetch(
     url: Annotated[
         str | None, typer.Option(help="With --from-file: the URL the page came from.")
     ] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     wait: WaitOpt = False,
 ) -> None:
     """Fetch questions and save a new version of each one that changed.
 
     Prints one line per question (new, updated, unchanged) on stdout, errors on
-    stderr; exits 1 if any question failed (the others are saved).
+    stderr; exits 1 if any question failed (the others are saved). With '-', a
+    line that names no question is reported with its number, the others are
+    fetched, and the exit code is 2.
 
     Example:
-        qarchive fetch 15-12526QE https://questions.assemblee-nationale.fr/q14/14-3200QE.htm
+        qarchive fetch 15-12526QE SEQ180304125
         qarchive list --unanswered --format ids | qarchive fetch -
     """
-    from qarchive.cli.messages import fetch_line
-    from qarchive.jobs.fetch import parse_ids, save_page
+    from qarchive.jobs.fetch import save_page
     from qarchive.store.archive import Archive
 
     settings = load_cli_settings(archive)
@@ -68,34 +77,66 @@ def fetch(
             raise UsageError("give either IDs or --from-file, not both")
         with store.lock(wait=wait):
             report = save_page(from_file.read_bytes(), url=url or from_file.as_uri(), archive=store)
-        typer.echo(fetch_line(report))
+        _print_fetched([report], fmt, raw_csv)
         return
-    qids = parse_ids(read_ids(ids or []), settings=settings, archive=store)
-    if not qids:
+    qids, bad = collect_ids(ids or [], settings, store)
+    for line in bad:
+        say_error(f"stdin {line}")
+    if not qids and not bad:
         raise UsageError("no question given: pass IDs or URLs, or '-' to read them from stdin")
-    reports = _fetch_and_print(qids, settings, store, wait=wait)
+    reports = _fetch_and_print(qids, settings, store, wait=wait, fmt=fmt, raw_csv=raw_csv)
     codes = [report.error.exit_code for report in reports if report.error is not None]
+    codes += [UsageError.exit_code] if bad else []
     if codes:
         raise typer.Exit(max(codes))
 
 
+def _print_fetched(reports: Iterable[FetchReport], fmt: OutputFormat, raw_csv: bool) -> None:
+    from qarchive.cli.messages import fetch_line
+    from qarchive.cli.views import fetch_row
+    from qarchive.model.columns import FETCH_COLUMNS
+
+    if fmt is OutputFormat.TABLE:
+        for report in reports:
+            if report.error is None:
+                typer.echo(printable(fetch_line(report)))
+        return
+    rows = (fetch_row(report) for report in reports)
+    write_rows(rows, fmt, sys.stdout, columns=FETCH_COLUMNS, raw_csv=raw_csv)
+
+
 def _fetch_and_print(
-    qids: list[QuestionId], settings: Settings, store: Archive, *, wait: bool
+    qids: list[QuestionId],
+    settings: Settings,
+    store: Archive,
+    *,
+    wait: bool,
+    fmt: OutputFormat,
+    raw_csv: bool,
 ) -> list[FetchReport]:
     """Fetch under the lock, printing each question's line as it comes, then the summary."""
     from qarchive.cli.messages import fetch_line, fetch_summary
-    from qarchive.cli.progress import reporter
+    from qarchive.cli.progress import Reporter, reporter
     from qarchive.jobs.fetch import fetch_questions
 
     started, reports = time.monotonic(), []
-    with store.lock(wait=wait), reporter(len(qids)) as out:
-        for report in fetch_questions(qids, settings=settings, archive=store):
+
+    def fetched(out: Reporter) -> Iterator[FetchReport]:
+        found = fetch_questions(qids, settings=settings, archive=store, on_start=out.start)
+        for report in found:
             reports.append(report)
-            out.advance(report.qid.canonical)
-            if report.error is None:
+            out.advance()
+            if report.error is not None:
+                out.error(f"{report.qid}: {report.error}")
+            elif fmt is OutputFormat.TABLE:
                 out.result(fetch_line(report))
-            else:
-                out.message(f"Error: {report.qid}: {report.error}")
+            yield report
+
+    with store.lock(wait=wait), reporter(len(qids)) as out:
+        if fmt is OutputFormat.TABLE:
+            collections.deque(fetched(out), maxlen=0)
+        else:
+            _print_fetched(fetched(out), fmt, raw_csv)
         out.message(fetch_summary(reports, time.monotonic() - started))
     return reports
 
@@ -106,35 +147,59 @@ def show(
         int | None,
         typer.Option("--version", "-v", min=1, help="Show this version (default: latest)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (for people) or json (the record, as archived).",
+            case_sensitive=False,
+        ),
+    ] = OutputFormat.TABLE,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The same as --format json.", hidden=True)
+    ] = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Show a question from the archive: author, ministries, dates, status, texts.
 
     Example:
         qarchive show 15-12526QE
-        qarchive show 15-12526QE --version 1 --json
+        qarchive show 15-12526QE --version 1 --format json
     """
-    from qarchive.cli.render import render_question
     from qarchive.store.archive import Archive
 
+    if as_json:
+        fmt = OutputFormat.JSON
+    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
+        raise UsageError("show prints one record: use --format table or json")
     settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
-    qid = _question_id(question, settings, store)
-    stored = store.read_version(qid, version)
-    if as_json:
+    stored = store.read_version(_question_id(question, settings, store), version)
+    if fmt is OutputFormat.JSON:
         typer.echo(stored.record.model_dump_json(indent=2))
-    else:
-        stdout_console().print(render_question(stored.record, today=dt.date.today()))
+        return
+    from qarchive.cli.question_views import question_view
+
+    title, blocks = question_view(stored.record, today=dt.date.today())
+    print_blocks(blocks, title=title)
 
 
-def history(question: QuestionArg, archive: ArchiveOption = None) -> None:
+def history(
+    question: QuestionArg,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
+    archive: ArchiveOption = None,
+) -> None:
     """List the versions of a question: when each was fetched and what changed.
 
     Example:
         qarchive history 15-12526QE
+        qarchive history 15-12526QE --format json
     """
-    from qarchive.cli.render import render_history
+    from qarchive.cli.messages import history_summary
+    from qarchive.cli.question_views import history_rows, history_table
+    from qarchive.model.columns import HISTORY_COLUMNS
     from qarchive.store.archive import Archive
 
     settings = load_cli_settings(archive)
@@ -143,7 +208,12 @@ def history(question: QuestionArg, archive: ArchiveOption = None) -> None:
     versions = store.history(qid)
     if not versions:
         store.read_version(qid)  # raises NotArchived with advice
-    stdout_console().print(render_history(versions))
+    rows = history_rows(versions)
+    if fmt is OutputFormat.TABLE:
+        print_blocks([history_table(rows)])
+    else:
+        write_rows(rows, fmt, sys.stdout, columns=HISTORY_COLUMNS, raw_csv=raw_csv)
+    say(history_summary(qid.canonical, len(rows)))
 
 
 def diff(
@@ -158,21 +228,29 @@ def diff(
         int | None,
         typer.Argument(help="Newer version (default: the latest).", min=1, show_default=False),
     ] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
     """Show field-level changes between two versions of a question.
 
     Example:
         qarchive diff 15-12526QE
-        qarchive diff 15-12526QE 1 3
+        qarchive diff 15-12526QE 1 3 --format json
     """
-    from qarchive.cli.render import render_diff
+    from qarchive.cli.question_views import diff_rows, diff_view
+    from qarchive.model.columns import DIFF_COLUMNS
     from qarchive.store.archive import Archive
 
+    if fmt is OutputFormat.IDS:
+        raise UsageError("diff rows have no IDs; use --format table, json, jsonl or csv")
     settings = load_cli_settings(archive)
     store = Archive(settings.archive_dir)
     old, new, changes = store.diff(_question_id(question, settings, store), left, right)
-    stdout_console().print(render_diff(changes, old, new))
+    if fmt is OutputFormat.TABLE:
+        print_blocks(diff_view(changes, old, new))
+    else:
+        write_rows(diff_rows(changes), fmt, sys.stdout, columns=DIFF_COLUMNS, raw_csv=raw_csv)
 
 
 def _question_id(text: str, settings: Settings, store: Archive) -> QuestionId:

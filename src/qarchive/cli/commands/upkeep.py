@@ -1,7 +1,8 @@
-"""Commands that keep the archive sound: reindex, verify.
+"""Commands about the archive itself: info, reindex, verify.
 
-The version files are the truth; the index is rebuilt from them, and ``verify``
-checks both (exit code 4 when something is damaged).
+``info`` says which archive is in use and what it holds. The version files are
+the truth; the index is rebuilt from them, and ``verify`` checks both (exit
+code 4 when something is damaged).
 """
 
 from __future__ import annotations
@@ -11,8 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qarchive.cli.console import stderr_console, stdout_console
-from qarchive.cli.options import ArchiveOption, OutputFormat, WaitOpt, load_cli_settings
+from qarchive.cli.options import (
+    ArchiveOption,
+    FormatOpt,
+    OutputFormat,
+    RawCsvOpt,
+    WaitOpt,
+    load_cli_settings,
+)
+from qarchive.cli.output import say, say_error
 from qarchive.errors import ArchiveDamaged, UsageError
 
 # The library is imported inside each command, so that --help and --version do not
@@ -20,7 +28,42 @@ from qarchive.errors import ArchiveDamaged, UsageError
 if TYPE_CHECKING:
     from qarchive.store.archive import Archive
 
-__all__ = ["reindex", "verify"]
+__all__ = ["info", "reindex", "verify"]
+
+
+def info(
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table (for people) or json.", case_sensitive=False),
+    ] = OutputFormat.TABLE,
+    archive: ArchiveOption = None,
+) -> None:
+    """Show the archive in use, the settings in force (and where each comes from), what it holds.
+
+    Example:
+        qarchive info
+        qarchive info --format json
+    """
+    import datetime as dt
+    import json
+    import os
+
+    from qarchive.cli.output import print_blocks
+    from qarchive.cli.views import info_view
+    from qarchive.jobs.info import describe_archive
+    from qarchive.settings import setting_sources
+
+    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
+        raise UsageError("info prints one report: use --format table or json")
+    settings = load_cli_settings(archive)
+    # --archive is also read from QARCHIVE_ARCHIVE: an option only when they differ.
+    given = archive is not None and str(archive) != os.environ.get("QARCHIVE_ARCHIVE")
+    sources = setting_sources(overridden=["archive_dir"] if given else [])
+    found = describe_archive(settings, sources=sources, today=dt.date.today())
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print_blocks(info_view(found))
 
 
 def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
@@ -35,12 +78,11 @@ def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
     with store.lock(wait=wait):
         result = store.reindex()
         references = store.reindex_references()
-    err = stderr_console()
     for damaged in result.damaged:
-        err.print(f"Error: {damaged}", markup=False, soft_wrap=True)
-    err.print(f"indexed {result.indexed} question(s) into {store.index_path}", markup=False)
+        say_error(str(damaged))
+    say(f"indexed {result.indexed} question(s) into {store.index_path}")
     if references is not None:
-        err.print(f"indexed {references[0]} actor(s), {references[1]} organ(s)", markup=False)
+        say(f"indexed {references[0]} actor(s), {references[1]} organ(s)")
     if result.damaged:
         raise typer.Exit(ArchiveDamaged.exit_code)
 
@@ -50,7 +92,8 @@ def verify(
         bool,
         typer.Option(
             "--repair",
-            help="Remove temporary leftovers and rebuild the index (never deletes a version).",
+            help="Remove temporary leftovers, move a damaged latest version aside (into "
+            "damaged/, to fetch it again) and rebuild the index; never deletes a version.",
         ),
     ] = False,
     fields: Annotated[
@@ -62,10 +105,8 @@ def verify(
             "if a mandatory field is missing where its source holds it.",
         ),
     ] = False,
-    fmt: Annotated[
-        OutputFormat,
-        typer.Option("--format", "-f", help="With --fields: output format.", case_sensitive=False),
-    ] = OutputFormat.TABLE,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    raw_csv: RawCsvOpt = False,
     wait: WaitOpt = False,
     archive: ArchiveOption = None,
 ) -> None:
@@ -88,36 +129,50 @@ def verify(
     from qarchive.store.archive import Archive
 
     store = Archive(load_cli_settings(archive).archive_dir)
-    if (fields and repair) or (not fields and fmt is not OutputFormat.TABLE):
-        raise UsageError("--format goes with --fields, and --fields repairs nothing")
+    if fields and repair:
+        raise UsageError("--fields repairs nothing: run verify --repair, then verify --fields")
+    if fmt is OutputFormat.IDS:
+        raise UsageError("verify's rows have no IDs; use --format table, json, jsonl or csv")
     if fields:
-        _verify_fields(store, fmt)
+        _verify_fields(store, fmt, raw_csv)
         return
     with store.lock(wait=wait):
         report = verify_archive(store)
         problems = repair_archive(store, report) if repair else report.problems
-    err = stderr_console()
-    for problem in problems:
-        err.print(f"Error: {problem}", markup=False, soft_wrap=True)
-    err.print(verify_summary(report, remaining=len(problems), repaired=repair), markup=False)
+    for question, moved in report.moved.items():
+        say(
+            f"{question}: its damaged latest version moved to {moved[0]} (with the files "
+            f"only it needed); fetch it again: qarchive fetch {question}"
+        )
+    if fmt is OutputFormat.TABLE:
+        for problem in problems:
+            say_error(str(problem))
+    else:
+        from qarchive.cli.output import write_rows
+        from qarchive.model.columns import VERIFY_COLUMNS
+
+        rows = (
+            {"path": str(p.path), "problem": p.message, "repairable": p.repairable}
+            for p in problems
+        )
+        write_rows(rows, fmt, sys.stdout, columns=VERIFY_COLUMNS, raw_csv=raw_csv)
+    say(verify_summary(report, remaining=len(problems), repaired=repair))
     if problems:
         raise typer.Exit(ArchiveDamaged.exit_code)
 
 
-def _verify_fields(store: Archive, fmt: OutputFormat) -> None:
+def _verify_fields(store: Archive, fmt: OutputFormat, raw_csv: bool) -> None:
     from qarchive.cli.messages import field_summary
-    from qarchive.cli.plain import write_rows
-    from qarchive.cli.render import render_field_report
+    from qarchive.cli.output import print_blocks, write_rows
+    from qarchive.cli.views import field_table
     from qarchive.jobs.fields import FIELD_COLUMNS, field_report
 
-    if fmt is OutputFormat.IDS:
-        raise UsageError("field report rows have no IDs; use --format table, json, jsonl or csv")
     report = field_report(store)  # reads only: no lock, a refresh may run meanwhile
     if fmt is OutputFormat.TABLE:
-        stdout_console().print(render_field_report(report))
+        print_blocks(field_table(report))
     else:
         rows = (count.as_row(flat=fmt is OutputFormat.CSV) for count in report.counts)
-        write_rows(rows, fmt, sys.stdout, columns=FIELD_COLUMNS)
-    stderr_console().print(field_summary(report), markup=False, soft_wrap=True)
+        write_rows(rows, fmt, sys.stdout, columns=FIELD_COLUMNS, raw_csv=raw_csv)
+    say(field_summary(report))
     if not report.complete:
         raise typer.Exit(1)

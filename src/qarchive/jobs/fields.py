@@ -11,10 +11,11 @@ content, not an integrity check.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from qarchive.bounded_json import read_json
 
 if TYPE_CHECKING:
     from qarchive.store.archive import Archive
@@ -205,7 +206,7 @@ def _latest_records(archive: Archive, report: FieldReport) -> Iterator[Record]:
             continue
         path = archive.question_dir(qid) / f"v{numbers[-1]:04d}.json"
         try:
-            record = json.loads(path.read_bytes())["record"]
+            record = read_json(path)["record"]
         except (OSError, ValueError, KeyError, TypeError):
             report.unreadable.append(qid.canonical)
             continue

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from qarchive.bounded_json import load_json
 from qarchive.errors import ArchiveWriteError
 from qarchive.follow.alerts import Alerts
 from qarchive.http import Client
@@ -146,7 +147,7 @@ def _last_run(archive: Archive) -> dt.date | None:
     path = archive.layout.refresh_log
     try:
         last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        return dt.datetime.fromisoformat(json.loads(last)["started_at"]).date()
+        return dt.datetime.fromisoformat(load_json(last)["started_at"]).date()
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
 

@@ -20,7 +20,7 @@ from qarchive.index.schema import IndexFailure
 from qarchive.model.ids import QuestionId
 from qarchive.store.archive import Archive
 from qarchive.store.packs import parse_pack_reference
-from qarchive.store.state import QuestionState
+from qarchive.store.state import QuestionState, read_check_times
 
 __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
 
@@ -66,6 +66,7 @@ def verify_archive(archive: Archive) -> VerifyReport:
             latest[qid.canonical] = number
     report.problems += _orphan_packs(archive, report)
     report.problems += _stray_files(archive)
+    report.problems += _check_times(archive)
     report.problems += [Problem(*found) for found in archive.reference_store.verify()]
     report.problems += _verify_index(archive, latest)
     return report
@@ -115,6 +116,20 @@ def _verify_question(archive: Archive, qid: QuestionId, report: VerifyReport) ->
             )
     # A question whose latest version is damaged is left out of the index too.
     return readable_latest
+
+
+def _check_times(archive: Archive) -> list[Problem]:
+    # Derived data that fetch and refresh read: unreadable, it is ignored there, and
+    # removed by repair (the times in each state.json stand).
+    path = archive.layout.checks
+    try:
+        read_check_times(path)
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [Problem(path, f"unreadable check times ({reason}); state.json's times stand", True)]
+    return []
 
 
 def _reason(exc: ArchiveDamaged) -> str:

@@ -21,12 +21,12 @@ change group). Records stay keyed by reference: two homonyms stay two people.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.model.ids import Chamber
 from qarchive.model.question import Author, Group, Question
@@ -95,7 +95,7 @@ class ReferenceStore:
     def read_state(self) -> dict[str, Any]:
         """``state.json``: where the data came from, its validators; empty when unreadable."""
         try:
-            state = json.loads((self.base / STATE_FILE).read_bytes())
+            state = read_json(self.base / STATE_FILE)
         except (OSError, ValueError):
             return {}  # derived: an unreadable state only costs an unconditional GET
         return state if isinstance(state, dict) else {}

@@ -16,7 +16,6 @@ read as if it were sound, and never written over.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveDamaged
 from qarchive.model.versioning import changed_fields, record_hash
 from qarchive.store.files import compact_json
@@ -148,7 +148,7 @@ class VersionedStore(Generic[RecordT]):
         """
         path = directory / version_name(number)
         try:
-            data = json.loads(path.read_bytes())
+            data = read_json(path)
             if data.get("schema") != VERSION_SCHEMA or data.get("version") != number:
                 raise ValueError(f"schema {data.get('schema')!r}, version {data.get('version')!r}")
             record = self.model.model_validate(data["record"])

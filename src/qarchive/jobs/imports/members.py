@@ -17,6 +17,7 @@ from collections.abc import Collection, Generator, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
 
+from qarchive.bounded_json import DepthLimited, JSONTooDeep
 from qarchive.errors import UsageError
 from qarchive.store.packs import pack_reference
 
@@ -170,21 +171,20 @@ def _json_members(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[Memb
 def _stream_many(head: bytes, stream: IO[bytes], name: str) -> Iterator[Member]:
     import ijson  # only the XIV file needs a streaming parser
 
-    class _Rewound:
-        def __init__(self) -> None:
-            self._head = head
-
-        def read(self, size: int = -1) -> bytes:
-            if size == 0:  # ijson probes read(0) to tell bytes from text
-                return b""
-            if self._head:
-                chunk, self._head = self._head, b""
-                return chunk
-            return stream.read(size)
-
     for prefix in ("questionsEcrites.question.item", "questionsOralesSansDebat.question.item"):
         if prefix.split(".")[0].encode() in head:
-            for index, question in enumerate(ijson.items(_Rewound(), prefix, use_float=True)):
-                content = json.dumps({"question": question}, ensure_ascii=False).encode()
-                yield Member(f"{name}[{index}]", content)
+            index = 0
+            try:
+                for question in ijson.items(
+                    DepthLimited(stream, head=head), prefix, use_float=True
+                ):
+                    content = json.dumps({"question": question}, ensure_ascii=False).encode()
+                    yield Member(f"{name}[{index}]", content)
+                    index += 1
+            except (ijson.JSONError, JSONTooDeep) as exc:
+                # A stream cannot be read past a fault: what came before it is kept.
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                yield Member(
+                    f"{name}[{index}]", None, f"refused: {reason}; the rest of {name} was not read"
+                )
             return

@@ -112,20 +112,30 @@ def fetch_questions(
         with archive.checks_flushed():
             for qid in qids:
                 try:
-                    yield fetch_question(
+                    report = fetch_question(
                         qid, settings=settings, archive=archive, client=http, now=now
                     )
                 except ArchiveWriteError:
                     raise
                 except QarchiveError as exc:
-                    if not isinstance(exc, ArchiveDamaged):
-                        archive.record_check(
-                            qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
-                        )
-                    yield FetchReport(qid, error=exc)
+                    report = _failed(archive, qid, exc, now)
+                except Exception as exc:  # one question's bug stops that question only
+                    report = _failed(
+                        archive, qid, QarchiveError.unexpected(exc, what=str(qid)), now
+                    )
+                yield report
     finally:
         if owned:
             http.close()
+
+
+def _failed(archive: Archive, qid: QuestionId, exc: QarchiveError, now: Clock) -> FetchReport:
+    """Record a failed check in the question's state (unless it is damaged); its report."""
+    if not isinstance(exc, ArchiveDamaged):
+        archive.record_check(
+            qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
+        )
+    return FetchReport(qid, error=exc)
 
 
 def fetch_question(
@@ -204,22 +214,33 @@ def name_questions(
     """
     for qid in qids:
         try:
-            previous = archive.latest(qid)
-        except ArchiveDamaged as exc:
-            yield FetchReport(qid, error=exc)
-            continue
-        if previous is None or previous.record.author.name is not None:
-            continue
-        if archive.read_state(qid).names_tried_at is not None:
-            continue
-        raw: list[RawCapture] = []
-        notes: list[str] = []
-        pages = source_urls(qid, settings)
-        record = _fill_names(previous.record, qid, pages, client, raw, notes)
-        record = enrich(record, previous=previous, references=archive.references)
-        result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
-        archive.record_check(qid, at=now(), names_tried=True)
-        yield FetchReport(qid, result=result, notes=notes)
+            report = _name_question(qid, settings=settings, archive=archive, client=client, now=now)
+        except ArchiveWriteError:
+            raise
+        except QarchiveError as exc:
+            report = FetchReport(qid, error=exc)
+        except Exception as exc:  # one question's bug stops that question only
+            report = FetchReport(qid, error=QarchiveError.unexpected(exc, what=str(qid)))
+        if report is not None:
+            yield report
+
+
+def _name_question(
+    qid: QuestionId, *, settings: Settings, archive: Archive, client: Client, now: Clock
+) -> FetchReport | None:
+    previous = archive.latest(qid)
+    if previous is None or previous.record.author.name is not None:
+        return None
+    if archive.read_state(qid).names_tried_at is not None:
+        return None
+    raw: list[RawCapture] = []
+    notes: list[str] = []
+    pages = source_urls(qid, settings)
+    record = _fill_names(previous.record, qid, pages, client, raw, notes)
+    record = enrich(record, previous=previous, references=archive.references)
+    result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
+    archive.record_check(qid, at=now(), names_tried=True)
+    return FetchReport(qid, result=result, notes=notes)
 
 
 def _validators(stored: dict[str, str | None] | None) -> Validators | None:

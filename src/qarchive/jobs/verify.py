@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qarchive.errors import ArchiveDamaged
+from qarchive.errors import ArchiveDamaged, QarchiveError
 from qarchive.index.lookups import indexed_versions
 from qarchive.index.schema import IndexFailure
 from qarchive.model.ids import QuestionId
@@ -26,6 +26,7 @@ __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
 
 _TEMP_PREFIXES = (".tmp-",)
 _NO_VERSION = "no version file (a write interrupted before its first version)"
+_UNCHECKED = "could not be checked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,12 @@ def verify_archive(archive: Archive) -> VerifyReport:
     latest: dict[str, int] = {}
     for qid in archive.iter_ids():
         report.questions += 1
-        number = _verify_question(archive, qid, report)
+        try:
+            number = _verify_question(archive, qid, report)
+        except Exception as exc:  # one question's bug stops that question only
+            error = QarchiveError.unexpected(exc, what=_UNCHECKED)
+            report.problems.append(Problem(archive.question_dir(qid), str(error)))
+            continue
         if number:
             latest[qid.canonical] = number
     report.problems += _orphan_packs(archive, report)
@@ -162,7 +168,7 @@ def _check_packed(archive: Archive, pack: str, member: str) -> list[Problem]:
 def _orphan_packs(archive: Archive, report: VerifyReport) -> list[Problem]:
     # A pack no version names is what a run killed before its versions left behind.
     # With a damaged version, which packs it named cannot be told: none is removed.
-    if any(problem.message.startswith("damaged") for problem in report.problems):
+    if any(problem.message.startswith(("damaged", _UNCHECKED)) for problem in report.problems):
         return []
     return [
         Problem(archive.packs.folder / name, "pack named by no version (a run interrupted)", True)

@@ -164,6 +164,9 @@ def _parse_member(
     except (ParseError, QarchiveError) as exc:
         result.problems.append((member.name, str(exc)))
         return None
+    except Exception as exc:  # one member's bug stops that member only
+        result.problems.append((member.name, str(QarchiveError.unexpected(exc, what=member.name))))
+        return None
     if entity is None or (isinstance(entity, Organ) and entity.kind not in KEPT_ORGAN_TYPES):
         result.skipped += 1
         return None

@@ -33,6 +33,7 @@ __all__ = [
 
 MAX_BULK_BYTES = 4 * 1024**3  # a legislature zip is ~45 MB; XIV's JSON a few hundred
 MAX_COMPRESSION_RATIO = 100  # real question JSON compresses ~5-10x; bombs do 1000x
+_ENCRYPTED = 0x1  # general purpose bit 0 of a zip entry
 _SMALL_MEMBER = 64 * 1024  # below this, the ratio says nothing worth refusing
 # What reading one damaged member raises: a bad CRC-32, a truncated or encrypted
 # member, a compression method zipfile does not know.
@@ -147,6 +148,8 @@ def member_problem(
         return "refused: the name points outside the archive (path traversal)"
     if not info.filename.lower().endswith(suffix):
         return f"skipped: not a {kind} file"
+    if info.flag_bits & _ENCRYPTED:
+        return "refused: encrypted (open data is never encrypted)"
     if info.file_size > max_bytes:
         return f"refused: {info.file_size} bytes, over the {max_bytes}-byte cap"
     ratio = info.file_size / max(info.compress_size, 1)

@@ -11,6 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import feedparser
+import pytest
 from typer.testing import CliRunner
 
 from conftest import SITES
@@ -60,3 +62,19 @@ def test_a_nul_byte_in_a_title_reaches_the_notify_command(sites, tmp_path):
     assert json.loads(payload)["title"] == "Titre\x00avec NUL"  # the JSON keeps every character
     assert summary == "15-12526QE new question, published 2018-10-02: Titre\ufffdavec NUL"
     assert json.loads(archive().layout.refresh_log.read_text().splitlines()[-1])["notified"] == 1
+
+
+@pytest.mark.parametrize("watched", [False, True])
+def test_control_characters_in_a_title_make_a_feed_that_reads(sites, tmp_path, watched):
+    serve_title(sites, f"Titre{CONTROLS}fin")
+    assert run("watch", "add", "15-12526QE").exit_code == 0
+    assert run("refresh", "--no-discover").exit_code == 0
+    out = tmp_path / "feed.atom"
+    args = ["--watched"] if watched else ["--days", "100000"]
+    result = run("feed", "-o", str(out), *args)
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse(out.read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    [entry] = feed.entries
+    assert "Titre\ufffd" in entry.title and entry.title.endswith("fin")
+    assert not set(entry.title) & set(CONTROLS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -144,13 +145,24 @@ def _content(event: Event) -> str:
     return "\n\n".join(lines)
 
 
+# What XML 1.0 forbids (C0 controls but tab and line ends, surrogates, U+FFFE and
+# U+FFFF) and what it asks documents to avoid (DEL, C1 controls): lxml refuses the
+# first, and a title from a parliament's site may hold any of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with every character XML cannot carry replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _generator(*, title: str, feed_id: str, generated: dt.datetime) -> FeedGenerator:
     """A feed with qarchive's header fields; entries are added by the caller."""
     from feedgen.feed import FeedGenerator  # lxml underneath: only when writing a feed
 
     generator = FeedGenerator()
     generator.id(feed_id)
-    generator.title(title)
+    generator.title(_xml_safe(title))
     generator.author({"name": "qarchive"})
     generator.generator("qarchive", version=__version__)
     generator.link(href=feed_id, rel="self")
@@ -165,15 +177,15 @@ def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.d
         record = event.record
         entry = generator.add_entry()
         entry.id(f"urn:qarchive:{record.id}:{event.kind.value}:{event.date.isoformat()}")
-        entry.title(_title(event))
-        entry.link(href=record.url)
+        entry.title(_xml_safe(_title(event)))
+        entry.link(href=_xml_safe(record.url))
         when = dt.datetime.combine(event.date, dt.time(), tzinfo=dt.UTC)
         entry.updated(when)
         entry.published(when)
         if record.author.name:
-            entry.author({"name": record.author.name})
+            entry.author({"name": _xml_safe(record.author.name)})
         entry.category(term=event.kind.value)
-        entry.content(_content(event), type="text")
+        entry.content(_xml_safe(_content(event)), type="text")
     return bytes(generator.atom_str(pretty=True))
 
 
@@ -219,14 +231,14 @@ def build_watched_feed(
     for event in reversed(events):  # feedgen prepends: add oldest first
         entry = generator.add_entry()
         entry.id(f"urn:qarchive:event:{event.id}")
-        entry.title(event.summary)
-        entry.link(href=event.url)
+        entry.title(_xml_safe(event.summary))
+        entry.link(href=_xml_safe(event.url))
         entry.updated(event.noticed_at)
         entry.published(event.noticed_at)
         if event.author:
-            entry.author({"name": event.author})
+            entry.author({"name": _xml_safe(event.author)})
         entry.category(term=event.type.value)
-        entry.content(_watched_content(event), type="text")
+        entry.content(_xml_safe(_watched_content(event)), type="text")
     return bytes(generator.atom_str(pretty=True))
 
 

@@ -8,7 +8,7 @@ check (:meth:`qarchive.store.archive.Archive.record_check`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qarchive.errors import (
@@ -16,8 +16,10 @@ from qarchive.errors import (
     ArchiveWriteError,
     FetchError,
     HTTPStatusError,
+    InvalidQuestionId,
     ParseError,
     QarchiveError,
+    UsageError,
 )
 from qarchive.http import Client, Fetched, Validators
 from qarchive.jobs.enrich import enrich, save_question
@@ -325,6 +327,21 @@ def _most_telling(qid: QuestionId, errors: list[QarchiveError]) -> QarchiveError
     )
 
 
+def _check_page_url(url: str, qid: QuestionId, hosts: Collection[str]) -> None:
+    try:
+        named = parse_question_id(url, extra_hosts=hosts)
+    except InvalidQuestionId as exc:
+        raise UsageError(
+            f"--url {url!r} is not the address of a question ({exc}); give the address "
+            f"the page of {qid} came from, on the configured hosts ({', '.join(sorted(hosts))})"
+        ) from None
+    if named != qid:
+        raise UsageError(
+            f"--url {url!r} is the address of {named}, but the page holds {qid}: give the "
+            f"address the page of {qid} came from"
+        )
+
+
 def save_page(
     content: bytes,
     *,
@@ -332,14 +349,22 @@ def save_page(
     archive: Archive,
     now: Clock = utc_now,
     extension: str = "html",
+    hosts: Collection[str] | None = None,
 ) -> FetchReport:
     """Run the parse-and-save half of the pipeline on saved bytes (``--from-file``).
 
+    With ``hosts`` (``--url``: where the user says the page came from), ``url``
+    must be an address of the page's own question, on one of ``hosts`` or on the
+    parliament's sites: it becomes the record's source, which nothing else checks.
+
     Raises:
         ParseError: the content is not a question in a known layout.
+        UsageError: ``url`` is not an address of the page's question.
     """
     record = parse(content, url=url)
     qid = parse_question_id(record.id)
+    if hosts is not None:
+        _check_page_url(url, qid, hosts)
     result = save_question(
         archive, record, qid=qid, fetched_at=now(), raw=[RawCapture(url, content, extension)]
     )

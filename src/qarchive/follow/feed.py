@@ -30,6 +30,7 @@ from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Question
 from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write
+from qarchive.store.versions import StoredVersion
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -51,6 +52,7 @@ class EventKind(StrEnum):
 
     QUESTION = "question"  # published
     ANSWER = "answer"  # answered
+    CORRECTION = "answer_corrected"  # an answer already archived, changed since
     CLOSURE = "closure"  # withdrawn, lapsed or converted
 
 
@@ -110,10 +112,24 @@ def recent_events(
     for day, kind, question_id in found[:limit]:
         try:
             stored = archive.read_version(parse_question_id(question_id))
+            if kind is EventKind.ANSWER and _corrects_an_answer(archive, stored):
+                kind = EventKind.CORRECTION
         except ArchiveDamaged:
             continue  # reported by verify; a feed shows what can be read
         events.append(Event(kind, dt.date.fromisoformat(day), stored.record))
     return events
+
+
+def _corrects_an_answer(archive: Archive, stored: StoredVersion[Question]) -> bool:
+    """Whether the latest version changed an answer the version before already had.
+
+    Raises:
+        ArchiveDamaged: the version before cannot be read.
+    """
+    if stored.version < 2 or "answer" not in stored.changed:
+        return False
+    qid = parse_question_id(stored.record.id)
+    return archive.read_version(qid, stored.version - 1).record.answer is not None
 
 
 def _title(event: Event) -> str:
@@ -121,6 +137,8 @@ def _title(event: Event) -> str:
     label = record.title or record.rubrique or record.id
     if event.kind is EventKind.ANSWER:
         return f"Réponse à la question {record.id} : {label}"
+    if event.kind is EventKind.CORRECTION:
+        return f"Réponse corrigée à la question {record.id} : {label}"
     if event.kind is EventKind.CLOSURE:
         reason = (
             record.closed.reason if record.closed and record.closed.reason else record.status.value
@@ -138,7 +156,7 @@ def _content(event: Event) -> str:
     lines = [
         f"{author} — {ministry.name if ministry else '?'} — publiée le {record.published.date}"
     ]
-    if event.kind is EventKind.ANSWER and record.answer is not None:
+    if event.kind in (EventKind.ANSWER, EventKind.CORRECTION) and record.answer is not None:
         lines += [f"Réponse publiée le {record.answer.published.date}", record.answer.text or ""]
     else:
         lines.append(record.text or "")

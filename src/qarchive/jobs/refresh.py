@@ -63,6 +63,7 @@ class RefreshSummary:
     new: int = 0
     changed: int = 0
     new_answers: int = 0
+    corrected_answers: int = 0  # an answer already archived, changed (an erratum, a fix)
     unchanged: int = 0
     failed: int = 0
     discovered: int = 0
@@ -92,7 +93,10 @@ class RefreshSummary:
             self.new += 1
         elif result.outcome is SaveOutcome.UPDATED:
             self.changed += 1
-            self.new_answers += "answer" in result.changed
+            if "answer" in result.replaced:
+                self.corrected_answers += 1
+            elif "answer" in result.changed:
+                self.new_answers += 1
         else:
             self.unchanged += 1
 

@@ -332,7 +332,7 @@ class Archive:
         ]
         self._write(new.path, new.data(raw=raw_names))
         entry = index_entry(record, version=new.number, fetched_at=fetched_at)
-        return SaveResult(new.outcome, new.number, new.changed), entry
+        return SaveResult(new.outcome, new.number, new.changed, new.replaced), entry
 
     def _write_raw(self, directory: Path, capture: RawCapture, at: dt.datetime) -> str:
         group = self._group()
@@ -436,6 +436,5 @@ class Archive:
             group.discard()
             raise
         staged, created = group.take()
-        return PreparedSave(
-            qid.canonical, result.outcome, result.version, result.changed, staged, created, entry
-        )
+        done = (result.outcome, result.version, result.changed)
+        return PreparedSave(qid.canonical, *done, staged, created, entry, tuple(result.replaced))

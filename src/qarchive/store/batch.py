@@ -39,6 +39,7 @@ class PreparedSave(NamedTuple):
     staged: list[tuple[str, str]]  # (written, final), in order
     created: list[str]  # directories made for them
     entry: IndexEntry | None  # None when unchanged
+    replaced: tuple[str, ...] = ()  # of ``changed``: the fields that held a value before
 
 
 def _make_dirs(directory: Path, known: set[Path]) -> list[Path]:
@@ -215,7 +216,8 @@ class Batch:
         if prepared.entry is not None:
             self.index(prepared.entry)
             self.staged(prepared.qid)
-        return SaveResult(prepared.outcome, prepared.version, prepared.changed)
+        done = (prepared.outcome, prepared.version, prepared.changed)
+        return SaveResult(*done, list(prepared.replaced))
 
     def discard_prepared(self, prepared: PreparedSave) -> None:
         """Take in a prepared save's files only to remove them with the batch (after a failure)."""

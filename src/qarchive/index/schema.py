@@ -24,7 +24,7 @@ exists (:func:`upgrade_index`), else rebuilt; never misread.
 from __future__ import annotations
 
 import contextlib
-import os
+import functools
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from qarchive._version import __version__
+from qarchive.index.inplace import replace_database
 from qarchive.index.rows import (
     COLUMN_NAMES,
     COLUMNS,
@@ -134,15 +135,29 @@ def index_is_current(path: Path) -> bool:
 
 
 def _schema_version(path: Path) -> int | None:
-    # None for a missing, unreadable or foreign file: only a rebuild can help.
-    if not path.is_file():
+    # None for a missing, unreadable or foreign file, a link (never written through)
+    # or a file that lacks a table or an index of its version: only a rebuild can help.
+    if path.is_symlink() or not path.is_file():
         return None
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            names = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     except sqlite3.Error:
         return None
-    return int(row[0]) if row is not None and str(row[0]).isdigit() else None
+    version = int(row[0]) if row is not None and str(row[0]).isdigit() else None
+    if version == INDEX_SCHEMA_VERSION and not _schema_names() <= names:
+        return None
+    return version
+
+
+@functools.cache
+def _schema_names() -> frozenset[str]:
+    """The name of every table, index and trigger an index of this version holds."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        _create(db)
+        return frozenset(name for (name,) in db.execute("SELECT name FROM sqlite_master"))
 
 
 # Upgrades from a schema version to the next, in SQL over the index alone: seconds,
@@ -236,8 +251,13 @@ def upsert_entry(
 def write_index(path: Path, entries: Iterable[IndexEntry], *, temp: Path) -> int:
     """Build a complete index at ``path`` from the entries of every question.
 
-    The index is written to ``temp`` (beside ``path``) and renamed over it at the
-    end, so readers never see a half-built index. Returns the number of questions.
+    The index is written to ``temp`` (beside ``path``) and copied into it at the
+    end (:func:`qarchive.index.inplace.replace_database`), so readers never see a
+    half-built index. Returns the number of questions.
+
+    Raises:
+        IndexFailure: it cannot be written (a full disk...); ``path`` is as it was.
+        ArchiveDamaged: a folder that is not empty is at ``path``.
     """
     temp.unlink(missing_ok=True)
     count = 0
@@ -252,11 +272,7 @@ def write_index(path: Path, entries: Iterable[IndexEntry], *, temp: Path) -> int
                     upsert_entry(connection, entry, bulk=bulk)
                     count += 1
                 bulk.finish()
-        # A journal left by a killed writer belongs to the old file: SQLite would
-        # replay it into the new one. It goes before the new index takes the name.
-        for suffix in ("-journal", "-wal", "-shm"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
-        os.replace(temp, path)
+        replace_database(temp, path)  # in the same file: open readers stay sound
     finally:
         temp.unlink(missing_ok=True)
     return count

@@ -22,6 +22,7 @@ from qarchive.errors import (
     NotArchived,
     UsageError,
 )
+from qarchive.index.inplace import mark_stale
 from qarchive.index.rows import IndexEntry, index_entry
 from qarchive.index.schema import IndexConnection, connect_index, index_is_current
 from qarchive.model.ids import Chamber, QuestionId, parse_question_id
@@ -384,7 +385,8 @@ class Archive:
             self._batch.flush()
         except BaseException:
             self._batch.discard()
-            self.index_path.unlink(missing_ok=True)
+            self._batch.close()  # its transaction rolled back before the index is marked
+            mark_stale(self.index_path)
             raise
         finally:
             self._batch.close()

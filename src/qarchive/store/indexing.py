@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qarchive.errors import ArchiveDamaged
+from qarchive.index.inplace import mark_stale
 from qarchive.index.references import write_reference_index
 from qarchive.index.rows import IndexEntry, index_entry
 from qarchive.index.schema import (
@@ -100,6 +101,5 @@ def update_index(path: Path, entry: IndexEntry, rebuild: Callable[[], object]) -
         make_current(path, rebuild)
         with contextlib.closing(connect_index(path)) as connection, connection:
             upsert_entry(connection, entry)
-    except (IndexFailure, OSError):
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
+    except (IndexFailure, OSError, ArchiveDamaged):
+        mark_stale(path)  # in its own file: an open reader must not lose it

@@ -24,6 +24,7 @@ exists (:func:`upgrade_index`), else rebuilt; never misread.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import sqlite3
 import time
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from qarchive._version import __version__
+from qarchive.errors import ArchiveWriteError
 from qarchive.index.inplace import replace_database
 from qarchive.index.rows import (
     COLUMN_NAMES,
@@ -53,6 +55,7 @@ __all__ = [
     "iter_rows",
     "upgrade_index",
     "upsert_entry",
+    "write_failure",
     "write_index",
 ]
 
@@ -64,6 +67,36 @@ INDEX_SCHEMA_VERSION = 6
 # What the other wings hold of the index: they name its type without importing sqlite3.
 IndexConnection = sqlite3.Connection
 IndexFailure = sqlite3.Error  # what a failing index raises
+
+# The SQLite errors that say the file cannot be written, as the errno of the
+# same cause (for ArchiveWriteError's message and advice).
+_WRITE_ERRNOS = {
+    "SQLITE_FULL": errno.ENOSPC,
+    "SQLITE_READONLY": errno.EROFS,
+    "SQLITE_CANTOPEN": errno.EACCES,
+    "SQLITE_IOERR": errno.EIO,
+    "SQLITE_NOMEM": errno.ENOMEM,
+}
+
+
+def write_failure(exc: sqlite3.Error, path: Path) -> ArchiveWriteError | None:
+    """The archive's write error for a failure to write a database at ``path``, if it is one.
+
+    "database or disk is full" and its kin are the disk's fault, not a bug: they
+    get the one line of any archive that cannot be written. Other errors: None.
+
+    Example:
+        >>> full = sqlite3.OperationalError("database or disk is full")
+        >>> full.sqlite_errorname = "SQLITE_FULL"
+        >>> str(write_failure(full, Path("/a/index.sqlite")))
+        'cannot write /a/index.sqlite: database or disk is full; free some space, then run: qarchive verify'
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    code = next((code for prefix, code in _WRITE_ERRNOS.items() if name.startswith(prefix)), None)
+    if code is None:
+        return None
+    return ArchiveWriteError.from_os_error(path, OSError(code, str(exc)))
+
 
 # A page of a listing walks these in its order and stops at its last row
 # (qarchive.index.plans): the delay order by status, a legislature by date, the

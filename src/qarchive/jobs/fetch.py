@@ -7,6 +7,7 @@ check (:meth:`qarchive.store.archive.Archive.record_check`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -134,9 +135,9 @@ def fetch_questions(
 def _failed(archive: Archive, qid: QuestionId, exc: QarchiveError, now: Clock) -> FetchReport:
     """Record a failed check in the question's state (unless it is damaged); its report."""
     if not isinstance(exc, ArchiveDamaged):
-        archive.record_check(
-            qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
-        )
+        error = ErrorInfo(at=now(), message=str(exc), url=exc.url)
+        with contextlib.suppress(ArchiveDamaged):  # a state that cannot be written: said once
+            archive.record_check(qid, at=now(), error=error)
     return FetchReport(qid, error=exc)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import zlib
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from qarchive.index.lookups import indexed_versions
 from qarchive.index.schema import IndexFailure
 from qarchive.model.ids import QuestionId
 from qarchive.store.archive import Archive
+from qarchive.store.files import link_on_the_way
 from qarchive.store.packs import parse_pack_reference
 from qarchive.store.state import QuestionState, read_check_times
 
@@ -27,6 +29,10 @@ __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
 _TEMP_PREFIXES = (".tmp-",)
 _NO_VERSION = "no version file (a write interrupted before its first version)"
 _UNCHECKED = "could not be checked"
+_LINK = (
+    "a symbolic link (to {target}): qarchive neither writes nor deletes through a link "
+    "inside the archive; put what it points to in its place"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +185,7 @@ def _orphan_packs(archive: Archive, report: VerifyReport) -> list[Problem]:
 
 def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> list[Problem]:
     raw_dir = directory / "raw"
-    if not readable or not raw_dir.is_dir():
+    if not readable or not raw_dir.is_dir() or raw_dir.is_symlink():  # a link: named apart
         return []  # with a damaged latest version we cannot tell which captures it names
     return [
         Problem(path, "raw capture of no version (a write interrupted before its version)", True)
@@ -189,17 +195,22 @@ def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> li
 
 
 def _stray_files(archive: Archive) -> Iterator[Problem]:
-    root = archive.root / "questions"
-    if not root.is_dir():
-        return
-    for path in root.rglob("*"):
-        if path.name.startswith(_TEMP_PREFIXES):
-            yield Problem(path, "temporary file left by an interrupted write", repairable=True)
-    for folder in (archive.layout.packs, archive.layout.bulk):
-        for path in folder.glob(".tmp-*") if folder.is_dir() else []:
-            yield Problem(path, "temporary file left by an interrupted write", repairable=True)
-    for path in archive.root.glob(".tmp-*"):
-        yield Problem(path, "temporary file left by an interrupted write", repairable=True)
+    """Temporary files a kill left, and every symbolic link, in one walk that follows none."""
+    root = archive.root
+    temp_folders = {root, archive.layout.packs, archive.layout.bulk}
+    questions = archive.layout.questions
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        for name in subfolders + files:
+            path = here / name
+            if path.is_symlink():
+                found.append(Problem(path, _LINK.format(target=os.readlink(path))))
+            elif name.startswith(_TEMP_PREFIXES) and (
+                here in temp_folders or here.is_relative_to(questions)
+            ):
+                found.append(Problem(path, "temporary file left by an interrupted write", True))
+    yield from sorted(found, key=lambda problem: problem.path)
 
 
 def _verify_index(archive: Archive, latest: dict[str, int]) -> list[Problem]:
@@ -224,8 +235,12 @@ def repair_archive(archive: Archive, report: VerifyReport) -> list[Problem]:
 
     Returns the problems that remain (the ones repair cannot fix). Hold the lock.
     """
+    kept: list[Problem] = []
     for problem in report.problems:
         if not problem.repairable:
+            continue
+        if link_on_the_way(archive.root, problem.path) is not None:
+            kept.append(problem)  # through a link: outside the archive, never removed
             continue
         if problem.message == _NO_VERSION:
             if not any(problem.path.glob("v*.json")):  # checked again: never lose a version
@@ -233,4 +248,4 @@ def repair_archive(archive: Archive, report: VerifyReport) -> list[Problem]:
         elif problem.path != archive.index_path:  # leftovers: temp files, state, orphan raws
             problem.path.unlink(missing_ok=True)
     archive.reindex()
-    return [problem for problem in report.problems if not problem.repairable]
+    return [problem for problem in report.problems if not problem.repairable] + kept

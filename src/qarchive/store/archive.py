@@ -29,7 +29,7 @@ from qarchive.model.ids import Chamber, QuestionId, parse_question_id
 from qarchive.model.question import Question
 from qarchive.model.versioning import FieldChange, diff_records
 from qarchive.store.batch import Batch, GroupCommit, PreparedSave
-from qarchive.store.files import atomic_write
+from qarchive.store.files import atomic_write, refuse_links
 from qarchive.store.indexing import (
     ReindexResult,
     make_current,
@@ -354,6 +354,7 @@ class Archive:
         return self._batch.group if self._batch is not None else None
 
     def _write(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
+        refuse_links(self.root, path.parent)
         group = self._group()
         try:
             if group is not None:

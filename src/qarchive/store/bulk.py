@@ -18,7 +18,7 @@ from typing import Any
 
 from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveWriteError
-from qarchive.store.files import atomic_write, compact_json
+from qarchive.store.files import atomic_write, compact_json, refuse_links
 from qarchive.store.layout import Layout
 
 __all__ = ["BULK_SCHEMA", "BulkManifest", "BulkManifests", "Validators"]
@@ -80,6 +80,7 @@ class BulkManifests:
             ArchiveWriteError: the file cannot be written; the old one is kept.
         """
         path = self._path(manifest.dataset)
+        refuse_links(self.folder.parent, self.folder)
         try:
             atomic_write(path, compact_json(manifest.document()))
         except OSError as exc:

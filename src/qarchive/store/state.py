@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveWriteError
 from qarchive.model.ids import QuestionId
-from qarchive.store.files import atomic_write, dump_json
+from qarchive.store.files import atomic_write, dump_json, refuse_links
 from qarchive.store.layout import STATE_FILE, Layout
 
 __all__ = [
@@ -139,6 +139,7 @@ class QuestionStates:
             state.last_error = error
             state.consecutive_failures += 1
         if not sound or _beyond_times(state) != _beyond_times(stored):
+            refuse_links(self._layout.root, path.parent)
             try:
                 atomic_write(path, dump_json(state.model_dump(mode="json")))
             except OSError as exc:

@@ -1,6 +1,6 @@
 """Issue 21, item 13: a server that sends one byte at a time cannot hold a run for ever.
 
-A raw local server trickles its answer, a byte every 0.2 s (well inside
+A raw local server (:class:`test_faults.RawServer`) trickles its answer, a byte every 0.2 s (well inside
 ``QARCHIVE_TIMEOUT``, so no read ever times out): its status line and headers,
 or its body. ``fetch`` and ``import URL`` give up at ``QARCHIVE_DEADLINE`` and
 ``QARCHIVE_DOWNLOAD_DEADLINE``, which cover every attempt of a request.
@@ -14,59 +14,32 @@ import pytest
 from typer.testing import CliRunner
 
 from qarchive.cli import app
+from test_faults import RawServer
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
 
 
-class TrickleServer:
-    """Answers every request with ``HEAD`` and a body, one byte every 0.2 s from ``slow_from``."""
+def _trickle(slow_from: int):
+    """A reply that sends ``HEAD`` and a body, one byte every 0.2 s from ``slow_from`` on."""
 
-    def __init__(self, *, slow_from: int) -> None:
-        self.slow_from = slow_from
-        self.requests = 0
-        self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            self.requests += 1
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
-
-    def _answer(self, conn: socket.socket) -> None:
+    def reply(conn: socket.socket) -> None:
         answer = HEAD + b" " * 100_000
-        with conn:
-            try:
-                conn.recv(65536)
-                conn.sendall(answer[: self.slow_from])
-                for byte in answer[self.slow_from :]:
-                    if self._stop.wait(0.2):
-                        return
-                    conn.sendall(bytes([byte]))
-            except OSError:
-                return  # the client gave up and closed the connection
+        try:
+            conn.sendall(answer[:slow_from])
+            for byte in answer[slow_from:]:
+                time.sleep(0.2)
+                conn.sendall(bytes([byte]))
+        except OSError:
+            return  # the client gave up and closed the connection
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._listener.close()
+    return reply
 
 
 @pytest.fixture(params=["headers", "body"])
 def trickle(request):
-    server = TrickleServer(slow_from=10 if request.param == "headers" else len(HEAD))
+    server = RawServer(_trickle(10 if request.param == "headers" else len(HEAD)))
     yield server
-    server.stop()
+    server.close()
 
 
 def run_within(args: list[str], limit: float = 120.0):

@@ -33,6 +33,7 @@ def run(*args: str):
         ),
         ("https://www.assemblee-nationale.fr/dyn/15/questions/QANR5L15QE1", "15-1QE"),
         ("https://www.senat.fr/questions/base/2018/qSEQ180304125.html", "SEQ180304125"),
+        ("https://me:pw@www.assemblee-nationale.fr" + DYN_PATH, "it names a user"),
     ],
 )
 def test_an_address_that_is_not_the_pages_question_is_refused(sites, url, reason):

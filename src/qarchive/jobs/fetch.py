@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from qarchive.errors import (
     ArchiveDamaged,
@@ -341,6 +342,8 @@ def _check_page_url(url: str, qid: QuestionId, hosts: Collection[str]) -> None:
             f"--url {url!r} is the address of {named}, but the page holds {qid}: give the "
             f"address the page of {qid} came from"
         )
+    if "@" in urlsplit(url).netloc:  # a user name or password: no site's own address has one
+        raise UsageError(f"--url {url!r} is not a site's own address: it names a user")
 
 
 def save_page(

@@ -39,7 +39,8 @@ def run(*args: str):
 def test_an_address_that_is_not_the_pages_question_is_refused(sites, url, reason):
     result = run("fetch", "--from-file", str(PAGE), "--url", url)
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith(f"Error: --url {url!r} is ")
+    assert result.stderr.startswith("Error: --url")
+    assert len(result.stderr.splitlines()) == 1
     assert reason in result.stderr
     assert not Archive(Path(os.environ["QARCHIVE_ARCHIVE"])).root.joinpath("questions").exists()
 

@@ -333,9 +333,10 @@ def _check_page_url(url: str, qid: QuestionId, hosts: Collection[str]) -> None:
     try:
         named = parse_question_id(url, extra_hosts=hosts)
     except InvalidQuestionId as exc:
+        reason = str(exc).partition(": expected ")[0]  # the list of every form: not here
         raise UsageError(
-            f"--url {url!r} is not the address of a question ({exc}); give the address "
-            f"the page of {qid} came from, on the configured hosts ({', '.join(sorted(hosts))})"
+            f"--url: {reason}; give the address the page of {qid} came from, on the "
+            f"configured hosts ({', '.join(sorted(hosts))})"
         ) from None
     if named != qid:
         raise UsageError(

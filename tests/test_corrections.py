@@ -36,7 +36,7 @@ def serve_answer(sites, text: str) -> None:
     sites.an.pages[JSON_PATH] = json.dumps(document).encode()
 
 
-def night() -> str:
+def night():
     result = run("refresh", "--all", "--no-discover")
     assert result.exit_code == 0, result.output
     return result.stderr.splitlines()[-1]

@@ -11,7 +11,7 @@ import threading
 import time
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from qarchive.cli import app
 from test_faults import RawServer
@@ -44,7 +44,7 @@ def trickle(request):
 
 def run_within(args: list[str], limit: float = 120.0):
     """Run the command in a thread; fail (instead of hanging) if it is still running at ``limit``."""
-    done: list = []
+    done: list[Result] = []
     thread = threading.Thread(target=lambda: done.append(CliRunner().invoke(app, args)))
     started = time.monotonic()
     thread.daemon = True

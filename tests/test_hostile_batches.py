@@ -90,20 +90,21 @@ def test_refresh_goes_on_past_the_question_and_logs_the_night(sites, broken_sena
     )
     log = archive().layout.refresh_log.read_text().splitlines()
     assert json.loads(log[-1])["failed"] == 1
-    assert "unexpected RecursionError" in (archive().read_state(SENAT).last_error.message)
+    error = archive().read_state(SENAT).last_error
+    assert error is not None and "unexpected RecursionError" in error.message
 
 
 def test_import_goes_on_past_the_member(tmp_path, monkeypatch):
-    from qarchive.jobs.imports import an
+    from qarchive.sources.an import opendata_json
 
-    real = an.opendata_json.parse
+    real = opendata_json.parse
 
     def parse(content, *, url):
         if url.endswith("#json/QANR5L15QE1.json"):
             raise RecursionError(BROKEN)
         return real(content, url=url)
 
-    monkeypatch.setattr(an.opendata_json, "parse", parse)
+    monkeypatch.setattr(opendata_json, "parse", parse)
     seed = json.loads(SEED_JSON.read_bytes())
     path = tmp_path / "Questions_ecrites.json.zip"
     with zipfile.ZipFile(path, "w") as bundle:

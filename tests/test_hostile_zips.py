@@ -28,12 +28,12 @@ def _question(number: int) -> bytes:
     return json.dumps(document).encode()
 
 
-def _headers(data: bytes, name: str) -> tuple[int, int]:
+def _headers(data: bytes | bytearray, name: str) -> tuple[int, int]:
     """The offsets of a member's local header and of its entry in the central directory."""
     return _find(data, b"PK\x03\x04", 30, name), _find(data, b"PK\x01\x02", 46, name)
 
 
-def _find(data: bytes, signature: bytes, name_at: int, name: str) -> int:
+def _find(data: bytes | bytearray, signature: bytes, name_at: int, name: str) -> int:
     encoded = name.encode()
     offset = data.index(signature)
     while data[offset + name_at : offset + name_at + len(encoded)] != encoded:

@@ -26,7 +26,7 @@ def archive(tmp_path, monkeypatch):
     return build_archive(tmp_path / "archive")
 
 
-def _count(connection) -> int:
+def _count(connection):
     return connection.execute("SELECT count(*) FROM questions").fetchone()[0]
 
 

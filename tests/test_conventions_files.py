@@ -110,6 +110,23 @@ def test_a_damaged_latest_version_is_set_aside_then_fetched_again(sites):
     assert run("verify").exit_code == 0
 
 
+def test_a_damaged_folder_that_is_a_link_receives_nothing(sites, tmp_path):
+    """verify --repair never moves a damaged version through a link (issue 21, item 3)."""
+    assert run("fetch", "15-12526QE").exit_code == 0
+    latest = archive().question_dir(SEED) / "v0001.json"
+    latest.write_text("{truncated")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (archive().root / "damaged").symlink_to(outside)
+
+    repaired = run("verify", "--repair")
+    assert repaired.exit_code == 4
+    assert "damaged version not moved aside: the way into damaged/ is a link" in repaired.stderr
+    assert "Traceback" not in repaired.stderr
+    assert list(outside.iterdir()) == []
+    assert latest.read_text() == "{truncated"  # left where it was
+
+
 # -- 12: a feed that can be published, in the tool's language ------------------------------
 
 

@@ -23,6 +23,7 @@ import pytest
 
 from conftest import FIXTURES, wait_for
 from qarchive.errors import ArchiveWriteError
+from qarchive.index.schema import index_is_current
 from qarchive.jobs.imports import an as importer
 from qarchive.jobs.imports import pool
 from qarchive.jobs.imports.dispatch import import_file
@@ -172,7 +173,7 @@ def test_a_write_failure_in_a_worker_stops_the_import_as_it_would_serially(tmp_p
         with pytest.raises(ArchiveWriteError, match="cannot write"):
             _run(bundle, root, workers=workers)
         assert not list(root.rglob(".tmp-*"))
-        assert not (root / "index.sqlite").exists()
+        assert not index_is_current(root / "index.sqlite")  # marked stale, to be rebuilt
 
 
 def test_ctrl_c_leaves_nothing_half_imported_and_the_import_resumes(tmp_path):
@@ -187,7 +188,7 @@ def test_ctrl_c_leaves_nothing_half_imported_and_the_import_resumes(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         _run(bundle, tmp_path / "a", workers=2, on_item=stop)
     archive = Archive(tmp_path / "a")
-    assert not archive.index_path.exists()
+    assert not index_is_current(archive.index_path)  # marked stale, to be rebuilt
     # The batch was never committed: what the workers staged went with it.
     assert sum(1 for _ in archive.iter_ids()) == 0
     assert not list(archive.root.rglob(".tmp-*"))

@@ -34,6 +34,8 @@ from qarchive.store.layout import REFERENCES_DIR
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 SEED = parse_question_id("15-12526QE")
 CAP = 1_000_000
+# --from-file --url must name the page's question, on a host qarchive knows.
+OPENDATA_8 = "https://www.assemblee-nationale.fr/dyn/opendata/QANR5L15QE8.json"
 
 
 def run(*args: str):
@@ -440,7 +442,7 @@ def test_every_save_path_resolves(sites, tmp_path):
     assert record.author.region == "Hauts-de-France"  # only the reference data has it
     page = tmp_path / "page.json"
     page.write_bytes(question_json(8))
-    saved = run("fetch", "--from-file", str(page), "--url", "https://x/QANR5L15QE8.json")
+    saved = run("fetch", "--from-file", str(page), "--url", OPENDATA_8)
     assert saved.exit_code == 0, saved.stderr
     other = Archive(archive_dir).read_version(parse_question_id("15-8QE")).record
     assert other.author.constituency == "Nord (2e circonscription)"

@@ -73,6 +73,24 @@ class QarchiveError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @classmethod
+    def unexpected(cls, exc: Exception, *, what: str) -> QarchiveError:
+        """The error for an exception no check foresaw, kept to the one item it came from.
+
+        A command that handles many questions records it for ``what`` and goes on
+        with the others: one hostile page or file must not stop a night's run.
+
+        Example:
+            >>> str(ParseError.unexpected(RecursionError("too deep"), what="https://x/q"))
+            'https://x/q: unexpected RecursionError (too deep); please report it to qarchive'
+        """
+        text = str(exc).strip()
+        reason = f" ({text.splitlines()[0]})" if text else ""
+        return cls(
+            f"{what}: unexpected {type(exc).__name__}{reason}; please report it to qarchive",
+            url=what if "://" in what else None,
+        )
+
 
 class UsageError(QarchiveError):
     """The user asked for something malformed (bad ID, bad option value)."""

@@ -68,10 +68,12 @@ def fetch_summary(reports: Sequence[FetchReport], seconds: float) -> str:
 
 def refresh_summary(summary: RefreshSummary) -> str:
     """The one line a refresh prints (what cron mails)."""
+    answers = _plural(summary.new_answers, "new answer")
+    if summary.corrected_answers:
+        answers += f", {_plural(summary.corrected_answers, 'answer')} corrected"
     line = (
         f"refresh: {summary.checked} checked, {summary.new} new, {summary.changed} changed "
-        f"({summary.new_answers} new answer{'s' if summary.new_answers != 1 else ''}), "
-        f"{summary.unchanged} unchanged, {summary.failed} failed "
+        f"({answers}), {summary.unchanged} unchanged, {summary.failed} failed "
         f"in {_duration(summary.duration_s)}"
     )
     if summary.discovered:

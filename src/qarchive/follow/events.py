@@ -33,7 +33,7 @@ from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.model.ids import QuestionId
 from qarchive.model.question import SIGNALEMENT_DAYS, Question, Status
 from qarchive.store.archive import Archive
-from qarchive.store.files import append_line
+from qarchive.store.files import append_line, refuse_links
 
 __all__ = [
     "WATCHLIST_REASON",
@@ -352,6 +352,7 @@ def append_events(archive: Archive, events: Iterable[QuestionEvent]) -> None:
             event.model_dump_json() + "\n"
         )
     for path, lines in by_file.items():
+        refuse_links(archive.root, path.parent)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             append_line(path, "".join(lines).encode("utf-8"))

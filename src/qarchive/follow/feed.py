@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,7 @@ from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Question
 from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write
+from qarchive.store.versions import StoredVersion
 
 if TYPE_CHECKING:
     from feedgen.feed import FeedGenerator
@@ -50,6 +52,7 @@ class EventKind(StrEnum):
 
     QUESTION = "question"  # published
     ANSWER = "answer"  # answered
+    CORRECTION = "answer_corrected"  # an answer already archived, changed since
     CLOSURE = "closure"  # withdrawn, lapsed or converted
 
 
@@ -112,10 +115,24 @@ def recent_events(
     for day, kind, question_id in found[:limit]:
         try:
             stored = archive.read_version(parse_question_id(question_id))
+            if kind is EventKind.ANSWER and _corrects_an_answer(archive, stored):
+                kind = EventKind.CORRECTION
         except ArchiveDamaged:
             continue  # reported by verify; a feed shows what can be read
         events.append(Event(kind, dt.date.fromisoformat(day), stored.record))
     return events
+
+
+def _corrects_an_answer(archive: Archive, stored: StoredVersion[Question]) -> bool:
+    """Whether the latest version changed an answer the version before already had.
+
+    Raises:
+        ArchiveDamaged: the version before cannot be read.
+    """
+    if stored.version < 2 or "answer" not in stored.changed:
+        return False
+    qid = parse_question_id(stored.record.id)
+    return archive.read_version(qid, stored.version - 1).record.answer is not None
 
 
 def _title(event: Event) -> str:
@@ -125,6 +142,8 @@ def _title(event: Event) -> str:
     if event.kind is EventKind.ANSWER:
         delay = record.answer_delay_days()
         return f"{record.id} answered on {event.date} after {delay} days: {label}"
+    if event.kind is EventKind.CORRECTION:
+        return f"{record.id} answer corrected on {event.date}: {label}"
     if event.kind is EventKind.CLOSURE:
         closed = record.closed
         reason = (closed.reason or closed.code) if closed is not None else None
@@ -140,11 +159,22 @@ def _content(event: Event) -> str:
     )
     ministry = record.ministry_responding or record.ministry_asked
     lines = [f"{author} — {ministry.name if ministry else '?'} — published {record.published.date}"]
-    if event.kind is EventKind.ANSWER and record.answer is not None:
+    if event.kind in (EventKind.ANSWER, EventKind.CORRECTION) and record.answer is not None:
         lines += [f"Answer published {record.answer.published.date}", record.answer.text or ""]
     else:
         lines.append(record.text or "")
     return "\n\n".join(lines)
+
+
+# What XML 1.0 forbids (C0 controls but tab and line ends, surrogates, U+FFFE and
+# U+FFFF) and what it asks documents to avoid (DEL, C1 controls): lxml refuses the
+# first, and a title from a parliament's site may hold any of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with every character XML cannot carry replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def _generator(*, title: str, feed_id: str, generated: dt.datetime) -> FeedGenerator:
@@ -153,7 +183,7 @@ def _generator(*, title: str, feed_id: str, generated: dt.datetime) -> FeedGener
 
     generator = FeedGenerator()
     generator.id(feed_id)
-    generator.title(title)
+    generator.title(_xml_safe(title))
     generator.author({"name": "qarchive"})
     generator.generator("qarchive", version=__version__)
     generator.link(href=feed_id, rel="self")
@@ -168,15 +198,15 @@ def build_feed(events: list[Event], *, title: str, feed_id: str, generated: dt.d
         record = event.record
         entry = generator.add_entry()
         entry.id(f"urn:qarchive:{record.id}:{event.kind.value}:{event.date.isoformat()}")
-        entry.title(_title(event))
-        entry.link(href=record.url)
+        entry.title(_xml_safe(_title(event)))
+        entry.link(href=_xml_safe(record.url))
         when = dt.datetime.combine(event.date, dt.time(), tzinfo=dt.UTC)
         entry.updated(when)
         entry.published(when)
         if record.author.name:
-            entry.author({"name": record.author.name})
+            entry.author({"name": _xml_safe(record.author.name)})
         entry.category(term=event.kind.value)
-        entry.content(_content(event), type="text")
+        entry.content(_xml_safe(_content(event)), type="text")
     return bytes(generator.atom_str(pretty=True))
 
 
@@ -232,14 +262,14 @@ def build_watched_feed(
     for event in reversed(events):  # feedgen prepends: add oldest first
         entry = generator.add_entry()
         entry.id(f"urn:qarchive:event:{event.id}")
-        entry.title(event.summary)
-        entry.link(href=event.url)
+        entry.title(_xml_safe(event.summary))
+        entry.link(href=_xml_safe(event.url))
         entry.updated(event.noticed_at)
         entry.published(event.noticed_at)
         if event.author:
-            entry.author({"name": event.author})
+            entry.author({"name": _xml_safe(event.author)})
         entry.category(term=event.type.value)
-        entry.content(_watched_content(event), type="text")
+        entry.content(_xml_safe(_watched_content(event)), type="text")
     return bytes(generator.atom_str(pretty=True))
 
 

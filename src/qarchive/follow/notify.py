@@ -146,13 +146,13 @@ def run_command(command: str, event: QuestionEvent, *, timeout: float) -> str | 
     """
     env = dict(os.environ)
     env.update(
-        QARCHIVE_EVENT_ID=event.id,
+        QARCHIVE_EVENT_ID=_variable(event.id),
         QARCHIVE_EVENT_TYPE=event.type.value,
-        QARCHIVE_EVENT_QUESTION=event.question,
-        QARCHIVE_EVENT_URL=event.url,
-        QARCHIVE_EVENT_SUMMARY=event.summary,
+        QARCHIVE_EVENT_QUESTION=_variable(event.question),
+        QARCHIVE_EVENT_URL=_variable(event.url),
+        QARCHIVE_EVENT_SUMMARY=_variable(event.summary),
     )
-    payload = (event_json(event) + "\n").encode("utf-8")
+    payload = (event_json(event) + "\n").encode("utf-8", "replace")
     try:
         process = subprocess.Popen(
             command,
@@ -163,8 +163,9 @@ def run_command(command: str, event: QuestionEvent, *, timeout: float) -> str | 
             env=env,
             start_new_session=True,  # its own process group: a timeout kills all of it
         )
-    except OSError as exc:
-        return f"cannot run the command: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ValueError: what no environment can hold
+        reason = exc.strerror if isinstance(exc, OSError) else None
+        return f"cannot run the command: {reason or exc}"
     try:
         _, errors = process.communicate(payload, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -176,6 +177,12 @@ def run_command(command: str, event: QuestionEvent, *, timeout: float) -> str | 
     code = process.returncode
     what = f"killed by signal {-code}" if code < 0 else f"exit {code}"
     return f"{what}: {last[-1].strip()}" if last else what
+
+
+def _variable(text: str) -> str:
+    # A NUL ends a C string, so it cannot be in an environment variable: it becomes
+    # U+FFFD there, as does what UTF-8 cannot encode. The JSON on stdin keeps all.
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from qarchive._version import __version__
+from qarchive.index.inplace import replace_database
 from qarchive.model.reference import Actor, Organ
 
 __all__ = ["REFERENCE_INDEX_SCHEMA", "write_reference_index"]
@@ -51,7 +51,7 @@ def write_reference_index(
 
     Tables ``actors``, ``mandates`` (one row per mandate and organ) and ``organs``,
     plus a view ``memberships`` with readable names. Written to ``temp`` (beside
-    ``path``) and renamed over it.
+    ``path``) and copied into it (:func:`qarchive.index.inplace.replace_database`).
 
     Returns:
         (actors, organs) indexed.
@@ -68,7 +68,7 @@ def write_reference_index(
             for number, entity in entities:
                 counts[isinstance(entity, Organ)] += 1
                 _insert(db, entity, number)
-        os.replace(temp, path)
+        replace_database(temp, path)  # in the same file: open readers stay sound
     finally:
         temp.unlink(missing_ok=True)
     return counts[0], counts[1]

@@ -27,7 +27,8 @@ exists (:func:`upgrade_index`), else rebuilt; never misread.
 from __future__ import annotations
 
 import contextlib
-import os
+import errno
+import functools
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from qarchive._version import __version__
+from qarchive.errors import ArchiveWriteError
+from qarchive.index.inplace import replace_database
 from qarchive.index.rows import (
     COLUMN_NAMES,
     COLUMNS,
@@ -56,6 +59,7 @@ __all__ = [
     "iter_rows",
     "upgrade_index",
     "upsert_entry",
+    "write_failure",
     "write_index",
 ]
 
@@ -69,6 +73,36 @@ INDEX_SCHEMA_VERSION = 7
 # What the other wings hold of the index: they name its type without importing sqlite3.
 IndexConnection = sqlite3.Connection
 IndexFailure = sqlite3.Error  # what a failing index raises
+
+# The SQLite errors that say the file cannot be written, as the errno of the
+# same cause (for ArchiveWriteError's message and advice).
+_WRITE_ERRNOS = {
+    "SQLITE_FULL": errno.ENOSPC,
+    "SQLITE_READONLY": errno.EROFS,
+    "SQLITE_CANTOPEN": errno.EACCES,
+    "SQLITE_IOERR": errno.EIO,
+    "SQLITE_NOMEM": errno.ENOMEM,
+}
+
+
+def write_failure(exc: sqlite3.Error, path: Path) -> ArchiveWriteError | None:
+    """The archive's write error for a failure to write a database at ``path``, if it is one.
+
+    "database or disk is full" and its kin are the disk's fault, not a bug: they
+    get the one line of any archive that cannot be written. Other errors: None.
+
+    Example:
+        >>> full = sqlite3.OperationalError("database or disk is full")
+        >>> full.sqlite_errorname = "SQLITE_FULL"
+        >>> str(write_failure(full, Path("/a/index.sqlite")))
+        'cannot write /a/index.sqlite: database or disk is full; free some space, then run: qarchive verify'
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    code = next((code for prefix, code in _WRITE_ERRNOS.items() if name.startswith(prefix)), None)
+    if code is None:
+        return None
+    return ArchiveWriteError.from_os_error(path, OSError(code, str(exc)))
+
 
 # A page of a listing walks these in its order and stops at its last row
 # (qarchive.index.plans): the delay order by status, a legislature by date, the
@@ -147,15 +181,29 @@ def is_question_index(path: Path) -> bool:
 
 
 def _schema_version(path: Path) -> int | None:
-    # None for a missing, unreadable or foreign file: only a rebuild can help.
-    if not path.is_file():
+    # None for a missing, unreadable or foreign file, a link (never written through)
+    # or a file that lacks a table or an index of its version: only a rebuild can help.
+    if path.is_symlink() or not path.is_file():
         return None
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            names = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
     except sqlite3.Error:
         return None
-    return int(row[0]) if row is not None and str(row[0]).isdigit() else None
+    version = int(row[0]) if row is not None and str(row[0]).isdigit() else None
+    if version == INDEX_SCHEMA_VERSION and not _schema_names() <= names:
+        return None
+    return version
+
+
+@functools.cache
+def _schema_names() -> frozenset[str]:
+    """The name of every table, index and trigger an index of this version holds."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as db:
+        _create(db)
+        return frozenset(name for (name,) in db.execute("SELECT name FROM sqlite_master"))
 
 
 # Upgrades from a schema version to the next, in SQL over the index alone: seconds,
@@ -241,8 +289,13 @@ def upsert_entry(
 def write_index(path: Path, entries: Iterable[IndexEntry], *, temp: Path) -> int:
     """Build a complete index at ``path`` from the entries of every question.
 
-    The index is written to ``temp`` (beside ``path``) and renamed over it at the
-    end, so readers never see a half-built index. Returns the number of questions.
+    The index is written to ``temp`` (beside ``path``) and copied into it at the
+    end (:func:`qarchive.index.inplace.replace_database`), so readers never see a
+    half-built index. Returns the number of questions.
+
+    Raises:
+        IndexFailure: it cannot be written (a full disk...); ``path`` is as it was.
+        ArchiveDamaged: a folder that is not empty is at ``path``.
     """
     temp.unlink(missing_ok=True)
     count = 0
@@ -257,11 +310,7 @@ def write_index(path: Path, entries: Iterable[IndexEntry], *, temp: Path) -> int
                     upsert_entry(connection, entry, bulk=bulk)
                     count += 1
                 bulk.finish()
-        # A journal left by a killed writer belongs to the old file: SQLite would
-        # replay it into the new one. It goes before the new index takes the name.
-        for suffix in ("-journal", "-wal", "-shm"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
-        os.replace(temp, path)
+        replace_database(temp, path)  # in the same file: open readers stay sound
     finally:
         temp.unlink(missing_ok=True)
     return count

@@ -195,6 +195,8 @@ def _read_batches(
                 batch.append(archive.read_version(parse_question_id(question_id)))
             except (ArchiveDamaged, NotArchived) as exc:
                 skipped.append(exc)
+            except Exception as exc:  # one question's bug leaves that question out only
+                skipped.append(QarchiveError.unexpected(exc, what=question_id))
         yield batch
 
 

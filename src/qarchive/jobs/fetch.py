@@ -7,17 +7,21 @@ check (:meth:`qarchive.store.archive.Archive.record_check`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from qarchive.errors import (
     ArchiveDamaged,
     ArchiveWriteError,
     FetchError,
     HTTPStatusError,
+    InvalidQuestionId,
     ParseError,
     QarchiveError,
+    UsageError,
 )
 from qarchive.http import Client, Fetched, Validators
 from qarchive.jobs.enrich import enrich, save_question
@@ -118,20 +122,30 @@ def fetch_questions(
                 if on_start is not None:
                     on_start(qid)
                 try:
-                    yield fetch_question(
+                    report = fetch_question(
                         qid, settings=settings, archive=archive, client=http, now=now
                     )
                 except ArchiveWriteError:
                     raise
                 except QarchiveError as exc:
-                    if not isinstance(exc, ArchiveDamaged):
-                        archive.record_check(
-                            qid, at=now(), error=ErrorInfo(at=now(), message=str(exc), url=exc.url)
-                        )
-                    yield FetchReport(qid, error=exc)
+                    report = _failed(archive, qid, exc, now)
+                except Exception as exc:  # one question's bug stops that question only
+                    report = _failed(
+                        archive, qid, QarchiveError.unexpected(exc, what=str(qid)), now
+                    )
+                yield report
     finally:
         if owned:
             http.close()
+
+
+def _failed(archive: Archive, qid: QuestionId, exc: QarchiveError, now: Clock) -> FetchReport:
+    """Record a failed check in the question's state (unless it is damaged); its report."""
+    if not isinstance(exc, ArchiveDamaged):
+        error = ErrorInfo(at=now(), message=str(exc), url=exc.url)
+        with contextlib.suppress(ArchiveDamaged):  # a state that cannot be written: said once
+            archive.record_check(qid, at=now(), error=error)
+    return FetchReport(qid, error=exc)
 
 
 def fetch_question(
@@ -210,22 +224,33 @@ def name_questions(
     """
     for qid in qids:
         try:
-            previous = archive.latest(qid)
-        except ArchiveDamaged as exc:
-            yield FetchReport(qid, error=exc)
-            continue
-        if previous is None or previous.record.author.name is not None:
-            continue
-        if archive.read_state(qid).names_tried_at is not None:
-            continue
-        raw: list[RawCapture] = []
-        notes: list[str] = []
-        pages = source_urls(qid, settings)
-        record = _fill_names(previous.record, qid, pages, client, raw, notes)
-        record = enrich(record, previous=previous, references=archive.references)
-        result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
-        archive.record_check(qid, at=now(), names_tried=True)
-        yield FetchReport(qid, result=result, notes=notes)
+            report = _name_question(qid, settings=settings, archive=archive, client=client, now=now)
+        except ArchiveWriteError:
+            raise
+        except QarchiveError as exc:
+            report = FetchReport(qid, error=exc)
+        except Exception as exc:  # one question's bug stops that question only
+            report = FetchReport(qid, error=QarchiveError.unexpected(exc, what=str(qid)))
+        if report is not None:
+            yield report
+
+
+def _name_question(
+    qid: QuestionId, *, settings: Settings, archive: Archive, client: Client, now: Clock
+) -> FetchReport | None:
+    previous = archive.latest(qid)
+    if previous is None or previous.record.author.name is not None:
+        return None
+    if archive.read_state(qid).names_tried_at is not None:
+        return None
+    raw: list[RawCapture] = []
+    notes: list[str] = []
+    pages = source_urls(qid, settings)
+    record = _fill_names(previous.record, qid, pages, client, raw, notes)
+    record = enrich(record, previous=previous, references=archive.references)
+    result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
+    archive.record_check(qid, at=now(), names_tried=True)
+    return FetchReport(qid, result=result, notes=notes)
 
 
 def _validators(stored: dict[str, str | None] | None) -> Validators | None:
@@ -310,6 +335,24 @@ def _most_telling(qid: QuestionId, errors: list[QarchiveError]) -> QarchiveError
     )
 
 
+def _check_page_url(url: str, qid: QuestionId, hosts: Collection[str]) -> None:
+    try:
+        named = parse_question_id(url, extra_hosts=hosts)
+    except InvalidQuestionId as exc:
+        reason = str(exc).partition(": expected ")[0]  # the list of every form: not here
+        raise UsageError(
+            f"--url: {reason}; give the address the page of {qid} came from, on the "
+            f"configured hosts ({', '.join(sorted(hosts))})"
+        ) from None
+    if named != qid:
+        raise UsageError(
+            f"--url {url!r} is the address of {named}, but the page holds {qid}: give the "
+            f"address the page of {qid} came from"
+        )
+    if "@" in urlsplit(url).netloc:  # a user name or password: no site's own address has one
+        raise UsageError(f"--url {url!r} is not a site's own address: it names a user")
+
+
 def save_page(
     content: bytes,
     *,
@@ -317,14 +360,22 @@ def save_page(
     archive: Archive,
     now: Clock = utc_now,
     extension: str = "html",
+    hosts: Collection[str] | None = None,
 ) -> FetchReport:
     """Run the parse-and-save half of the pipeline on saved bytes (``--from-file``).
 
+    With ``hosts`` (``--url``: where the user says the page came from), ``url``
+    must be an address of the page's own question, on one of ``hosts`` or on the
+    parliament's sites: it becomes the record's source, which nothing else checks.
+
     Raises:
         ParseError: the content is not a question in a known layout.
+        UsageError: ``url`` is not an address of the page's question.
     """
     record = parse(content, url=url)
     qid = parse_question_id(record.id)
+    if hosts is not None:
+        _check_page_url(url, qid, hosts)
     result = save_question(
         archive, record, qid=qid, fetched_at=now(), raw=[RawCapture(url, content, extension)]
     )

@@ -13,11 +13,11 @@ validation ``verify`` does: this is a report on content, not an integrity check.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qarchive.bounded_json import read_json
 from qarchive.sources.coverage import source_gaps
 
 if TYPE_CHECKING:
@@ -254,7 +254,7 @@ def _latest_records(archive: Archive, report: FieldReport) -> Iterator[Record]:
             continue
         path = archive.question_dir(qid) / f"v{numbers[-1]:04d}.json"
         try:
-            record = json.loads(path.read_bytes())["record"]
+            record = read_json(path)["record"]
         except (OSError, ValueError, KeyError, TypeError):
             report.unreadable.append(qid.canonical)
             continue

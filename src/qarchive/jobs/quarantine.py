@@ -16,6 +16,7 @@ from pathlib import Path
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.model.ids import parse_question_id
 from qarchive.store.archive import Archive
+from qarchive.store.files import refuse_links
 from qarchive.store.layout import RAW_DIR, STATE_FILE, TEMP_PREFIX
 from qarchive.store.versions import version_name
 
@@ -34,6 +35,7 @@ def set_aside(archive: Archive, version: Path) -> list[Path]:
 
     Raises:
         ArchiveWriteError: a file cannot be moved (it is left where it was).
+        ArchiveDamaged: ``damaged/`` or a folder in it is a symbolic link (nothing moved).
     """
     directory = version.parent
     qid = parse_question_id(directory.name)  # a question's folder is named by its ID
@@ -62,6 +64,7 @@ def set_aside(archive: Archive, version: Path) -> list[Path]:
 
 def _move(archive: Archive, path: Path) -> Path:
     target = archive.layout.damaged / path.relative_to(archive.root)
+    refuse_links(archive.root, target)  # a linked damaged/ would take the files outside
     found, suffix = target, 0
     while found.exists():  # set aside before, and fetched again since: keep both
         suffix += 1

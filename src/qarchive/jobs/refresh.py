@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
+from qarchive.bounded_json import load_json
 from qarchive.errors import ArchiveWriteError
 from qarchive.follow.alerts import Alerts
 from qarchive.http import Client
@@ -64,6 +65,7 @@ class RefreshSummary:
     new: int = 0
     changed: int = 0
     new_answers: int = 0
+    corrected_answers: int = 0  # an answer already archived, changed (an erratum, a fix)
     unchanged: int = 0
     failed: int = 0
     discovered: int = 0
@@ -93,7 +95,10 @@ class RefreshSummary:
             self.new += 1
         elif result.outcome is SaveOutcome.UPDATED:
             self.changed += 1
-            self.new_answers += "answer" in result.changed
+            if "answer" in result.replaced:
+                self.corrected_answers += 1
+            elif "answer" in result.changed:
+                self.new_answers += 1
         else:
             self.unchanged += 1
 
@@ -161,7 +166,7 @@ def _last_run(archive: Archive) -> dt.date | None:
     path = archive.layout.refresh_log
     try:
         last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        return dt.datetime.fromisoformat(json.loads(last)["started_at"]).date()
+        return dt.datetime.fromisoformat(load_json(last)["started_at"]).date()
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
 

@@ -8,25 +8,32 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qarchive.errors import ArchiveDamaged
+from qarchive.errors import ArchiveDamaged, QarchiveError
 from qarchive.index.lookups import indexed_versions
 from qarchive.index.schema import IndexFailure
 from qarchive.jobs.quarantine import set_aside
 from qarchive.model.ids import QuestionId
 from qarchive.store.archive import Archive
+from qarchive.store.files import link_on_the_way
 from qarchive.store.packs import parse_pack_reference
-from qarchive.store.state import QuestionState
+from qarchive.store.state import QuestionState, read_check_times
 
 __all__ = ["Problem", "VerifyReport", "repair_archive", "verify_archive"]
 
 _TEMP_PREFIXES = (".tmp-",)
 _NO_VERSION = "no version file (a write interrupted before its first version)"
+_UNCHECKED = "could not be checked"
+_LINK = (
+    "a symbolic link (to {target}): qarchive neither writes nor deletes through a link "
+    "inside the archive; put what it points to in its place"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +71,17 @@ def verify_archive(archive: Archive) -> VerifyReport:
     latest: dict[str, int] = {}
     for qid in archive.iter_ids():
         report.questions += 1
-        number = _verify_question(archive, qid, report)
+        try:
+            number = _verify_question(archive, qid, report)
+        except Exception as exc:  # one question's bug stops that question only
+            error = QarchiveError.unexpected(exc, what=_UNCHECKED)
+            report.problems.append(Problem(archive.question_dir(qid), str(error)))
+            continue
         if number:
             latest[qid.canonical] = number
     report.problems += _orphan_packs(archive, report)
     report.problems += _stray_files(archive)
+    report.problems += _check_times(archive)
     report.problems += [Problem(*found) for found in archive.reference_store.verify()]
     report.problems += _verify_index(archive, latest)
     return report
@@ -127,6 +140,20 @@ def _verify_question(archive: Archive, qid: QuestionId, report: VerifyReport) ->
     return readable_latest
 
 
+def _check_times(archive: Archive) -> list[Problem]:
+    # Derived data that fetch and refresh read: unreadable, it is ignored there, and
+    # removed by repair (the times in each state.json stand).
+    path = archive.layout.checks
+    try:
+        read_check_times(path)
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [Problem(path, f"unreadable check times ({reason}); state.json's times stand", True)]
+    return []
+
+
 def _reason(exc: ArchiveDamaged) -> str:
     # The message names the path and advises verify; keep the part in brackets.
     text = str(exc)
@@ -157,7 +184,7 @@ def _check_packed(archive: Archive, pack: str, member: str) -> list[Problem]:
 def _orphan_packs(archive: Archive, report: VerifyReport) -> list[Problem]:
     # A pack no version names is what a run killed before its versions left behind.
     # With a damaged version, which packs it named cannot be told: none is removed.
-    if any(problem.message.startswith("damaged") for problem in report.problems):
+    if any(problem.message.startswith(("damaged", _UNCHECKED)) for problem in report.problems):
         return []
     return [
         Problem(archive.packs.folder / name, "pack named by no version (a run interrupted)", True)
@@ -168,7 +195,7 @@ def _orphan_packs(archive: Archive, report: VerifyReport) -> list[Problem]:
 
 def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> list[Problem]:
     raw_dir = directory / "raw"
-    if not readable or not raw_dir.is_dir():
+    if not readable or not raw_dir.is_dir() or raw_dir.is_symlink():  # a link: named apart
         return []  # with a damaged latest version we cannot tell which captures it names
     return [
         Problem(path, "raw capture of no version (a write interrupted before its version)", True)
@@ -178,17 +205,22 @@ def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> li
 
 
 def _stray_files(archive: Archive) -> Iterator[Problem]:
-    root = archive.root / "questions"
-    if not root.is_dir():
-        return
-    for path in root.rglob("*"):
-        if path.name.startswith(_TEMP_PREFIXES):
-            yield Problem(path, "temporary file left by an interrupted write", repairable=True)
-    for folder in (archive.layout.packs, archive.layout.bulk):
-        for path in folder.glob(".tmp-*") if folder.is_dir() else []:
-            yield Problem(path, "temporary file left by an interrupted write", repairable=True)
-    for path in archive.root.glob(".tmp-*"):
-        yield Problem(path, "temporary file left by an interrupted write", repairable=True)
+    """Temporary files a kill left, and every symbolic link, in one walk that follows none."""
+    root = archive.root
+    temp_folders = {root, archive.layout.packs, archive.layout.bulk}
+    questions = archive.layout.questions
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        for name in subfolders + files:
+            path = here / name
+            if path.is_symlink():
+                found.append(Problem(path, _LINK.format(target=os.readlink(path))))
+            elif name.startswith(_TEMP_PREFIXES) and (
+                here in temp_folders or here.is_relative_to(questions)
+            ):
+                found.append(Problem(path, "temporary file left by an interrupted write", True))
+    yield from sorted(found, key=lambda problem: problem.path)
 
 
 def _verify_index(archive: Archive, latest: dict[str, int]) -> list[Problem]:
@@ -216,15 +248,23 @@ def repair_archive(archive: Archive, report: VerifyReport) -> list[Problem]:
     that the question can be fetched again. Returns the problems that remain
     (the ones repair cannot fix). Hold the lock.
     """
+    kept: list[Problem] = []
     for problem in report.problems:
         if not problem.repairable:
             continue
+        if link_on_the_way(archive.root, problem.path) is not None:
+            kept.append(problem)  # through a link: outside the archive, never removed
+            continue
         if problem.set_aside:
-            report.moved[problem.path.parent.name] = set_aside(archive, problem.path)
+            try:
+                report.moved[problem.path.parent.name] = set_aside(archive, problem.path)
+            except ArchiveDamaged:  # damaged/ is a link (named on its own line): kept here
+                why = "damaged version not moved aside: the way into damaged/ is a link"
+                kept.append(Problem(problem.path, why, False))
         elif problem.message == _NO_VERSION:
             if not any(problem.path.glob("v*.json")):  # checked again: never lose a version
                 shutil.rmtree(problem.path)
         elif problem.path != archive.index_path:  # leftovers: temp files, state, orphan raws
             problem.path.unlink(missing_ok=True)
     archive.reindex()
-    return [problem for problem in report.problems if not problem.repairable]
+    return [problem for problem in report.problems if not problem.repairable] + kept

@@ -24,6 +24,7 @@ __all__ = [
     "leaves",
     "record_content",
     "record_hash",
+    "replaced_fields",
 ]
 
 # Record fields that describe the fetch, not the question: a change of mirror,
@@ -157,3 +158,16 @@ def changed_fields(old: Any, new: Any) -> list[str]:
     tops = {change.path.split(".")[0].split("[")[0] for change in changes}
     order = list(new) if isinstance(new, dict) else []
     return [name for name in order if name in tops] + sorted(tops - set(order))
+
+
+def replaced_fields(old: dict[str, Any], changed: list[str]) -> list[str]:
+    """Those of the ``changed`` fields that held a value in ``old``: corrected, not filled in.
+
+    An answer published where there was none is new; a change to an answer that
+    was there (its text, date or page) is a correction.
+
+    Example:
+        >>> replaced_fields({"answer": None, "title": "T"}, ["answer", "title"])
+        ['title']
+    """
+    return [name for name in changed if old.get(name) not in (None, [], {}, "")]

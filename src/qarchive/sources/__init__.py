@@ -5,7 +5,7 @@ Nothing in this package touches the network, the filesystem or the clock.
 
 from __future__ import annotations
 
-from qarchive.errors import NotYetPublished, ParseError
+from qarchive.errors import NotYetPublished, ParseError, QarchiveError
 from qarchive.model.question import Question, SourceFormat
 from qarchive.sources.an import PARSERS as AN_PARSERS
 from qarchive.sources.an import Parser
@@ -51,7 +51,8 @@ def parse(content: bytes, *, url: str) -> Question:
         ErrorPage: an error page served with status 200.
         UnknownFormat: a page in no known layout.
         NotYetPublished: a Sénat placeholder for a question not published yet.
-        ParseError: a known layout whose content does not make a valid record.
+        ParseError: a known layout whose content does not make a valid record, or
+            content that made a parser fail in a way none foresaw.
     """
     head = LoweredHead(content)
     try:
@@ -64,3 +65,7 @@ def parse(content: bytes, *, url: str) -> Question:
         # page's <title> then says) or quote "service unavailable" in its text.
         check_error_page(content, url=url, lowered=head.lowered)
         raise
+    except QarchiveError:
+        raise
+    except Exception as exc:  # a page no parser foresaw: it fails, not the run
+        raise ParseError.unexpected(exc, what=url) from None

@@ -169,8 +169,20 @@ _LINE_IDS = _tag_ids(*(_BLOCK_TAGS - {"p", "div", "blockquote", "table", "br"}))
 
 
 def _walk(node: LexborNode, out: list[str]) -> None:
+    # A stack of what comes after each open element (its closing break, then its
+    # next sibling) rather than recursion: a page of a thousand nested <span>
+    # would exhaust Python's stack, and parse depth is the page's to choose.
+    after: list[LexborNode | str | None] = []
     child = node.first_child
-    while child is not None:
+    while True:
+        while child is None:
+            if not after:
+                return
+            item = after.pop()
+            if isinstance(item, str):
+                out.append(item)
+            else:
+                child = item
         tag_id = child.tag_id
         if tag_id == _TEXT_ID:
             out.append((child.text_content or "").replace("\n", " "))
@@ -180,16 +192,14 @@ def _walk(node: LexborNode, out: list[str]) -> None:
             out.append("\n\n" + _table_to_text(child) + "\n\n")
         elif tag_id == _BR_ID:
             out.append("\n")
-        elif tag_id in _PARAGRAPH_IDS:
-            out.append("\n\n")
-            _walk(child, out)
-            out.append("\n\n")
-        elif tag_id in _LINE_IDS:
-            out.append("\n")
-            _walk(child, out)
-            out.append("\n")
         else:
-            _walk(child, out)
+            brk = "\n\n" if tag_id in _PARAGRAPH_IDS else "\n" if tag_id in _LINE_IDS else ""
+            after.append(child.next)
+            if brk:
+                out.append(brk)
+                after.append(brk)
+            child = child.first_child
+            continue
         child = child.next
 
 

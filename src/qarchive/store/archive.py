@@ -22,13 +22,14 @@ from qarchive.errors import (
     NotArchived,
     UsageError,
 )
+from qarchive.index.inplace import mark_stale
 from qarchive.index.rows import IndexEntry, index_entry
 from qarchive.index.schema import IndexConnection, connect_index, index_is_current
 from qarchive.model.ids import Chamber, QuestionId, parse_question_id
 from qarchive.model.question import Question
 from qarchive.model.versioning import FieldChange, diff_records
 from qarchive.store.batch import Batch, GroupCommit, PreparedSave
-from qarchive.store.files import atomic_write
+from qarchive.store.files import atomic_write, refuse_links
 from qarchive.store.indexing import (
     ReindexResult,
     make_current,
@@ -332,7 +333,7 @@ class Archive:
         ]
         self._write(new.path, new.data(raw=raw_names))
         entry = index_entry(record, version=new.number, fetched_at=fetched_at)
-        return SaveResult(new.outcome, new.number, new.changed), entry
+        return SaveResult(new.outcome, new.number, new.changed, new.replaced), entry
 
     def _write_raw(self, directory: Path, capture: RawCapture, at: dt.datetime) -> str:
         group = self._group()
@@ -353,6 +354,7 @@ class Archive:
         return self._batch.group if self._batch is not None else None
 
     def _write(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
+        refuse_links(self.root, path.parent)
         group = self._group()
         try:
             if group is not None:
@@ -384,7 +386,8 @@ class Archive:
             self._batch.flush()
         except BaseException:
             self._batch.discard()
-            self.index_path.unlink(missing_ok=True)
+            self._batch.close()  # its transaction rolled back before the index is marked
+            mark_stale(self.index_path)
             raise
         finally:
             self._batch.close()
@@ -436,6 +439,5 @@ class Archive:
             group.discard()
             raise
         staged, created = group.take()
-        return PreparedSave(
-            qid.canonical, result.outcome, result.version, result.changed, staged, created, entry
-        )
+        done = (result.outcome, result.version, result.changed)
+        return PreparedSave(qid.canonical, *done, staged, created, entry, tuple(result.replaced))

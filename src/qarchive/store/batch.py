@@ -20,6 +20,8 @@ from qarchive.index.rows import IndexEntry
 from qarchive.index.schema import IndexConnection, upsert_entry
 from qarchive.index.tallies import BulkTallies
 from qarchive.store.files import temp_for
+from qarchive.store.indexing import index_written
+from qarchive.store.layout import INDEX_FILE
 from qarchive.store.versions import SaveOutcome, SaveResult
 
 __all__ = ["Batch", "GroupCommit", "PreparedSave"]
@@ -42,6 +44,7 @@ class PreparedSave(NamedTuple):
     staged: list[tuple[str, str]]  # (written, final), in order
     created: list[str]  # directories made for them
     entry: IndexEntry | None  # None when unchanged
+    replaced: tuple[str, ...] = ()  # of ``changed``: the fields that held a value before
 
 
 def _make_dirs(directory: Path, known: set[Path]) -> list[Path]:
@@ -182,6 +185,7 @@ class Batch:
     def __init__(self, connection: IndexConnection, *, every: int, root: Path) -> None:
         self.group = GroupCommit()
         self._root = root  # named when the files cannot be made durable
+        self._index = root / INDEX_FILE  # named when the index cannot be written
         self._connection = connection
         self._tallies = BulkTallies(connection)
         self._every = every
@@ -198,8 +202,13 @@ class Batch:
         return canonical in self._written
 
     def index(self, entry: IndexEntry) -> None:
-        """Write a version's index row into the batch's transaction."""
-        upsert_entry(self._connection, entry, bulk=self._tallies)
+        """Write a version's index row into the batch's transaction.
+
+        Raises:
+            ArchiveWriteError: the index cannot be written (a full disk).
+        """
+        with index_written(self._index):
+            upsert_entry(self._connection, entry, bulk=self._tallies)
 
     def staged(self, canonical: str) -> None:
         """Count a version staged and indexed; flush every ``every`` questions."""
@@ -225,7 +234,8 @@ class Batch:
         if prepared.entry is not None:
             self.index(prepared.entry)
             self.staged(prepared.qid)
-        return SaveResult(prepared.outcome, prepared.version, prepared.changed)
+        done = (prepared.outcome, prepared.version, prepared.changed)
+        return SaveResult(*done, list(prepared.replaced))
 
     def when_kept(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once what is staged now is in place (after the next flush).
@@ -243,14 +253,16 @@ class Batch:
         """Make the staged files durable and put them in place, then commit their rows.
 
         Raises:
-            ArchiveWriteError: the files could not be made durable.
+            ArchiveWriteError: the files could not be made durable, or the index
+                cannot be written.
         """
         try:
             self.group.commit()
         except OSError as exc:
             raise ArchiveWriteError.from_os_error(self._root, exc) from None
-        self._tallies.finish()  # the tallies of the batch's rows, and the triggers back
-        self._connection.commit()  # index rows only for files now in place
+        with index_written(self._index):
+            self._tallies.finish()  # the tallies of the batch's rows, and the triggers back
+            self._connection.commit()  # index rows only for files now in place
         self._pending.clear()
         after, self._after = self._after, []
         for callback in after:

@@ -11,14 +11,14 @@ that the next import reads every member again (and finds them unchanged).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveWriteError
-from qarchive.store.files import atomic_write, compact_json
+from qarchive.store.files import atomic_write, compact_json, refuse_links
 from qarchive.store.layout import Layout
 
 __all__ = ["BULK_SCHEMA", "BulkManifest", "BulkManifests", "Validators"]
@@ -58,7 +58,7 @@ class BulkManifests:
         """The dataset's manifest; an empty one when there is none or it cannot be read."""
         path = self._path(dataset)
         try:
-            document = json.loads(path.read_bytes())
+            document = read_json(path)
             members = {
                 str(name): (int(value[0]), int(value[1]))
                 for name, value in document["members"].items()
@@ -80,6 +80,7 @@ class BulkManifests:
             ArchiveWriteError: the file cannot be written; the old one is kept.
         """
         path = self._path(manifest.dataset)
+        refuse_links(self.folder.parent, self.folder)
         try:
             atomic_write(path, compact_json(manifest.document()))
         except OSError as exc:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from qarchive.errors import ArchiveDamaged
 from qarchive.store.layout import TEMP_PREFIX
 
 # Light at import (the CLI's start-up reaches atomic_write): pydantic loads with
@@ -23,16 +24,53 @@ from qarchive.store.layout import TEMP_PREFIX
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from qarchive.errors import ArchiveDamaged
-
 __all__ = [
     "append_line",
     "atomic_write",
     "compact_json",
     "dump_json",
+    "link_on_the_way",
     "read_state_file",
+    "refuse_links",
     "temp_for",
 ]
+
+
+def link_on_the_way(root: Path, path: Path) -> Path | None:
+    """The first symbolic link inside ``root`` on the way down to ``path`` (itself included).
+
+    ``root`` itself may be a link (an archive kept on another disk); so may what
+    holds it. None when there is none, or ``path`` is not inside ``root``.
+    """
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    current = root
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
+def refuse_links(root: Path, path: Path) -> None:
+    """Refuse to write or delete at ``path`` through a symbolic link inside the archive ``root``.
+
+    A link inside the archive leads outside it: a file written or removed through
+    it would be someone else's. ``qarchive verify`` names every link.
+
+    Raises:
+        ArchiveDamaged: a folder or file on the way is a link; nothing is done.
+    """
+    link = link_on_the_way(root, path)
+    if link is not None:
+        raise ArchiveDamaged(
+            f"{link} is a symbolic link: qarchive never writes or deletes through a link "
+            "inside the archive; put what it points to in its place (qarchive verify lists "
+            "every link)",
+            path=str(link),
+        )
 
 
 def temp_for(path: Path) -> Path:
@@ -123,7 +161,8 @@ def append_line(path: Path, data: bytes) -> None:
     Raises:
         OSError: the file cannot be written.
     """
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    # O_NOFOLLOW: a journal that is a link is never appended to through it.
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":

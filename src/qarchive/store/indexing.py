@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from qarchive.errors import ArchiveDamaged
+from qarchive.errors import ArchiveDamaged, ArchiveWriteError
+from qarchive.index.inplace import mark_stale
 from qarchive.index.references import write_reference_index
 from qarchive.index.rows import IndexEntry, index_entry
 from qarchive.index.schema import (
@@ -22,6 +23,7 @@ from qarchive.index.schema import (
     connect_index,
     upgrade_index,
     upsert_entry,
+    write_failure,
     write_index,
 )
 from qarchive.model.question import Question
@@ -31,6 +33,7 @@ from qarchive.store.versions import StoredVersion
 
 __all__ = [
     "ReindexResult",
+    "index_written",
     "make_current",
     "rebuild_index",
     "rebuild_reference_index",
@@ -65,8 +68,9 @@ def rebuild_index(
                     stored.record, version=stored.version, fetched_at=stored.fetched_at
                 )
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = write_index(path, entries(), temp=temp_for(path))
+    with index_written(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        count = write_index(path, entries(), temp=temp_for(path))
     return ReindexResult(count, damaged)
 
 
@@ -78,7 +82,29 @@ def rebuild_reference_index(path: Path, store: ReferenceStore) -> tuple[int, int
     """
     if not store.base.is_dir():
         return None
-    return write_reference_index(path, store.latest_entities(), temp=temp_for(path))
+    with index_written(path):
+        return write_reference_index(path, store.latest_entities(), temp=temp_for(path))
+
+
+@contextlib.contextmanager
+def index_written(path: Path) -> Iterator[None]:
+    """Let a write of the database at ``path`` fail as the archive's files do.
+
+    A full disk, a read-only archive: :class:`ArchiveWriteError`, one line and
+    the advice, where SQLite said "database or disk is full" with a traceback.
+
+    Raises:
+        ArchiveWriteError: the block failed to write the file.
+    """
+    try:
+        yield
+    except IndexFailure as exc:
+        error = write_failure(exc, path)
+        if error is None:
+            raise
+        raise error from None
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(path, exc) from None
 
 
 def make_current(path: Path, rebuild: Callable[[], object]) -> None:
@@ -100,6 +126,5 @@ def update_index(path: Path, entry: IndexEntry, rebuild: Callable[[], object]) -
         make_current(path, rebuild)
         with contextlib.closing(connect_index(path)) as connection, connection:
             upsert_entry(connection, entry)
-    except (IndexFailure, OSError):
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
+    except (IndexFailure, OSError, ArchiveDamaged, ArchiveWriteError):
+        mark_stale(path)  # in its own file: an open reader must not lose it

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from qarchive.errors import ArchiveDamaged
-from qarchive.store.files import temp_for
+from qarchive.store.files import refuse_links, temp_for
 from qarchive.store.layout import Layout
 
 __all__ = ["PACK_PREFIX", "Packs", "pack_reference", "parse_pack_reference"]
@@ -45,6 +45,7 @@ class Packs:
     """The packs of an archive."""
 
     def __init__(self, layout: Layout) -> None:
+        self.root = layout.root
         self.folder = layout.packs
         # The last pack read, kept open: versions saved together name the same pack,
         # and a zip's directory is read once instead of once per member.
@@ -112,6 +113,7 @@ class Packs:
         if self._open is not None and self._open[0] == pack:
             self._open[1].close()
             self._open = None
+        refuse_links(self.root, self.folder / pack)
         (self.folder / pack).unlink(missing_ok=True)
 
     def names(self) -> list[str]:
@@ -125,6 +127,7 @@ class Packs:
         )
 
     def _durable(self, name: str, fill: Callable[[Path], object]) -> None:
+        refuse_links(self.root, self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / name
         temp = temp_for(path)

@@ -21,18 +21,18 @@ change group). Records stay keyed by reference: two homonyms stay two people.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.model.ids import Chamber
 from qarchive.model.question import Author, Group, Question
 from qarchive.model.reference import Actor, Mandate, Organ, constituency_label
-from qarchive.store.files import atomic_write, dump_json
-from qarchive.store.layout import STATE_FILE, TEMP_PREFIX
+from qarchive.store.files import atomic_write, dump_json, refuse_links
+from qarchive.store.layout import REFERENCES_DIR, STATE_FILE, TEMP_PREFIX
 from qarchive.store.versions import NewVersion, StoredVersion, VersionedStore
 
 __all__ = ["KIND_DIRS", "ReferenceLookup", "ReferenceStore"]
@@ -46,6 +46,7 @@ class ReferenceStore:
 
     def __init__(self, base: Path) -> None:
         self.base = base
+        self.root = base.parents[len(Path(REFERENCES_DIR).parts) - 1]  # the archive's
         self._versions = {model: VersionedStore(model) for model in (Actor, Organ)}
 
     def holds_data(self) -> bool:
@@ -95,7 +96,7 @@ class ReferenceStore:
     def read_state(self) -> dict[str, Any]:
         """``state.json``: where the data came from, its validators; empty when unreadable."""
         try:
-            state = json.loads((self.base / STATE_FILE).read_bytes())
+            state = read_json(self.base / STATE_FILE)
         except (OSError, ValueError):
             return {}  # derived: an unreadable state only costs an unconditional GET
         return state if isinstance(state, dict) else {}
@@ -107,6 +108,7 @@ class ReferenceStore:
             ArchiveWriteError: the file cannot be written.
         """
         path = self.base / STATE_FILE
+        refuse_links(self.root, self.base)
         state = self.read_state() | {"checked_at": at.isoformat()}
         state.update({key: value for key, value in updates.items() if value is not None})
         try:

@@ -40,9 +40,10 @@ from typing import Any
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveWriteError
 from qarchive.model.ids import QuestionId
-from qarchive.store.files import atomic_write, dump_json
+from qarchive.store.files import atomic_write, dump_json, refuse_links
 from qarchive.store.layout import STATE_FILE, Layout
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "QuestionStates",
     "Validators",
     "newest",
+    "read_check_times",
 ]
 
 Validators = dict[str, str | None]  # {"etag": …, "last_modified": …}, as HTTP gave them
@@ -137,6 +139,7 @@ class QuestionStates:
             state.last_error = error
             state.consecutive_failures += 1
         if not sound or _beyond_times(state) != _beyond_times(stored):
+            refuse_links(self._layout.root, path.parent)
             try:
                 atomic_write(path, dump_json(state.model_dump(mode="json")))
             except OSError as exc:
@@ -273,13 +276,25 @@ def _stat_key(path: Path) -> _Key | None:
 def _load(path: Path) -> dict[str, Any]:
     # Derived data: whatever cannot be read counts as no times at all.
     try:
-        document = json.loads(path.read_bytes())
+        return read_check_times(path)
     except (OSError, ValueError):
         return {}
+
+
+def read_check_times(path: Path) -> dict[str, Any]:
+    """The entries of a ``checks.json`` by question ID, unchecked (what ``verify`` reads).
+
+    Raises:
+        OSError: the file cannot be read (FileNotFoundError: there is none).
+        ValueError: it is not a ``checks.json`` of this schema.
+    """
+    document = read_json(path)
     if not isinstance(document, dict) or document.get("schema") != CHECKS_SCHEMA:
-        return {}
+        raise ValueError(f"not a checks.json of schema {CHECKS_SCHEMA}")
     checks = document.get("checks")
-    return checks if isinstance(checks, dict) else {}
+    if not isinstance(checks, dict):
+        raise ValueError('no "checks" object')
+    return checks
 
 
 def _parse_entry(entry: Any) -> CheckTimes | None:

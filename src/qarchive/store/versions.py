@@ -16,7 +16,6 @@ read as if it were sound, and never written over.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -26,8 +25,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveDamaged
-from qarchive.model.versioning import changed_fields, record_hash
+from qarchive.model.versioning import changed_fields, record_hash, replaced_fields
 from qarchive.store.files import compact_json
 
 __all__ = [
@@ -56,11 +56,16 @@ class SaveOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    """The outcome of a save, the version now current and what changed."""
+    """The outcome of a save, the version now current and what changed.
+
+    ``replaced``: the changed fields that held a value before (a corrected answer),
+    as opposed to those filled in (a new answer).
+    """
 
     outcome: SaveOutcome
     version: int
     changed: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,7 @@ class NewVersion:
     content_hash: str
     record_json: dict[str, Any]
     fetched_at: dt.datetime
+    replaced: list[str] = field(default_factory=list)  # of ``changed``: held a value before
 
     def data(self, **extras: Any) -> bytes:
         """The version file's bytes.
@@ -148,7 +154,7 @@ class VersionedStore(Generic[RecordT]):
         """
         path = directory / version_name(number)
         try:
-            data = json.loads(path.read_bytes())
+            data = read_json(path)
             if data.get("schema") != VERSION_SCHEMA or data.get("version") != number:
                 raise ValueError(f"schema {data.get('schema')!r}, version {data.get('version')!r}")
             record = self.model.model_validate(data["record"])
@@ -202,6 +208,9 @@ class VersionedStore(Generic[RecordT]):
             return None
         number = 1 if latest is None else latest.version + 1
         changed = [] if latest is None else changed_fields(latest.record_json, record_json)
+        replaced = [] if latest is None else replaced_fields(latest.record_json, changed)
         outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
         path = directory / version_name(number)
-        return NewVersion(outcome, number, changed, path, content_hash, record_json, fetched_at)
+        return NewVersion(
+            outcome, number, changed, path, content_hash, record_json, fetched_at, replaced
+        )

@@ -76,7 +76,9 @@ def fetch(
         if ids:
             raise UsageError("give either IDs or --from-file, not both")
         with store.lock(wait=wait):
-            report = save_page(from_file.read_bytes(), url=url or from_file.as_uri(), archive=store)
+            hosts = None if url is None else settings.allowed_hosts  # a file's own URI: no check
+            content = from_file.read_bytes()
+            report = save_page(content, url=url or from_file.as_uri(), archive=store, hosts=hosts)
         _print_fetched([report], fmt, raw_csv)
         return
     qids, bad = collect_ids(ids or [], settings, store)

@@ -30,6 +30,7 @@ from qarchive.model.ids import Chamber, parse_question_id
 from qarchive.model.reference import KEPT_ORGAN_TYPES, Actor, Organ
 from qarchive.settings import Clock
 from qarchive.store.batch import GroupCommit
+from qarchive.store.files import refuse_links
 from qarchive.store.layout import TEMP_PREFIX
 from qarchive.store.references import ReferenceStore
 
@@ -164,6 +165,9 @@ def _parse_member(
     except (ParseError, QarchiveError) as exc:
         result.problems.append((member.name, str(exc)))
         return None
+    except Exception as exc:  # one member's bug stops that member only
+        result.problems.append((member.name, str(QarchiveError.unexpected(exc, what=member.name))))
+        return None
     if entity is None or (isinstance(entity, Organ) and entity.kind not in KEPT_ORGAN_TYPES):
         result.skipped += 1
         return None
@@ -181,6 +185,7 @@ def _stage(
     new = store.new_version(entity, fetched_at=fetched_at)
     if new is None:
         return "unchanged"
+    refuse_links(store.root, new.path.parent)
     try:
         group.stage(new.path, new.data(source=source))
     except OSError as exc:

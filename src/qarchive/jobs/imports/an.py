@@ -95,6 +95,11 @@ class QuestionsRun:
         except QarchiveError as exc:
             self.summary.problems.append(ImportProblem(member.name, str(exc)))
             return
+        except Exception as exc:  # one member's bug stops that member only
+            self.summary.problems.append(
+                ImportProblem(member.name, str(QarchiveError.unexpected(exc, what=url)))
+            )
+            return
         self.saved(qid, result)
 
     def saved(self, qid: QuestionId, result: SaveResult) -> None:

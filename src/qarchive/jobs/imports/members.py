@@ -18,6 +18,7 @@ from collections.abc import Collection, Generator, Iterator
 from pathlib import Path
 from typing import IO, NamedTuple
 
+from qarchive.bounded_json import DepthLimited, JSONTooDeep
 from qarchive.errors import UsageError
 from qarchive.store.packs import pack_reference
 
@@ -33,6 +34,7 @@ __all__ = [
 
 MAX_BULK_BYTES = 4 * 1024**3  # a legislature zip is ~45 MB; XIV's JSON a few hundred
 MAX_COMPRESSION_RATIO = 100  # real question JSON compresses ~5-10x; bombs do 1000x
+_ENCRYPTED = 0x1  # general purpose bit 0 of a zip entry
 _SMALL_MEMBER = 64 * 1024  # below this, the ratio says nothing worth refusing
 # What reading one damaged member raises: a bad CRC-32, a truncated or encrypted
 # member, a compression method zipfile does not know.
@@ -151,6 +153,8 @@ def member_problem(
         return "refused: the name points outside the archive (path traversal)"
     if not info.filename.lower().endswith(suffix):
         return f"skipped: not a {kind} file"
+    if info.flag_bits & _ENCRYPTED:
+        return "refused: encrypted (open data is never encrypted)"
     if info.file_size > max_bytes:
         return f"refused: {info.file_size} bytes, over the {max_bytes}-byte cap"
     ratio = info.file_size / max(info.compress_size, 1)
@@ -175,21 +179,20 @@ def _json_members(stream: IO[bytes], name: str, max_bytes: int) -> Iterator[Memb
 def _stream_many(head: bytes, stream: IO[bytes], name: str) -> Iterator[Member]:
     import ijson  # only the XIV file needs a streaming parser
 
-    class _Rewound:
-        def __init__(self) -> None:
-            self._head = head
-
-        def read(self, size: int = -1) -> bytes:
-            if size == 0:  # ijson probes read(0) to tell bytes from text
-                return b""
-            if self._head:
-                chunk, self._head = self._head, b""
-                return chunk
-            return stream.read(size)
-
     for prefix in ("questionsEcrites.question.item", "questionsOralesSansDebat.question.item"):
         if prefix.split(".")[0].encode() in head:
-            for index, question in enumerate(ijson.items(_Rewound(), prefix, use_float=True)):
-                content = json.dumps({"question": question}, ensure_ascii=False).encode()
-                yield Member(f"{name}[{index}]", content)
+            index = 0
+            try:
+                for question in ijson.items(
+                    DepthLimited(stream, head=head), prefix, use_float=True
+                ):
+                    content = json.dumps({"question": question}, ensure_ascii=False).encode()
+                    yield Member(f"{name}[{index}]", content)
+                    index += 1
+            except (ijson.JSONError, JSONTooDeep) as exc:
+                # A stream cannot be read past a fault: what came before it is kept.
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                yield Member(
+                    f"{name}[{index}]", None, f"refused: {reason}; the rest of {name} was not read"
+                )
             return

@@ -243,4 +243,6 @@ def _stage_member(member: Member) -> WorkerResult:
         return WriteFailed(str(exc), exc.path)
     except QarchiveError as exc:
         return Refused(str(exc), qid.canonical if qid else None)
+    except Exception as exc:  # one member's bug stops that member only
+        return Refused(str(QarchiveError.unexpected(exc, what=url)), qid.canonical if qid else None)
     return Staged(prepared)

@@ -159,6 +159,8 @@ def _import_senat_rows(
         senat_dump.SpillError,
     ) as exc:
         summary.problems.append(ImportProblem(name, str(exc) or type(exc).__name__))
+    except Exception as exc:  # a file no reader foresaw: what came before it is kept
+        summary.problems.append(ImportProblem(name, str(QarchiveError.unexpected(exc, what=name))))
 
 
 def _save_senat_row(item: senat_csv.ParsedRow, member: str, extension: str, run: SenatRun) -> None:
@@ -181,5 +183,8 @@ def _save_senat_row(item: senat_csv.ParsedRow, member: str, extension: str, run:
         raise
     except QarchiveError as exc:
         summary.problems.append(ImportProblem(member, str(exc)))
+        return
+    except Exception as exc:  # one row's bug stops that row only
+        summary.problems.append(ImportProblem(member, str(QarchiveError.unexpected(exc, what=url))))
         return
     summary.count(result.outcome)

@@ -26,12 +26,12 @@ types of :data:`qarchive.model.reference.KEPT_ORGAN_TYPES` are kept.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import Any
 
 from pydantic import ValidationError
 
+from qarchive.bounded_json import load_json
 from qarchive.errors import ParseError
 from qarchive.model.reference import KEPT_ORGAN_TYPES, Actor, Mandate, Organ
 from qarchive.sources.an._common import as_list, clean_field, unrecognised
@@ -59,7 +59,7 @@ def parse(content: bytes, *, url: str) -> Actor | Organ | None:
         ParseError: an actor or organ without a valid reference.
     """
     try:
-        data = json.loads(content)
+        data = load_json(content)
     except (ValueError, RecursionError) as exc:
         raise unrecognised(url, f"not valid JSON ({exc})") from None
     if not isinstance(data, dict) or len(data) != 1:

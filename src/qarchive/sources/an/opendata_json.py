@@ -10,12 +10,12 @@ elements may be a single object or a list (see :func:`as_list`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import Any
 
 from pydantic import ValidationError
 
+from qarchive.bounded_json import load_json
 from qarchive.errors import ParseError
 from qarchive.model.ids import QuestionId
 from qarchive.model.question import Question, SourceFormat
@@ -102,7 +102,7 @@ def _build(question: dict[str, Any], qid: QuestionId, published: _Part, *, url: 
 
 def _load(content: bytes, *, url: str) -> dict[str, Any]:
     try:
-        data = json.loads(content)
+        data = load_json(content)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise unrecognised(url, f"not valid JSON ({exc})") from None
     question = data.get("question") if isinstance(data, dict) else None

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from qarchive.bounded_json import JSONTooDeep, load_json
 from qarchive.errors import ParseError, UnknownFormat
 from qarchive.model.ids import QuestionId
 from qarchive.model.question import (
@@ -64,9 +65,16 @@ def parse(content: bytes, *, url: str) -> Question:
         ParseError: the values do not make a valid record.
     """
     try:
-        document = json.loads(content)
+        document = load_json(content)
         return build(document, url=url)[0]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+    except (
+        json.JSONDecodeError,
+        JSONTooDeep,
+        UnicodeDecodeError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ):
         raise not_the_dump(url, "not a Sénat dump row document") from None
     except ValueError as exc:
         raise ParseError(f"{url}: {reason(exc)}", url=url) from None

@@ -109,6 +109,10 @@ def test_a_night_with_no_change_costs_a_few_requests_and_writes_nothing(imported
     night = run("refresh")  # discovery too: the day's publication list
     assert night.exit_code == 0, night.stderr
     assert night.stdout == ""
+    assert (
+        f"{len(NUMBERS)} checked, 0 new, 0 changed (0 new answers), {len(NUMBERS)} unchanged"
+        in (night.stderr)
+    )
     assert requests(sites) - before_requests <= 5
     changed = sorted(path for path, seen in files(root).items() if before_files.get(path) != seen)
     assert changed == ["refresh.log.jsonl"]  # its one line, and no other file
@@ -131,6 +135,7 @@ def test_some_members_changed_only_they_are_read(imported, sites):
         "15-5QE           updated   v3  (answer, status, closed)",
     ]
     assert "2 changed (2 new answers)" in night.stderr
+    assert f"{len(NUMBERS) - 2} unchanged" in night.stderr  # the rest of the zip's members
     assert requests(sites) - before <= 10 + 2
     # One pack for the night, holding the two members read.
     packs = archive().packs.names()

@@ -97,8 +97,10 @@ class RefreshSummary:
             self.changed += 1
             if "answer" in result.replaced:
                 self.corrected_answers += 1
-            elif "answer" in result.changed:
+            elif "answer" in result.changed and "status" in result.changed:
                 self.new_answers += 1
+            # else: an answer known before got a part its source lacked (the Sénat
+            # CSV's answers have a date and no text): neither new nor corrected.
         else:
             self.unchanged += 1
 
@@ -273,8 +275,12 @@ def _refresh_an_bulk(
     # (before the zips: the questions they bring are then named as they are saved).
     summary.notes += refresh_references(archive, settings, now=now, first_need=unnamed)
 
+    saved_from_zips = 0
+
     def saved(qid: QuestionId, result: SaveResult) -> None:
+        nonlocal saved_from_zips
         if result.outcome is not SaveOutcome.UNCHANGED:
+            saved_from_zips += 1
             summary.count_saved(result)
             alerts.on_saved(qid, result)
             if on_report is not None:
@@ -293,6 +299,8 @@ def _refresh_an_bulk(
     summary.failed += check.failed
     summary.bulk = len(check.covered)
     summary.checked += len(check.covered)
+    # A covered question not saved tonight is unchanged: its member, or its whole zip, was.
+    summary.unchanged += max(0, len(check.covered) - saved_from_zips)
     return check
 
 

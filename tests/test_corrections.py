@@ -75,3 +75,43 @@ def test_corrections_are_counted_and_told_as_corrections(sites, tmp_path):
         in titles
     )
     assert not any(" answered on " in title for title in titles)
+
+
+def test_an_answer_text_filled_in_is_neither_new_nor_corrected(tmp_path):
+    """The Sénat's CSV gives an answer's date, its page the text: no "answer corrected".
+
+    Found by bench/nightly.py: the first refresh after a CSV import reported 229
+    answers corrected for 229 answers whose text the pages filled in.
+    """
+    import datetime as dt
+
+    from factories import NOW, answered, make_question
+    from qarchive.jobs.refresh import RefreshSummary
+    from qarchive.model.versioning import replaced_fields
+
+    store = Archive(tmp_path / "a")
+    pending = make_question()
+    dated_only = answered(pending, text=None)  # type: ignore[arg-type]
+    steps = [
+        (pending, None),
+        (dated_only, "new answer"),
+        (answered(pending, text="Réponse."), None),
+        (answered(pending, text="Réponse corrigée."), "corrected"),
+    ]
+    said = []
+    with store.lock():
+        for number, (record, _) in enumerate(steps):
+            result = store.save(record, qid=SEED, fetched_at=NOW + dt.timedelta(days=number))
+            summary = RefreshSummary(started_at="")
+            summary.count_saved(result)
+            if summary.corrected_answers:
+                said.append("corrected")
+            elif summary.new_answers:
+                said.append("new answer")
+            else:
+                said.append(None)
+    assert said == [expected for _, expected in steps]
+    assert replaced_fields({"answer": {"text": None}}, {"answer": {"text": "R"}}, ["answer"]) == []
+    assert replaced_fields({"answer": {"text": "Q"}}, {"answer": {"text": "R"}}, ["answer"]) == [
+        "answer"
+    ]

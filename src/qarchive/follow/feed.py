@@ -28,6 +28,7 @@ from qarchive.index.lookups import newest_events
 from qarchive.index.query import search_questions
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Question
+from qarchive.model.versioning import replaced_fields
 from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write
 from qarchive.store.versions import StoredVersion
@@ -132,7 +133,8 @@ def _corrects_an_answer(archive: Archive, stored: StoredVersion[Question]) -> bo
     if stored.version < 2 or "answer" not in stored.changed:
         return False
     qid = parse_question_id(stored.record.id)
-    return archive.read_version(qid, stored.version - 1).record.answer is not None
+    before = archive.read_version(qid, stored.version - 1).record_json
+    return "answer" in replaced_fields(before, stored.record_json, ["answer"])
 
 
 def _title(event: Event) -> str:

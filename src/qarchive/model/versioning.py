@@ -160,14 +160,25 @@ def changed_fields(old: Any, new: Any) -> list[str]:
     return [name for name in order if name in tops] + sorted(tops - set(order))
 
 
-def replaced_fields(old: dict[str, Any], changed: list[str]) -> list[str]:
-    """Those of the ``changed`` fields that held a value in ``old``: corrected, not filled in.
+def replaced_fields(old: dict[str, Any], new: dict[str, Any], changed: list[str]) -> list[str]:
+    """Those of the ``changed`` fields where a value held in ``old`` changed: corrected, not filled in.
 
-    An answer published where there was none is new; a change to an answer that
-    was there (its text, date or page) is a correction.
+    An answer published where there was none is new, and so is a part of it the
+    older version lacked (the text of an answer the Sénat's CSV gave only the date
+    of); a change to a part that was there (its text, date or page) is a correction.
 
     Example:
-        >>> replaced_fields({"answer": None, "title": "T"}, ["answer", "title"])
+        >>> replaced_fields({"answer": None, "title": "T"}, {"answer": {}, "title": "U"},
+        ...                 ["answer", "title"])
         ['title']
+        >>> replaced_fields({"answer": {"text": None}}, {"answer": {"text": "R"}}, ["answer"])
+        []
     """
-    return [name for name in changed if old.get(name) not in (None, [], {}, "")]
+    return [
+        name
+        for name in changed
+        if any(
+            change.old not in (None, [], {}, "")
+            for change in diff_records(old.get(name), new.get(name), name)
+        )
+    ]

@@ -208,7 +208,9 @@ class VersionedStore(Generic[RecordT]):
             return None
         number = 1 if latest is None else latest.version + 1
         changed = [] if latest is None else changed_fields(latest.record_json, record_json)
-        replaced = [] if latest is None else replaced_fields(latest.record_json, changed)
+        replaced = (
+            [] if latest is None else replaced_fields(latest.record_json, record_json, changed)
+        )
         outcome = SaveOutcome.NEW if latest is None else SaveOutcome.UPDATED
         path = directory / version_name(number)
         return NewVersion(

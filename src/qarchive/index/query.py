@@ -17,6 +17,7 @@ from qarchive.index.choices import SortKey
 from qarchive.index.filters import (
     NOT_YET_DUE_INDEX,
     Filters,
+    Matches,
     match_filter_values,
     tally_selection,
 )
@@ -89,10 +90,10 @@ def list_questions(
     filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        matches = match_filter_values(connection, filters)
-        if matches is not None and matches.empty:
+        clause = _where(connection, filters, today)
+        if clause is None:
             return
-        where, params = filters.where(today, values=None if matches is None else matches.values)
+        where, params, matches = clause
         index = None
         if matches is not None:
             rows = None if limit is None else limit + offset
@@ -110,6 +111,20 @@ def list_questions(
         yield from _rows(connection.execute(sql, [*select_params, *params]))
     finally:
         connection.close()
+
+
+def _where(
+    connection: sqlite3.Connection, filters: Filters, today: dt.date
+) -> tuple[str, list[Any], Matches | None] | None:
+    """The WHERE clause of ``filters`` and its parameters, on the looked-up values.
+
+    None when a text filter matches no value: no row can match.
+    """
+    matches = match_filter_values(connection, filters)
+    if matches is not None and matches.empty:
+        return None
+    where, params = filters.where(today, values=None if matches is None else matches.values)
+    return where, list(params), matches
 
 
 def _delay_rows(
@@ -263,10 +278,10 @@ def search_questions(
     filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        matches = match_filter_values(connection, filters)
-        if matches is not None and matches.empty:
+        clause = _where(connection, filters, today)
+        if clause is None:
             return
-        where, params = filters.where(today, values=None if matches is None else matches.values)
+        where, params, _ = clause
         if limit is None:
             rowids = None
         elif filters.only():
@@ -306,10 +321,10 @@ def count_matches(archive: IndexSource, query: str, filters: Filters, *, today: 
         if filters.only():
             sql = "SELECT count(*) FROM questions_fts WHERE questions_fts MATCH ?"
             return int(connection.execute(sql, (query,)).fetchone()[0])
-        matches = match_filter_values(connection, filters)
-        if matches is not None and matches.empty:
+        clause = _where(connection, filters, today)
+        if clause is None:
             return 0
-        where, params = filters.where(today, values=None if matches is None else matches.values)
+        where, params, _ = clause
         sql = (
             f"SELECT count(*) FROM questions_fts {_FTS_FIRST} questions q "
             f"ON q.rowid = questions_fts.rowid WHERE questions_fts MATCH ? AND {where}"

@@ -224,6 +224,8 @@ def test_stats_says_which_grouping_its_figures_use(ministries):
     by_ref = run("stats", "--by", "ministry-ref", *where)
     assert by_ref.exit_code == 0, by_ref.stderr
     assert by_ref.stdout.splitlines()[0].startswith("Ministry (by reference)")
+    # One name, several references: each row says which.
+    assert by_ref.stdout.splitlines()[1].startswith("Intérieur (PO800001)")
     assert by_ref.stderr == "7 questions in 4 ministries (by reference)\n"
     by_name = run("stats", "--by", "ministry", *where)
     assert by_name.stdout.splitlines()[0].startswith("Ministry ")

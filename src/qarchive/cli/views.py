@@ -105,6 +105,15 @@ def stats_label(by: str | None) -> str:
     return _STATS_LABELS.get(by or "", (by or "").capitalize())
 
 
+def _stats_name(row: dict[str, Any], by: str | None) -> str:
+    # By reference, one name may stand for several ministries (a name kept across
+    # governments): the reference tells the rows apart.
+    name = row["name"] if row["name"] is not None else "—"
+    if by != "ministry-ref":
+        return name
+    return f"{name} ({row.get('ref') or 'no reference'})"
+
+
 def stats_table(rows: Iterable[dict[str, Any]], *, by: str | None) -> Table:
     """``stats``: a row per ministry, group or author (or one for all), its figures.
 
@@ -117,7 +126,7 @@ def stats_table(rows: Iterable[dict[str, Any]], *, by: str | None) -> Table:
     )
     cells: list[tuple[Cell, ...]] = [
         (
-            row["name"] if row["name"] is not None else "—",
+            _stats_name(row, by),
             str(row["questions"]),
             str(row["answered"]),
             _figure(row["answer_rate"], percent=True),

@@ -87,7 +87,7 @@ def test_feed(sites, tmp_path):
     path = tmp_path / "answers.atom"
     result = run("feed", "-o", str(path), "--days", "5000")
     assert result.exit_code == 0
-    assert result.stderr == f"wrote 1 event(s) to {path}\n"
+    assert result.stderr == f"wrote 1 event to {path}\n"
     parsed = feedparser.parse(path.read_bytes())
     assert parsed.bozo == 0
     assert [entry.title for entry in parsed.entries] == [

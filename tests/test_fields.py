@@ -74,7 +74,7 @@ def test_a_legislature_plus_the_reference_data_is_complete(tmp_path):
         1,
         1,
     )
-    assert result.stderr == "fields: 5 question(s) read; every mandatory field at 100 %\n"
+    assert result.stderr == "fields: 5 questions read; every mandatory field at 100 %\n"
     table = run("verify", "--fields", *where)
     assert table.exit_code == 0, table.stderr
     assert "author.name *" in table.stdout and "100 %" in table.stdout
@@ -99,7 +99,7 @@ def test_without_the_reference_data_names_are_not_in_the_source(tmp_path):
     assert rows["author.group"]["present"] == 3  # the open data gave three groups
     assert rows["author.group"]["missing_examples"] == ["15-3QE", "15-5QE"]  # gaps, reported
     assert result.stderr == (
-        "fields: 5 question(s) read; every mandatory field at 100 % where its source "
+        "fields: 5 questions read; every mandatory field at 100 % where its source "
         "holds it (not in this source: an 15 author.name)\n"
     )
     table = run("verify", "--fields", *where)
@@ -121,9 +121,7 @@ def test_a_real_gap_in_a_mandatory_field_exits_1(tmp_path):
         0,
         ["15-12526QE"],
     )
-    assert result.stderr == (
-        "fields: 1 question(s) read; mandatory fields under 100 %: an 15 text\n"
-    )
+    assert result.stderr == ("fields: 1 question read; mandatory fields under 100 %: an 15 text\n")
 
 
 def test_csv_joins_the_examples_and_ids_is_refused(tmp_path):
@@ -217,7 +215,7 @@ def test_what_a_source_cannot_hold_is_no_gap(tmp_path):
     result = run("verify", "--fields", "--archive", str(archive.root))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (
-        "fields: 2 question(s) read; every mandatory field at 100 % where its source holds "
+        "fields: 2 questions read; every mandatory field at 100 % where its source holds "
         "it (not in this source: senat 15 ministry_asked)\n"
     )
 
@@ -251,7 +249,7 @@ def test_an_empty_archive_reports_nothing(tmp_path, fmt):
     result = run("verify", "--fields", "--format", fmt, "--archive", str(tmp_path / "a"))
     assert result.exit_code == 0, result.stderr
     assert result.stdout in ("[]\n", "")
-    assert result.stderr == "fields: 0 question(s) read\n"
+    assert result.stderr == "fields: 0 questions read\n"
 
 
 def test_options_that_do_not_go_together(tmp_path):

@@ -660,7 +660,7 @@ def test_cli_reindex(archive):
     archive.index_path.unlink()
     result = run(archive, "reindex")
     assert result.exit_code == 0
-    assert result.stderr == f"indexed 5 question(s) into {archive.index_path}\n"
+    assert result.stderr == f"indexed 5 questions into {archive.index_path}\n"
     path = archive.question_dir(parse_question_id("15-2QE")) / "v0001.json"
     path.write_text("{broken")
     damaged = run(archive, "reindex")

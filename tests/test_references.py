@@ -288,7 +288,7 @@ def test_reindex_rebuilds_the_reference_index(tmp_path):
     (archive.root / "references.sqlite").unlink()
     result = run("reindex", "--archive", str(archive.root))
     assert result.exit_code == 0, result.stderr
-    assert "indexed 5 actor(s), 8 organ(s)" in result.stderr
+    assert "indexed 5 actors, 8 organs" in result.stderr
     assert (archive.root / "references.sqlite").exists()
 
 

@@ -328,7 +328,7 @@ def test_following_questions_through_the_cli(sites, tmp_path):
     # The feed of watched events: the same four, once each.
     atom = tmp_path / "watched.atom"
     fed = run("feed", "--watched", "-o", str(atom))
-    assert fed.exit_code == 0 and fed.stderr == f"wrote 4 watched event(s) to {atom}\n"
+    assert fed.exit_code == 0 and fed.stderr == f"wrote 4 watched events to {atom}\n"
     parsed = feedparser.parse(atom.read_bytes())
     assert parsed.bozo == 0
     assert sorted(entry.id for entry in parsed.entries) == sorted(

@@ -30,6 +30,7 @@ __all__ = [
     "import_summary",
     "match_summary",
     "notify_errors",
+    "plural",
     "refresh_lines",
     "refresh_summary",
     "stats_summary",
@@ -68,9 +69,9 @@ def fetch_summary(reports: Sequence[FetchReport], seconds: float) -> str:
 
 def refresh_summary(summary: RefreshSummary) -> str:
     """The one line a refresh prints (what cron mails)."""
-    answers = _plural(summary.new_answers, "new answer")
+    answers = plural(summary.new_answers, "new answer")
     if summary.corrected_answers:
-        answers += f", {_plural(summary.corrected_answers, 'answer')} corrected"
+        answers += f", {plural(summary.corrected_answers, 'answer')} corrected"
     line = (
         f"refresh: {summary.checked} checked, {summary.new} new, {summary.changed} changed "
         f"({answers}), {summary.unchanged} unchanged, {summary.failed} failed "
@@ -81,7 +82,7 @@ def refresh_summary(summary: RefreshSummary) -> str:
     if summary.skipped_unchanged:
         line += f"; {summary.skipped_unchanged} unchanged per the Sénat open data, not re-fetched"
     if summary.watched:
-        line += f"; {_plural(len(summary.watched), 'watched event')}"
+        line += f"; {plural(len(summary.watched), 'watched event')}"
     if summary.outbox is not None:
         line += (
             f"; notify: {summary.notified} delivered, {len(summary.notify_failed)} failed, "
@@ -114,7 +115,7 @@ def import_summary(summary: ImportSummary) -> str:
     if summary.skipped:
         line += f"; {summary.skipped} unchanged since the last import (not read)"
     if summary.named:  # reference data: archived questions that got names from it
-        line += f"; {summary.named} archived question(s) named"
+        line += f"; {plural(summary.named, 'archived question')} named"
     return line
 
 
@@ -123,14 +124,14 @@ def verify_summary(report: VerifyReport, *, remaining: int, repaired: bool) -> s
     checked = f"verify: {report.questions} questions, {report.versions} versions checked"
     if repaired:
         fixed = len(report.problems) - remaining
-        return f"{checked}; {fixed} problem(s) repaired, {remaining} remaining"
-    return f"{checked}; {remaining} problem(s)" if remaining else f"{checked}; all good"
+        return f"{checked}; {plural(fixed, 'problem')} repaired, {remaining} remaining"
+    return f"{checked}; {plural(remaining, 'problem')}" if remaining else f"{checked}; all good"
 
 
 def field_summary(report: FieldReport) -> str:
     """The stderr line after ``verify --fields``."""
     short = sorted({f"{c.chamber} {c.legislature} {c.field}" for c in report.counts if c.short})
-    line = f"fields: {report.questions} question(s) read"
+    line = f"fields: {plural(report.questions, 'question')} read"
     if report.unreadable:
         line += f", {len(report.unreadable)} unreadable ({', '.join(report.unreadable[:5])})"
     if short:
@@ -156,17 +157,17 @@ def watch_summary(rows: Sequence[dict[str, Any]], *, waiting: int) -> str:
     """The line after ``watch list``: what is watched, what waits in the outbox."""
     questions = sum(1 for row in rows if row["watched"] == "question")
     searches = len(rows) - questions
-    saved = _plural(searches, "saved search", "saved searches")
-    text = f"{_plural(questions, 'question')} and {saved} watched"
-    return f"{text}; {_plural(waiting, 'event')} waiting in the outbox"
+    saved = plural(searches, "saved search", "saved searches")
+    text = f"{plural(questions, 'question')} and {saved} watched"
+    return f"{text}; {plural(waiting, 'event')} waiting in the outbox"
 
 
 def digest_summary(digest: Digest) -> str:
     """The stderr line after ``digest``: counts and period."""
     since = digest.since.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
     return (
-        f"digest since {since} UTC: {_plural(len(digest.watched), 'watched event')}, "
-        f"{_plural(len(digest.answers), 'new answer')}, "
+        f"digest since {since} UTC: {plural(len(digest.watched), 'watched event')}, "
+        f"{plural(len(digest.answers), 'new answer')}, "
         f"{len(digest.overdue)} newly overdue"
     )
 
@@ -174,7 +175,7 @@ def digest_summary(digest: Digest) -> str:
 def match_summary(shown: int, total: int) -> str:
     """The stderr line after a listing: how many rows, out of how many matches."""
     if total < 0 or shown == total:
-        return _plural(shown, "question")
+        return plural(shown, "question")
     return f"{shown} of {total} matching questions shown"
 
 
@@ -188,7 +189,7 @@ _STATS_PLURALS = {
 
 def stats_summary(rows: Sequence[dict[str, Any]], *, by: str | None) -> str:
     """The stderr line after ``stats``: questions counted, and in how many groups."""
-    text = _plural(sum(row["questions"] for row in rows), "question")
+    text = plural(sum(row["questions"] for row in rows), "question")
     if by is None:
         return text
     if len(rows) != 1:
@@ -200,7 +201,7 @@ def stats_summary(rows: Sequence[dict[str, Any]], *, by: str | None) -> str:
 
 def history_summary(question_id: str, versions: int) -> str:
     """The stderr line after ``history``."""
-    return f"{question_id}: {_plural(versions, 'version')}"
+    return f"{question_id}: {plural(versions, 'version')}"
 
 
 def _duration(seconds: float) -> str:
@@ -208,5 +209,6 @@ def _duration(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
 
 
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 question``, ``2 questions``: every count the tool prints, worded alike."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"

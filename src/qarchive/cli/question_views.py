@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from qarchive.cli.messages import plural
 from qarchive.cli.output import Block, Cell, Column, Line, Styled, Table
 from qarchive.model.versioning import is_long_text, leaves
 
@@ -179,7 +180,7 @@ def diff_view(changes: Sequence[FieldChange], left: int, right: int) -> list[Blo
     """Field-level changes between two versions; a changed long text as a line diff."""
     if not changes:
         return [Line(f"v{left} and v{right} have the same content.")]
-    lines: list[Block] = [Line(f"v{left} → v{right}: {len(changes)} change(s)"), Line("")]
+    lines: list[Block] = [Line(f"v{left} → v{right}: {plural(len(changes), 'change')}"), Line("")]
     for change in changes:
         lines.append(Line(change.path, "bold"))
         if is_long_text(change.old) or is_long_text(change.new):

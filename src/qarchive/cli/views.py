@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from qarchive.cli.messages import plural
 from qarchive.cli.output import MATCH_STYLE, Block, Cell, Column, Line, Styled, Table
 
 # Only for types: a listing loads neither pydantic nor the store to print its rows.
@@ -253,9 +254,10 @@ def info_view(info: ArchiveInfo) -> list[Block]:
         ("Questions", f"{info.questions}" + (f" ({held})" if held else "")),
         (
             "Watched",
-            f"{info.watched_questions} question(s), {info.saved_searches} saved search(es)",
+            f"{plural(info.watched_questions, 'question')}, "
+            f"{plural(info.saved_searches, 'saved search', 'saved searches')}",
         ),
-        ("Outbox", f"{info.outbox} event(s) waiting"),
+        ("Outbox", f"{plural(info.outbox, 'event')} waiting"),
         ("Last refresh", _refresh_fact(info.last_refresh)),
         (
             "Last digest",

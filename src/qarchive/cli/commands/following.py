@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qarchive.cli.messages import plural
 from qarchive.cli.options import (
     ArchiveOption,
     AuthorOpt,
@@ -298,7 +299,7 @@ def feed(
     )
     now = dt.datetime.now(dt.UTC)
     write_feed(output, events, title=title, generated=now, public_url=public_url)
-    say(f"wrote {len(events)} event(s) to {output}")
+    say(f"wrote {plural(len(events), 'event')} to {output}")
 
 
 def _watched_feed(
@@ -309,4 +310,4 @@ def _watched_feed(
     now = dt.datetime.now(dt.UTC)
     events = watched_events(store, since=now - dt.timedelta(days=days), limit=limit)
     write_watched_feed(output, events, title=title, generated=now, public_url=public_url)
-    say(f"wrote {len(events)} watched event(s) to {output}")
+    say(f"wrote {plural(len(events), 'watched event')} to {output}")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qarchive.cli.messages import plural
 from qarchive.cli.options import (
     ArchiveOption,
     FormatOpt,
@@ -80,9 +81,9 @@ def reindex(archive: ArchiveOption = None, wait: WaitOpt = False) -> None:
         references = store.reindex_references()
     for damaged in result.damaged:
         say_error(str(damaged))
-    say(f"indexed {result.indexed} question(s) into {store.index_path}")
+    say(f"indexed {plural(result.indexed, 'question')} into {store.index_path}")
     if references is not None:
-        say(f"indexed {references[0]} actor(s), {references[1]} organ(s)")
+        say(f"indexed {plural(references[0], 'actor')}, {plural(references[1], 'organ')}")
     if result.damaged:
         raise typer.Exit(ArchiveDamaged.exit_code)
 

@@ -52,6 +52,15 @@ def test_recent_events_newest_first(archive):
     ]
 
 
+def test_a_question_the_index_lists_without_its_files_is_left_out(archive):
+    """One question gone from disk (the index not yet rebuilt) does not take the feed down."""
+    import shutil
+
+    shutil.rmtree(archive.question_dir(parse_question_id("15-3QE")))
+    events = recent_events(archive, Filters(), since=dt.date(2019, 1, 1), today=TODAY)
+    assert [e.record.id for e in events] == ["15-12526QE", "15-2QE"]
+
+
 def test_filters_and_query(archive):
     by_ministry = recent_events(
         archive, Filters(ministry="economie"), since=dt.date(2019, 1, 1), today=TODAY

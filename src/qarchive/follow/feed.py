@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qarchive._version import __version__
-from qarchive.errors import ArchiveDamaged, QarchiveError
+from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError
 from qarchive.follow.choices import DEFAULT_FEED_LIMIT
 from qarchive.follow.events import QuestionEvent, read_events
 from qarchive.index.filters import Filters
@@ -118,8 +118,8 @@ def recent_events(
             stored = archive.read_version(parse_question_id(question_id))
             if kind is EventKind.ANSWER and _corrects_an_answer(archive, stored):
                 kind = EventKind.CORRECTION
-        except ArchiveDamaged:
-            continue  # reported by verify; a feed shows what can be read
+        except (ArchiveDamaged, NotArchived):
+            continue  # reported by verify (an index ahead of the files); a feed shows the rest
         events.append(Event(kind, dt.date.fromisoformat(day), stored.record))
     return events
 

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +142,9 @@ def test_search_highlights_the_match_and_counts(site):
     assert "**délivrance**" in found["rows"][0]["snippet"]
     page = get(site, "/search?q=paragraphe&size=2")
     assert "<mark>" in page.text
+    assert re.search(r"\d+ matches\b", page.text) and "matchs" not in page.text
+    one = get(site, "/search?q=delivrance").text
+    assert re.search(r'class="count">\s*1 match\s', one)
     assert get_json(site, "/search.json?q=paragraphe")["total"] >= 3
     assert get_json(site, "/search.json?q=paragraphe&unanswered=1")["total"] >= 1
     bad = get_json(site, '/search.json?q="unclosed', status=400)

@@ -112,3 +112,25 @@ def test_import_writes_no_pack_through_a_linked_raw_folder(archive, elsewhere, t
     assert result.exit_code == 4, result.output
     assert result.stderr.startswith(f"Error: {archive.root / 'raw'} is a symbolic link")
     assert files(elsewhere) == before
+
+
+def test_folders_known_not_to_be_links_are_looked_at_once(tmp_path):
+    """A batch looks at each folder on the way once; a link further down is still found."""
+    from qarchive.store.files import link_on_the_way
+
+    root = tmp_path / "archive"
+    (root / "questions" / "an" / "15").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "questions" / "an" / "16").symlink_to(elsewhere, target_is_directory=True)
+    known: set[str] = set()
+    assert link_on_the_way(root, root / "questions/an/15/15-1QE/v0001.json", known=known) is None
+    assert known == {
+        str(root / "questions"),
+        str(root / "questions/an"),
+        str(root / "questions/an/15"),
+    }
+    found = link_on_the_way(root, root / "questions/an/16/16-1QE", known=known)
+    assert found == root / "questions/an/16"
+    assert link_on_the_way(root, tmp_path / "other/file", known=known) is None  # not inside
+    assert link_on_the_way(root, root, known=known) is None

@@ -354,8 +354,8 @@ class Archive:
         return self._batch.group if self._batch is not None else None
 
     def _write(self, path: Path, data: bytes, *, fresh_ok: bool = False) -> None:
-        refuse_links(self.root, path.parent)
         group = self._group()
+        refuse_links(self.root, path.parent, known=None if group is None else group.not_links)
         try:
             if group is not None:
                 group.stage(path, data, fresh_ok=fresh_ok)

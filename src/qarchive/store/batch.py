@@ -90,6 +90,9 @@ class GroupCommit:
         self._created: list[str] = []  # directories made for staged files
         self._fresh: set[Path] = set()  # directories this group made: empty but for its files
         self._finals: set[str] = set()  # the final names of the staged files
+        # Folders found not to be symbolic links (refuse_links), for the group's life: a
+        # folder turned into a link meanwhile would take a writer of the locked archive.
+        self.not_links: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._staged)

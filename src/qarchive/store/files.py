@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,25 +37,36 @@ __all__ = [
 ]
 
 
-def link_on_the_way(root: Path, path: Path) -> Path | None:
+def link_on_the_way(root: Path, path: Path, *, known: set[str] | None = None) -> Path | None:
     """The first symbolic link inside ``root`` on the way down to ``path`` (itself included).
 
     ``root`` itself may be a link (an archive kept on another disk); so may what
     holds it. None when there is none, or ``path`` is not inside ``root``.
+    ``known`` holds folders already found not to be links, skipped, and gets those
+    found now: a batch writing thousands of files under the same few folders
+    looks at each of them once.
     """
-    try:
-        parts = path.relative_to(root).parts
-    except ValueError:
+    top, where = str(root), str(path)
+    prefix = top if top.endswith(os.sep) else top + os.sep
+    if not where.startswith(prefix):  # lexical, as Path.relative_to; pathlib's is slower
         return None
-    current = root
-    for part in parts:
-        current = current / part
-        if current.is_symlink():
-            return current
+    current = top
+    for part in where[len(prefix) :].split(os.sep):
+        current = os.path.join(current, part)
+        if known is not None and current in known:
+            continue
+        try:
+            mode = os.lstat(current).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # not there: nothing below it is either
+        if stat.S_ISLNK(mode):
+            return Path(current)
+        if known is not None:
+            known.add(current)
     return None
 
 
-def refuse_links(root: Path, path: Path) -> None:
+def refuse_links(root: Path, path: Path, *, known: set[str] | None = None) -> None:
     """Refuse to write or delete at ``path`` through a symbolic link inside the archive ``root``.
 
     A link inside the archive leads outside it: a file written or removed through
@@ -63,7 +75,7 @@ def refuse_links(root: Path, path: Path) -> None:
     Raises:
         ArchiveDamaged: a folder or file on the way is a link; nothing is done.
     """
-    link = link_on_the_way(root, path)
+    link = link_on_the_way(root, path, known=known)
     if link is not None:
         raise ArchiveDamaged(
             f"{link} is a symbolic link: qarchive never writes or deletes through a link "

@@ -98,7 +98,7 @@ def test_an_answer_text_filled_in_is_neither_new_nor_corrected(tmp_path):
         (answered(pending, text="Réponse."), None),
         (answered(pending, text="Réponse corrigée."), "corrected"),
     ]
-    said = []
+    said: list[str | None] = []
     with store.lock():
         for number, (record, _) in enumerate(steps):
             result = store.save(record, qid=SEED, fetched_at=NOW + dt.timedelta(days=number))

@@ -292,3 +292,18 @@ def test_a_watched_question_follows_the_zip_like_the_others(imported, sites):
     ]
     watched = [event for event in events if event["question"] == "15-3QE" and event["watched_by"]]
     assert [event["type"] for event in watched] == ["answered"]
+
+
+def test_a_dry_run_says_what_the_zips_will_check_and_what_is_fetched_alone(imported, sites):
+    # A question fetched by page, in a legislature whose zips were never imported.
+    assert run("fetch", "16-350QOSD").exit_code == 0
+    before = requests(sites)
+    plan = run("refresh", "--dry-run", "--all")
+    assert plan.exit_code == 0, plan.stderr
+    assert plan.stdout == "16-350QOSD\n"  # the zip's six are not fetched one by one
+    assert plan.stderr == (
+        "refresh plan: 1 question to fetch one by one, 6 to check through the AN zips of "
+        "legislatures 15 and 16 (a conditional GET for each zip); nothing fetched (the day's "
+        "new questions are found when it runs)\n"
+    )
+    assert requests(sites) == before

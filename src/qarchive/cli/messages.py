@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from qarchive.jobs.fetch import FetchReport
     from qarchive.jobs.fields import FieldReport
     from qarchive.jobs.imports.summary import ImportSummary
+    from qarchive.jobs.plan import RefreshPlan
     from qarchive.jobs.refresh import RefreshSummary
     from qarchive.jobs.verify import VerifyReport
 
@@ -30,6 +31,7 @@ __all__ = [
     "import_summary",
     "match_summary",
     "notify_errors",
+    "plan_summary",
     "plural",
     "refresh_lines",
     "refresh_summary",
@@ -117,6 +119,19 @@ def import_summary(summary: ImportSummary) -> str:
     if summary.named:  # reference data: archived questions that got names from it
         line += f"; {plural(summary.named, 'archived question')} named"
     return line
+
+
+def plan_summary(plan: RefreshPlan) -> str:
+    """The stderr line of ``refresh --dry-run``: what the night would ask for."""
+    line = f"refresh plan: {plural(len(plan.alone), 'question')} to fetch one by one"
+    if plan.zip_legislatures:
+        *rest, last = [str(number) for number in plan.zip_legislatures]
+        numbers = f"s {', '.join(rest)} and {last}" if rest else f" {last}"
+        line += (
+            f", {len(plan.through_zips)} to check through the AN zips of legislature"
+            f"{numbers} (a conditional GET for each zip)"
+        )
+    return line + "; nothing fetched (the day's new questions are found when it runs)"
 
 
 def verify_summary(report: VerifyReport, *, remaining: int, repaired: bool) -> str:

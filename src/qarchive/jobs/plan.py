@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from qarchive.errors import UsageError
 from qarchive.index.filters import Filters
-from qarchive.index.lookups import refresh_candidates
+from qarchive.index.lookups import held_legislatures, refresh_candidates
 from qarchive.jobs.choices import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
 from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.store.archive import Archive
 
-__all__ = ["RefreshOptions", "plan_refresh"]
+__all__ = ["RefreshOptions", "RefreshPlan", "plan_refresh", "refresh_plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +72,52 @@ def plan_refresh(
         connection.close()
     rest = [parse_question_id(question_id) for question_id in ids]
     return list(dict.fromkeys([*first, *rest]))
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshPlan:
+    """What a refresh would ask for, worked out from the archive alone (``--dry-run``)."""
+
+    alone: list[QuestionId]  # fetched one by one, as ``fetch`` would
+    through_zips: list[QuestionId]  # checked through the AN zips they were last imported from
+    zip_legislatures: list[int]  # whose zips are asked for, a conditional GET each
+
+
+def refresh_plan(
+    archive: Archive,
+    options: RefreshOptions,
+    *,
+    today: dt.date,
+    watched: Iterable[QuestionId] | None = None,
+) -> RefreshPlan:
+    """:func:`plan_refresh`, told apart as the refresh does it: the zips first.
+
+    A question the last import of its legislature's zips held is checked through
+    them (their members are compared, not fetched); the others are fetched alone.
+    Discovery (the days' lists, the Sénat's CSV) needs the network: not planned.
+
+    Raises:
+        ArchiveDamaged: ``watched`` is None and ``watchlist.json`` is damaged.
+    """
+    # The zips' module reads and imports them: loaded for this plan only.
+    from qarchive.jobs.bulk import FIRST_BULK_LEGISLATURE, covered_by_last_imports
+
+    planned = plan_refresh(archive, options, today=today, watched=watched)
+    legislatures: list[int] = []
+    if options.chamber in (None, "an"):
+        connection = archive.open_index()
+        try:
+            held = held_legislatures(connection, "an")
+        finally:
+            connection.close()
+        legislatures = sorted(
+            number
+            for number in held
+            if number >= FIRST_BULK_LEGISLATURE and options.legislature in (None, number)
+        )
+    covered = covered_by_last_imports(archive, legislatures)
+    return RefreshPlan(
+        alone=[qid for qid in planned if qid not in covered],
+        through_zips=[qid for qid in planned if qid in covered],
+        zip_legislatures=legislatures,
+    )

@@ -65,7 +65,9 @@ def refresh(
     dry_run: Annotated[
         bool,
         typer.Option(
-            "--dry-run", help="Print the questions that would be re-fetched, fetch nothing."
+            "--dry-run",
+            help="Print the questions that would be fetched one by one (those the AN zips "
+            "held are checked through the zips), fetch nothing.",
         ),
     ] = False,
     notify: Annotated[
@@ -99,7 +101,7 @@ def refresh(
         qarchive refresh --legislature 17 --dry-run --format json
         qarchive refresh --notify 'mail -s "$QARCHIVE_EVENT_SUMMARY" me@x.org'
     """
-    from qarchive.jobs.plan import RefreshOptions, plan_refresh
+    from qarchive.jobs.plan import RefreshOptions, refresh_plan
     from qarchive.store.archive import Archive
 
     settings = load_cli_settings(archive)
@@ -115,13 +117,15 @@ def refresh(
         notify_timeout=notify_timeout,
     )
     if dry_run:
-        from qarchive.cli.output import write_rows
+        from qarchive.cli.messages import plan_summary
+        from qarchive.cli.output import say, write_rows
         from qarchive.model.columns import PLAN_COLUMNS
 
-        plan = plan_refresh(store, options, today=dt.date.today())
-        rows = ({"id": qid.canonical} for qid in plan)
+        plan = refresh_plan(store, options, today=dt.date.today())
+        rows = ({"id": qid.canonical} for qid in plan.alone)
         shown = OutputFormat.IDS if fmt is OutputFormat.TABLE else fmt  # one column: IDs
         write_rows(rows, shown, sys.stdout, columns=PLAN_COLUMNS, raw_csv=raw_csv)
+        say(plan_summary(plan))
         return
     summary = _refresh_and_print(store, settings, options, wait=wait, fmt=fmt, raw_csv=raw_csv)
     if summary.damaged:

@@ -680,10 +680,17 @@ def test_import_the_csv(sites):
            url=f"{origin}#SEQ250605002")  # fmt: skip
     raw = archive.read_raw(parse_question_id("SEQ250605002"), stored.raw[0])
     lines = CSV_FILE.read_bytes().splitlines(keepends=True)
-    assert stored.raw[0].endswith(".csv.gz") and raw == lines[0] + lines[3]
+    assert raw == lines[0] + lines[3]  # the header and the row: parseable alone
+    # In the import's pack, as for the AN's zips: no raw/ folder per question.
+    (pack,) = archive.packs.names()
+    assert pack.endswith("-senat-csv.zip")
+    assert stored.raw == [f"pack:{pack}#rows/4-SEQ250605002.csv"]
+    assert not list(archive.layout.questions.rglob("raw"))
     again = _run("import", str(CSV_FILE))
     assert again.stderr == "import: 6 read, 0 new, 0 updated, 6 unchanged, 0 refused or failed\n"
     assert len(_version_files()) == 6
+    assert archive.packs.names() == [pack]  # the second import's pack, named by none, is gone
+    assert _run("verify").exit_code == 0
 
 
 def test_import_the_dump_zip_then_the_csv_writes_nothing(sites):
@@ -692,7 +699,7 @@ def test_import_the_dump_zip_then_the_csv_writes_nothing(sites):
     assert result.stderr == "import: 10 read, 10 new, 0 updated, 0 unchanged, 0 refused or failed\n"
     archive = _archive()
     seed = archive.read_version(parse_question_id("SEQ180304125"))
-    assert seed.raw[0].endswith(".json.gz")
+    assert seed.raw[0].startswith("pack:") and seed.raw[0].endswith("-SEQ180304125.json")
     assert json.loads(archive.read_raw(parse_question_id("SEQ180304125"), seed.raw[0]))[
         "tam_reponses"][0]["pagejorep"] == "2390"  # fmt: skip
     assert not list(archive.root.glob(".tmp-*"))  # the spill file is gone

@@ -27,10 +27,12 @@ from qarchive.model.ids import parse_question_id
 from qarchive.sources.senat import dump as senat_dump
 from qarchive.sources.senat import opendata_csv as senat_csv
 from qarchive.store.archive import Archive
-from qarchive.store.raw import RawCapture
+from qarchive.store.packs import pack_reference
+from qarchive.store.versions import SaveOutcome
 
-__all__ = ["MAX_DUMP_BYTES", "SenatRun", "import_senat", "senat_format"]
+__all__ = ["MAX_DUMP_BYTES", "PACK_ROWS", "SenatRun", "import_senat", "senat_format"]
 
+PACK_ROWS = 5000  # rows per pack: a full dump's rows are not all held at once
 MAX_DUMP_BYTES = 4 * 1024**3  # the Sénat's questions.sql: ~2 GB uncompressed in 2026
 _PG_DUMP = re.compile(rb"PostgreSQL database dump|^COPY\s+\S*tam_questions\b", re.MULTILINE)
 _CSV_HEADER = ("Référence".encode("cp1252"), "Référence".encode())
@@ -137,15 +139,30 @@ def _import_senat_rows(
     extension: str,
     run: SenatRun,
 ) -> None:
-    """Save each record; a row's problem is reported, a whole-file failure too."""
+    """Save each record; a row's problem is reported, a whole-file failure too.
+
+    The rows' raw bytes go into packs of up to :data:`PACK_ROWS` rows, one pack
+    per batch (``raw/packs/<time>-senat-<csv|json>.zip``), written before any
+    version names it: a question saved from the open data has no ``raw/`` folder
+    of its own, as for the AN's zips.
+    """
     summary = run.summary
+    batch: list[tuple[senat_csv.ParsedRow, str]] = []
     try:
         for item in rows:
             summary.read += 1
+            where = f"{name}:{item.line}"
             if isinstance(item, senat_csv.RowProblem):
-                summary.problems.append(ImportProblem(f"{name}:{item.line}", item.reason))
+                summary.problems.append(ImportProblem(where, item.reason))
+            elif len(item.raw) > run.max_row_bytes:
+                summary.problems.append(
+                    ImportProblem(where, f"refused: over the {run.max_row_bytes}-byte cap")
+                )
             else:
-                _save_senat_row(item, f"{name}:{item.line}", extension, run)
+                batch.append((item, where))
+                if len(batch) >= PACK_ROWS:
+                    _save_batch(batch, extension, run)
+                    batch = []
             if run.on_item is not None:
                 run.on_item(summary.read, None)
     except ArchiveWriteError:
@@ -161,15 +178,32 @@ def _import_senat_rows(
         summary.problems.append(ImportProblem(name, str(exc) or type(exc).__name__))
     except Exception as exc:  # a file no reader foresaw: what came before it is kept
         summary.problems.append(ImportProblem(name, str(QarchiveError.unexpected(exc, what=name))))
+    _save_batch(batch, extension, run)  # the rows read before a failure are saved too
 
 
-def _save_senat_row(item: senat_csv.ParsedRow, member: str, extension: str, run: SenatRun) -> None:
-    summary = run.summary
-    if len(item.raw) > run.max_row_bytes:
-        summary.problems.append(
-            ImportProblem(member, f"refused: over the {run.max_row_bytes}-byte cap")
-        )
+def _save_batch(
+    batch: list[tuple[senat_csv.ParsedRow, str]], extension: str, run: SenatRun
+) -> None:
+    """Write the batch's pack, then save its rows; a pack no version names is removed."""
+    if not batch:
         return
+    packs = run.archive.packs
+    pack = packs.new_name(run.fetched_at, f"senat-{extension}")
+    members = [f"rows/{item.line}-{item.record.id}.{extension}" for item, _ in batch]
+    try:
+        packs.write(pack, zip(members, (item.raw for item, _ in batch), strict=True))
+    except OSError as exc:
+        raise ArchiveWriteError.from_os_error(packs.folder / pack, exc) from None
+    named = False
+    for (item, where), member in zip(batch, members, strict=True):
+        named |= _save_senat_row(item, where, pack_reference(pack, member), run)
+    if not named:
+        packs.remove(pack)
+
+
+def _save_senat_row(item: senat_csv.ParsedRow, where: str, raw: str, run: SenatRun) -> bool:
+    """Save one row, its raw bytes in a pack (``raw``); True when a version names it."""
+    summary = run.summary
     url = item.record.source.url
     try:
         result = save_question(
@@ -177,14 +211,15 @@ def _save_senat_row(item: senat_csv.ParsedRow, member: str, extension: str, run:
             item.record,
             qid=parse_question_id(item.record.id),
             fetched_at=run.fetched_at,
-            raw=[RawCapture(url, item.raw, extension)],
+            raw=[raw],
         )
     except ArchiveWriteError:
         raise
     except QarchiveError as exc:
-        summary.problems.append(ImportProblem(member, str(exc)))
-        return
+        summary.problems.append(ImportProblem(where, str(exc)))
+        return False
     except Exception as exc:  # one row's bug stops that row only
-        summary.problems.append(ImportProblem(member, str(QarchiveError.unexpected(exc, what=url))))
-        return
+        summary.problems.append(ImportProblem(where, str(QarchiveError.unexpected(exc, what=url))))
+        return False
     summary.count(result.outcome)
+    return result.outcome is not SaveOutcome.UNCHANGED

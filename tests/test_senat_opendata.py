@@ -890,3 +890,19 @@ def test_urls():
     assert urls.csv_url(settings) == "http://127.0.0.1:2/data/questions/questions-depuis-un-an.csv"
     assert urls.dump_url(settings) == "http://127.0.0.1:2/data/questions/questions.zip"
     assert urls.csv_url(load_settings({})) == URL and urls.dump_url(load_settings({})) == DUMP_URL
+
+
+@pytest.mark.parametrize(("rows", "size", "packs"), [(2, 1 << 20, 3), (1000, 1, 6)])
+def test_rows_wait_for_their_pack_within_a_bound(sites, monkeypatch, rows, size, packs):
+    """A pack is written every PACK_ROWS rows or PACK_BYTES bytes, the last one at the end."""
+    from qarchive.jobs.imports import senat
+
+    monkeypatch.setattr(senat, "PACK_ROWS", rows)
+    monkeypatch.setattr(senat, "PACK_BYTES", size)
+    assert _run("import", str(CSV_FILE)).exit_code == 0
+    archive = _archive()
+    names = archive.packs.names()
+    assert len(names) == packs
+    named = {archive.read_version(qid).raw[0].split("#")[0] for qid in archive.iter_ids()}
+    assert named == {f"pack:{name}" for name in names}  # every pack named, each row in one
+    assert _run("verify").exit_code == 0

@@ -30,9 +30,12 @@ from qarchive.store.archive import Archive
 from qarchive.store.packs import pack_reference
 from qarchive.store.versions import SaveOutcome
 
-__all__ = ["MAX_DUMP_BYTES", "PACK_ROWS", "SenatRun", "import_senat", "senat_format"]
+__all__ = ["MAX_DUMP_BYTES", "PACK_BYTES", "PACK_ROWS", "SenatRun", "import_senat", "senat_format"]
 
-PACK_ROWS = 5000  # rows per pack: a full dump's rows are not all held at once
+# A pack is written when it holds this many rows or bytes: its rows wait in memory until
+# then, so the bound keeps a full dump's import as small as one question at a time.
+PACK_ROWS = 1000
+PACK_BYTES = 1 << 20
 MAX_DUMP_BYTES = 4 * 1024**3  # the Sénat's questions.sql: ~2 GB uncompressed in 2026
 _PG_DUMP = re.compile(rb"PostgreSQL database dump|^COPY\s+\S*tam_questions\b", re.MULTILINE)
 _CSV_HEADER = ("Référence".encode("cp1252"), "Référence".encode())
@@ -141,13 +144,14 @@ def _import_senat_rows(
 ) -> None:
     """Save each record; a row's problem is reported, a whole-file failure too.
 
-    The rows' raw bytes go into packs of up to :data:`PACK_ROWS` rows, one pack
-    per batch (``raw/packs/<time>-senat-<csv|json>.zip``), written before any
-    version names it: a question saved from the open data has no ``raw/`` folder
-    of its own, as for the AN's zips.
+    The rows' raw bytes go into packs of up to :data:`PACK_ROWS` rows or
+    :data:`PACK_BYTES` bytes (``raw/packs/<time>-senat-<csv|json>.zip``), each
+    written before any version names it: a question saved from the open data has
+    no ``raw/`` folder of its own, as for the AN's zips.
     """
     summary = run.summary
     batch: list[tuple[senat_csv.ParsedRow, str]] = []
+    held = 0  # the batch's raw bytes
     try:
         for item in rows:
             summary.read += 1
@@ -160,9 +164,10 @@ def _import_senat_rows(
                 )
             else:
                 batch.append((item, where))
-                if len(batch) >= PACK_ROWS:
+                held += len(item.raw)
+                if len(batch) >= PACK_ROWS or held >= PACK_BYTES:
                     _save_batch(batch, extension, run)
-                    batch = []
+                    batch, held = [], 0
             if run.on_item is not None:
                 run.on_item(summary.read, None)
     except ArchiveWriteError:

@@ -102,8 +102,8 @@ def run_site(source: WebSource, sock: socket.socket) -> None:
     """Serve the archive's site on ``sock`` until interrupted (Ctrl-C).
 
     The figures of ``/stats`` (its monthly series is a pass over every
-    question) are worked out in the background at once, so that the first
-    visitor does not wait.
+    question) are worked out, and the Atom writer loaded, in the background at
+    once, so that the first visitor does not wait.
 
     Raises:
         QarchiveError: the server stopped on an error.
@@ -125,5 +125,7 @@ def run_site(source: WebSource, sock: socket.socket) -> None:
 def _warm_up(source: WebSource) -> None:
     # A failure here is the page's to report, when it computes the figures itself.
     with contextlib.suppress(Exception):
+        import feedgen.feed  # noqa: F401  (lxml underneath: else the first Atom page loads it)
+
         stats_page(source, Filters())
         month_rows(source, Filters())

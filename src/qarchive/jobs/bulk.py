@@ -37,7 +37,13 @@ from qarchive.store.bulk import BulkManifests
 from qarchive.store.layout import TEMP_PREFIX
 from qarchive.store.versions import SaveResult
 
-__all__ = ["FIRST_BULK_LEGISLATURE", "BulkCheck", "covered_by_last_imports", "refresh_bulk"]
+__all__ = [
+    "FIRST_BULK_LEGISLATURE",
+    "BulkCheck",
+    "covered_by_last_imports",
+    "refresh_bulk",
+    "zip_legislatures",
+]
 
 FIRST_BULK_LEGISLATURE = 15  # one JSON per question in a zip since the XVth (2019)
 
@@ -74,7 +80,7 @@ def refresh_bulk(
     """
     check = BulkCheck()
     manifests = BulkManifests(archive.layout)
-    kept = sorted(number for number in set(legislatures) if number >= FIRST_BULK_LEGISLATURE)
+    kept = zip_legislatures(legislatures)
     written: list[dt.date | None] = []  # the latest legislature's zips, as of when
     for legislature in kept:
         for kind, (folder, file) in BULK_KINDS.items():
@@ -128,6 +134,15 @@ def refresh_bulk(
     if written and None not in written:
         check.as_of = min(day for day in written if day is not None)
     return check
+
+
+def zip_legislatures(held: Iterable[int], only: int | None = None) -> list[int]:
+    """The legislatures whose zips a refresh asks for: those ``held`` that have zips, within ``only``."""
+    return sorted(
+        number
+        for number in set(held)
+        if number >= FIRST_BULK_LEGISLATURE and only in (None, number)
+    )
 
 
 def covered_by_last_imports(archive: Archive, legislatures: Iterable[int]) -> set[QuestionId]:

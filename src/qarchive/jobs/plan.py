@@ -100,7 +100,7 @@ def refresh_plan(
         ArchiveDamaged: ``watched`` is None and ``watchlist.json`` is damaged.
     """
     # The zips' module reads and imports them: loaded for this plan only.
-    from qarchive.jobs.bulk import FIRST_BULK_LEGISLATURE, covered_by_last_imports
+    from qarchive.jobs.bulk import covered_by_last_imports, zip_legislatures
 
     planned = plan_refresh(archive, options, today=today, watched=watched)
     legislatures: list[int] = []
@@ -110,11 +110,7 @@ def refresh_plan(
             held = held_legislatures(connection, "an")
         finally:
             connection.close()
-        legislatures = sorted(
-            number
-            for number in held
-            if number >= FIRST_BULK_LEGISLATURE and options.legislature in (None, number)
-        )
+        legislatures = zip_legislatures(held, options.legislature)
     covered = covered_by_last_imports(archive, legislatures)
     return RefreshPlan(
         alone=[qid for qid in planned if qid not in covered],

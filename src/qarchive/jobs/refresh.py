@@ -34,7 +34,7 @@ from qarchive.index.lookups import (
     held_legislatures,
     unnamed_an_authors,
 )
-from qarchive.jobs.bulk import BulkCheck, refresh_bulk
+from qarchive.jobs.bulk import BulkCheck, refresh_bulk, zip_legislatures
 from qarchive.jobs.discovery import MAX_DISCOVERY_DAYS, discover_an, discover_senat
 from qarchive.jobs.fetch import FetchReport, fetch_questions, name_questions
 from qarchive.jobs.imports.amo import refresh_references
@@ -269,18 +269,14 @@ def _refresh_an_bulk(
     with contextlib.closing(archive.open_index()) as connection:
         legislatures = held_legislatures(connection, "an")
         unnamed = has_unnamed_an_authors(connection)
-    if options.legislature is not None:
-        legislatures &= {options.legislature}
     # Names come from the reference data, imported the first time a name is missing
     # (before the zips: the questions they bring are then named as they are saved).
     summary.notes += refresh_references(archive, settings, now=now, first_need=unnamed)
 
-    saved_from_zips = 0
+    saved_before = summary.new + summary.changed
 
     def saved(qid: QuestionId, result: SaveResult) -> None:
-        nonlocal saved_from_zips
         if result.outcome is not SaveOutcome.UNCHANGED:
-            saved_from_zips += 1
             summary.count_saved(result)
             alerts.on_saved(qid, result)
             if on_report is not None:
@@ -290,7 +286,7 @@ def _refresh_an_bulk(
         archive,
         settings,
         client,
-        legislatures=legislatures,
+        legislatures=zip_legislatures(legislatures, options.legislature),
         now=now,
         on_saved=saved,
         full=options.everything,
@@ -300,6 +296,7 @@ def _refresh_an_bulk(
     summary.bulk = len(check.covered)
     summary.checked += len(check.covered)
     # A covered question not saved tonight is unchanged: its member, or its whole zip, was.
+    saved_from_zips = summary.new + summary.changed - saved_before
     summary.unchanged += max(0, len(check.covered) - saved_from_zips)
     return check
 

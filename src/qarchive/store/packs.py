@@ -19,7 +19,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from qarchive.errors import ArchiveDamaged
+from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.store.files import refuse_links, temp_for
 from qarchive.store.layout import Layout
 
@@ -64,7 +64,7 @@ class Packs:
         """Keep a copy of the zip ``source`` as the pack ``name``, durable before it is named.
 
         Raises:
-            OSError: the copy cannot be written; nothing is left under ``name``.
+            ArchiveWriteError: the copy cannot be written; nothing is left under ``name``.
         """
 
         def copy(temp: Path) -> None:
@@ -77,7 +77,7 @@ class Packs:
         """Write the pack ``name`` holding ``members`` (name, bytes), durable before it is named.
 
         Raises:
-            OSError: the pack cannot be written; nothing is left under ``name``.
+            ArchiveWriteError: the pack cannot be written; nothing is left under ``name``.
         """
 
         def fill(temp: Path) -> None:
@@ -128,8 +128,14 @@ class Packs:
 
     def _durable(self, name: str, fill: Callable[[Path], object]) -> None:
         refuse_links(self.root, self.folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / name
+        try:
+            self._fill_durably(path, fill)
+        except OSError as exc:
+            raise ArchiveWriteError.from_os_error(path, exc) from None
+
+    def _fill_durably(self, path: Path, fill: Callable[[Path], object]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
         temp = temp_for(path)
         try:
             fill(temp)

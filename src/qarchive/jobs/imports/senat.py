@@ -195,10 +195,7 @@ def _save_batch(
     packs = run.archive.packs
     pack = packs.new_name(run.fetched_at, f"senat-{extension}")
     members = [f"rows/{item.line}-{item.record.id}.{extension}" for item, _ in batch]
-    try:
-        packs.write(pack, zip(members, (item.raw for item, _ in batch), strict=True))
-    except OSError as exc:
-        raise ArchiveWriteError.from_os_error(packs.folder / pack, exc) from None
+    packs.write(pack, zip(members, (item.raw for item, _ in batch), strict=True))
     named = False
     for (item, where), member in zip(batch, members, strict=True):
         named |= _save_senat_row(item, where, pack_reference(pack, member), run)

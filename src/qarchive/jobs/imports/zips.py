@@ -16,7 +16,6 @@ import zlib
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
-from qarchive.errors import ArchiveWriteError
 from qarchive.jobs.imports.members import member_problem
 from qarchive.sources.an.bulk import dataset_of
 from qarchive.store.archive import Archive
@@ -61,14 +60,11 @@ def plan_zip(
     if not changed:
         return ZipPlan(dataset, len(infos), frozenset(), None)
     pack = archive.packs.new_name(at, dataset or "an")
-    try:
-        if len(changed) >= _WHOLE_ZIP * len(infos) and bundle.filename is not None:
-            archive.packs.adopt(bundle.filename, pack)  # type: ignore[arg-type]
-        else:
-            readable = (info for info in changed if member_problem(info, max_bytes) is None)
-            archive.packs.write(pack, _contents(bundle, readable))
-    except OSError as exc:
-        raise ArchiveWriteError.from_os_error(archive.layout.packs / pack, exc) from None
+    if len(changed) >= _WHOLE_ZIP * len(infos) and bundle.filename is not None:
+        archive.packs.adopt(bundle.filename, pack)  # type: ignore[arg-type]
+    else:
+        readable = (info for info in changed if member_problem(info, max_bytes) is None)
+        archive.packs.write(pack, _contents(bundle, readable))
     return ZipPlan(dataset, len(infos), frozenset(info.filename for info in changed), pack)
 
 

@@ -30,6 +30,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError
+from qarchive.follow.wording import (
+    answered_words,
+    closing_words,
+    closure_reason,
+    new_question_words,
+)
 from qarchive.model.ids import QuestionId
 from qarchive.model.question import SIGNALEMENT_DAYS, Question, Status
 from qarchive.store.archive import Archive
@@ -188,7 +194,7 @@ def derive_events(
                 EventType.NEW_QUESTION,
                 new,
                 make,
-                what=f"new question, published {published.isoformat()}",
+                what=new_question_words(published),
                 date=published,
             )
         ]
@@ -200,7 +206,7 @@ def derive_events(
                 EventType.ANSWERED,
                 new,
                 make,
-                what=f"answered on {day.isoformat()} after {delay} days",
+                what=answered_words(day, delay),
                 date=day,
                 delay_days=delay,
             )
@@ -214,9 +220,8 @@ def derive_events(
 
 
 def _status_event(old: Question, new: Question, make: _Version) -> QuestionEvent:
-    closed = new.closed
-    day = closed.date if closed is not None else None
-    reason = (closed.reason or closed.code) if closed is not None else None
+    day = new.closed.date if new.closed is not None else None
+    reason = closure_reason(new)
     kind = _CLOSING.get(new.status)
     if kind is None:
         return _event(
@@ -227,9 +232,9 @@ def _status_event(old: Question, new: Question, make: _Version) -> QuestionEvent
             old=old.status.value,
             new=new.status.value,
         )
-    when = f" on {day.isoformat()}" if day else ""
-    because = f" ({reason})" if reason else ""
-    return _event(kind, new, make, what=f"{kind.value}{when}{because}", date=day, reason=reason)
+    return _event(
+        kind, new, make, what=closing_words(kind.value, day, reason), date=day, reason=reason
+    )
 
 
 def _list_events(old: Question, new: Question, make: _Version) -> list[QuestionEvent]:

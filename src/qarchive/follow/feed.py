@@ -23,6 +23,12 @@ from qarchive._version import __version__
 from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError
 from qarchive.follow.choices import DEFAULT_FEED_LIMIT
 from qarchive.follow.events import QuestionEvent, read_events
+from qarchive.follow.wording import (
+    answered_words,
+    closing_words,
+    closure_reason,
+    new_question_words,
+)
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import newest_events
 from qarchive.index.query import search_questions
@@ -140,18 +146,15 @@ def _corrects_an_answer(archive: Archive, stored: StoredVersion[Question]) -> bo
 def _title(event: Event) -> str:
     # Worded as the events of refresh, watch and digest: one language for the whole tool.
     record = event.record
-    label = record.shown_title() or "(no title)"
     if event.kind is EventKind.ANSWER:
-        delay = record.answer_delay_days()
-        return f"{record.id} answered on {event.date} after {delay} days: {label}"
-    if event.kind is EventKind.CORRECTION:
-        return f"{record.id} answer corrected on {event.date}: {label}"
-    if event.kind is EventKind.CLOSURE:
-        closed = record.closed
-        reason = (closed.reason or closed.code) if closed is not None else None
-        because = f" ({reason})" if reason else ""
-        return f"{record.id} {record.status.value} on {event.date}{because}: {label}"
-    return f"{record.id} new question, published {event.date}: {label}"
+        what = answered_words(event.date, record.answer_delay_days())
+    elif event.kind is EventKind.CORRECTION:
+        what = f"answer corrected on {event.date}"
+    elif event.kind is EventKind.CLOSURE:
+        what = closing_words(record.status.value, event.date, closure_reason(record))
+    else:
+        what = new_question_words(event.date)
+    return f"{record.id} {what}: {record.shown_title() or '(no title)'}"
 
 
 def _content(event: Event) -> str:

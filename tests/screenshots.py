@@ -35,7 +35,7 @@ def main() -> None:
             for name, path in PAGES.items():
                 page.goto(base + path)
                 if path == "/stats":
-                    page.wait_for_function("window.qarchiveCharts && window.qarchiveCharts.months")
+                    page.locator("#months-chart[aria-busy=false]").wait_for(state="attached")
                 page.screenshot(path=str(out / name), full_page=True)
                 print(out / name)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from web_archive import build_web_archive
 from web_server import CHROMIUM, browser, serving
@@ -107,9 +109,28 @@ def test_the_search_highlights_what_matched(base, page):
     assert page.locator("td.id").first.inner_text() == "15-4QE"
 
 
+def _until(page: Any, condition: Callable[[], object]) -> None:
+    """Let Playwright dispatch its events until ``condition()`` holds (bounded, never red on a slow machine)."""
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert time.monotonic() < deadline, "the awaited browser event never came"
+        page.wait_for_timeout(20)
+
+
 def test_the_stats_charts_are_drawn(base, page):
+    # The monthly figures are held back until the page has said it is still counting, so
+    # the chart is drawn late, as on a slow connection. The wait is on the chart's
+    # aria-busy, never on a string of JavaScript: Playwright polls those with eval(),
+    # which the page's Content-Security-Policy refuses once the first check has failed.
+    held: list[Any] = []
+    page.route("**/stats/months.json*", lambda route: held.append(route))
     page.goto(base + "/stats")
-    page.wait_for_function("window.qarchiveCharts && window.qarchiveCharts.months", timeout=120_000)
+    months = page.locator("#months-chart")
+    expect(months).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#months-status")).to_have_text("Counting month by month…")
+    _until(page, lambda: held)
+    held[0].continue_()
+    expect(months).to_have_attribute("aria-busy", "false", timeout=120_000)
     drawn = page.evaluate(
         """() => Object.fromEntries(Object.entries(window.qarchiveCharts).map(([name, chart]) => {
             const canvas = chart.canvas;

@@ -58,5 +58,7 @@
       status.textContent = "";
       status.hidden = true;
     })
-    .catch(function (error) { status.textContent = "The monthly figures could not be read (" + error.message + ")."; });
+    .catch(function (error) { status.textContent = "The monthly figures could not be read (" + error.message + ")."; })
+    // Drawn, empty or failed: no longer loading, for screen readers and for whoever waits on it.
+    .finally(function () { monthsCanvas.setAttribute("aria-busy", "false"); });
 }());

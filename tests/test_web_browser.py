@@ -76,8 +76,7 @@ def test_the_list_filtered_from_its_form(base, page):
     expected = api(base, "/.json?unanswered=1&ministry=int%C3%A9rieur&sort=delay")["rows"]
     assert shown == [row["id"] for row in expected] and shown
     # Days waiting, red once overdue: every row here is past its deadline.
-    overdue = page.locator("td.days.overdue").first
-    assert overdue.evaluate("cell => getComputedStyle(cell).color") == "rgb(192, 57, 43)"
+    expect(page.locator("td.days.overdue").first).to_have_css("color", "rgb(192, 57, 43)")
     assert (
         page.locator("a[type='application/atom+xml']").get_attribute("href").startswith("/.atom?")
     )

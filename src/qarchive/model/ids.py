@@ -255,8 +255,11 @@ def _build(leg: str, kind: str, num: str, text: str, *, page_leg: str | None = N
             f"but the question belongs to legislature {legislature}",
             question_id=text,
         )
-    if not 1 <= legislature <= MAX_LEGISLATURE or not 1 <= number <= MAX_NUMBER:
-        raise _invalid(text)
+    if not 1 <= legislature <= MAX_LEGISLATURE:
+        latest, since = LEGISLATURE_STARTS[-1]
+        raise _invalid(text, f"no legislature {legislature}; the {latest}th sits since {since}")
+    if not 1 <= number <= MAX_NUMBER:
+        raise _invalid(text, f"question number {number}")
     return QuestionId(Chamber.AN, legislature, kind.upper(), number)
 
 

@@ -75,22 +75,21 @@ def refresh_candidates(
     return [row[0] for row in connection.execute(sql, params)]
 
 
+# The tallies' "all" grouping has a row per chamber and legislature holding questions
+# (a count that falls to 0 is deleted): a few rows to read, not a pass over questions.
 def held_legislatures(connection: sqlite3.Connection, chamber: str) -> set[int]:
     """The legislatures the index holds questions of, in one chamber."""
     rows = connection.execute(
-        "SELECT DISTINCT legislature FROM questions WHERE chamber = ?", (chamber,)
+        "SELECT DISTINCT legislature FROM stats_tallies WHERE grouping = 'all' AND chamber = ?",
+        (chamber,),
     )
     return {int(row[0]) for row in rows}
 
 
 def held_chambers(connection: sqlite3.Connection) -> set[str]:
     """The chambers the index holds questions of."""
-    return {
-        row[0]
-        for row in connection.execute(
-            "SELECT DISTINCT chamber FROM questions WHERE chamber IN ('an', 'senat')"
-        )
-    }
+    rows = connection.execute("SELECT DISTINCT chamber FROM stats_tallies WHERE grouping = 'all'")
+    return {str(row[0]) for row in rows}
 
 
 def question_states(

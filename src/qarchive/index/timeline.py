@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from qarchive.index.filters import Filters, match_filter_values
 from qarchive.index.query import IndexSource
 
-__all__ = ["MonthRow", "held_legislatures", "monthly_activity"]
+__all__ = ["MonthRow", "monthly_activity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +102,3 @@ def _month_range(first: str, last: str) -> list[str]:
         months.append(label)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-def held_legislatures(archive: IndexSource) -> list[tuple[str, int]]:
-    """The (chamber, legislature) pairs the archive holds questions of, newest first per chamber."""
-    connection = archive.open_index()
-    try:
-        found = connection.execute(
-            "SELECT DISTINCT chamber, legislature FROM stats_tallies WHERE grouping = 'all' "
-            "AND questions > 0 ORDER BY chamber, legislature DESC"
-        ).fetchall()
-    finally:
-        connection.close()
-    return [(str(chamber), int(legislature)) for chamber, legislature in found]

@@ -10,6 +10,7 @@ are opened read-only: no page can write. The queries are the library's
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import itertools
@@ -23,10 +24,11 @@ from qarchive.errors import NotArchived
 from qarchive.follow.feed import build_feed, recent_events
 from qarchive.index.choices import StatsGroup
 from qarchive.index.filters import Filters
+from qarchive.index.lookups import held_chambers, held_legislatures
 from qarchive.index.query import count_matches, count_questions, list_questions, search_questions
 from qarchive.index.schema import IndexConnection, IndexFailure, connect_index_readonly
 from qarchive.index.stats import compute_stats
-from qarchive.index.timeline import MonthRow, held_legislatures, monthly_activity
+from qarchive.index.timeline import MonthRow, monthly_activity
 from qarchive.jobs.fetch import source_urls
 from qarchive.jobs.resolve import resolve_question_id
 from qarchive.model.ids import QuestionId
@@ -221,8 +223,14 @@ def _stats(source: WebSource, filters: Filters, today: dt.date) -> dict[str, Any
     index = source.index()
     overall = compute_stats(index, filters, today=today)[0]
     ministries = compute_stats(index, filters, by=StatsGroup.MINISTRY, today=today)
+    with contextlib.closing(index.open_index()) as connection:
+        held = [
+            (chamber, legislature)
+            for chamber in sorted(held_chambers(connection))
+            for legislature in sorted(held_legislatures(connection, chamber), reverse=True)
+        ]
     legislatures = []
-    for chamber, legislature in held_legislatures(index):
+    for chamber, legislature in held:
         if filters.chamber not in (None, chamber) or filters.legislature not in (None, legislature):
             continue
         part = dataclasses.replace(filters, chamber=chamber, legislature=legislature)

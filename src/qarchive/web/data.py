@@ -33,7 +33,7 @@ from qarchive.jobs.fetch import source_urls
 from qarchive.jobs.resolve import resolve_question_id
 from qarchive.model.ids import QuestionId
 from qarchive.model.question import Question
-from qarchive.model.versioning import FieldChange
+from qarchive.model.versioning import FieldChange, diff_records
 from qarchive.settings import Settings
 from qarchive.store.archive import Archive
 from qarchive.store.versions import StoredVersion
@@ -189,8 +189,9 @@ def question_page(source: WebSource, text: str) -> QuestionPage:
     versions = archive.history(qid)
     if not versions:
         raise NotArchived(f"{qid} is not in the archive", question_id=qid.canonical)
+    # The versions are in hand: diffed as Archive.diff would, without reading them again.
     diffs = {
-        right.version: archive.diff(qid, left.version, right.version)[2]
+        right.version: diff_records(left.record_json, right.record_json)
         for left, right in itertools.pairwise(versions)
     }
     record = versions[-1].record

@@ -7,7 +7,6 @@ machine formats, named by the vocabulary of :mod:`qarchive.model.columns`.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import textwrap
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from qarchive.cli.messages import plural
 from qarchive.cli.output import Block, Cell, Column, Line, Styled, Table
-from qarchive.model.versioning import is_long_text, leaves
+from qarchive.model.versioning import is_long_text, leaves, paragraph_diff
 
 if TYPE_CHECKING:
     from qarchive.model.question import Ministry, Publication, Question
@@ -198,12 +197,10 @@ def diff_view(changes: Sequence[FieldChange], left: int, right: int) -> list[Blo
     return lines
 
 
+_DIFF_STYLES = {"added": "green", "removed": "red", "context": "dim"}
+
+
 def _text_diff(old: Any, new: Any, left: int, right: int) -> list[Block]:
-    # Paragraphs are the diff's lines: the terminal wraps them, the diff stays readable.
-    old_lines = old.split("\n") if isinstance(old, str) else []
-    new_lines = new.split("\n") if isinstance(new, str) else []
-    found = difflib.unified_diff(old_lines, new_lines, f"v{left}", f"v{right}", lineterm="")
     return [
-        Line(line, "green" if line.startswith("+") else "red" if line.startswith("-") else "dim", 2)
-        for line in found
+        Line(line, _DIFF_STYLES[kind], 2) for kind, line in paragraph_diff(old, new, left, right)
     ]

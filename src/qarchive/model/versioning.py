@@ -6,6 +6,7 @@ A version is written only when :func:`content_hash` differs; fetch metadata
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ __all__ = [
     "diff_records",
     "is_long_text",
     "leaves",
+    "paragraph_diff",
     "record_content",
     "record_hash",
     "replaced_fields",
@@ -66,6 +68,29 @@ def leaves(value: Any, prefix: str = "") -> dict[str, Any]:
     for key, item in value.items():
         flat.update(leaves(item, f"{prefix}.{key}" if prefix else str(key)))
     return flat
+
+
+def paragraph_diff(old: Any, new: Any, left: int, right: int) -> list[tuple[str, str]]:
+    r"""A changed long text as a unified diff of its paragraphs, ``(kind, line)`` each.
+
+    ``kind`` is ``added`` (a line starting with ``+``, the header included),
+    ``removed`` (``-``) or ``context``. Paragraphs are the diff's lines: a terminal
+    or a page wraps them, and the diff stays readable. A value that is not text
+    counts as no paragraph at all.
+
+    Example:
+        >>> paragraph_diff("a\nb", "a\nc", 1, 2)[-2:]
+        [('removed', '-b'), ('added', '+c')]
+    """
+    old_lines = old.split("\n") if isinstance(old, str) else []
+    new_lines = new.split("\n") if isinstance(new, str) else []
+    return [
+        (
+            "added" if line.startswith("+") else "removed" if line.startswith("-") else "context",
+            line,
+        )
+        for line in difflib.unified_diff(old_lines, new_lines, f"v{left}", f"v{right}", lineterm="")
+    ]
 
 
 def canonical_json(record_json: Any) -> str:

@@ -7,14 +7,19 @@ and only the markup these functions add is trusted.
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from qarchive.model.versioning import LONG_TEXT, FieldChange, is_long_text, leaves
+from qarchive.model.versioning import (
+    LONG_TEXT,
+    FieldChange,
+    is_long_text,
+    leaves,
+    paragraph_diff,
+)
 
 __all__ = [
     "LONG_TEXT",
@@ -106,7 +111,8 @@ def diff_view(changes: list[FieldChange], left: int, right: int) -> list[ChangeV
     views = []
     for change in changes:
         if is_long_text(change.old) or is_long_text(change.new):
-            views.append(ChangeView(change.path, "text", lines=_lines(change, left, right)))
+            lines = paragraph_diff(change.old, change.new, left, right)
+            views.append(ChangeView(change.path, "text", lines=lines))
         elif isinstance(change.new, dict) or isinstance(change.old, dict):
             added = [
                 (key, value_text(value), is_long_text(value))
@@ -120,13 +126,3 @@ def diff_view(changes: list[FieldChange], left: int, right: int) -> list[ChangeV
                 )
             )
     return views
-
-
-def _lines(change: FieldChange, left: int, right: int) -> list[tuple[str, str]]:
-    old = change.old.split("\n") if isinstance(change.old, str) else []
-    new = change.new.split("\n") if isinstance(change.new, str) else []
-    lines = []
-    for line in difflib.unified_diff(old, new, f"v{left}", f"v{right}", lineterm=""):
-        kind = "added" if line.startswith("+") else "removed" if line.startswith("-") else "context"
-        lines.append((kind, line))
-    return lines

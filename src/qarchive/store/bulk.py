@@ -20,12 +20,12 @@ from qarchive.bounded_json import read_json
 from qarchive.errors import ArchiveWriteError
 from qarchive.store.files import atomic_write, compact_json, refuse_links
 from qarchive.store.layout import Layout
+from qarchive.store.state import Validators
 
 __all__ = ["BULK_SCHEMA", "BulkManifest", "BulkManifests", "Validators"]
 
 BULK_SCHEMA = 1
 _DATASET = re.compile(r"[a-z0-9-]{1,40}")
-Validators = dict[str, str | None]  # {"etag": …, "last_modified": …}, as HTTP gave them
 
 
 @dataclass(slots=True)

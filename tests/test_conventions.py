@@ -253,6 +253,15 @@ def test_info_says_which_archive_what_settings_and_what_it_holds(two):
     )
 
 
+def test_info_reads_a_hostile_refresh_log_as_no_refresh(two):
+    # The log's last line is read with the depth-bounded JSON reader, as refresh reads it.
+    log = archive().layout.refresh_log
+    log.write_bytes(b'{"started_at": "2026-01-01T00:00:00+00:00"}\n' + b"[" * 200_000 + b"\n")
+    shown = run("info")
+    assert shown.exit_code == 0, shown.stderr
+    assert "Last refresh never" in [" ".join(line.split()) for line in shown.stdout.splitlines()]
+
+
 # -- 21.11: the data never drives the terminal -------------------------------------------------
 
 HOSTILE = "Titre\x1b]0;pwned\x07 et \x1b[2J écran\x9b31m"

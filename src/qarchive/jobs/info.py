@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from qarchive.follow.watch import load_watchlist
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import held_chambers, held_legislatures
 from qarchive.index.query import count_questions
+from qarchive.jobs.plan import last_refresh
 from qarchive.settings import ENV_VARS, Settings
 from qarchive.store.archive import Archive
 from qarchive.store.index_access import ArchiveIndex
@@ -102,15 +102,6 @@ def describe_archive(settings: Settings, *, sources: dict[str, str], today: dt.d
     watchlist = load_watchlist(archive)
     info.watched_questions, info.saved_searches = len(watchlist.questions), len(watchlist.searches)
     info.outbox = len(load_outbox(archive).entries)
-    info.last_refresh = _last_refresh(archive)
+    info.last_refresh = last_refresh(archive)
     info.last_digest = last_digest(archive)
     return info
-
-
-def _last_refresh(archive: Archive) -> dict[str, Any] | None:
-    try:
-        last = archive.layout.refresh_log.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        found = json.loads(last)
-    except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) else None

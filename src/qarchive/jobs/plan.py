@@ -1,11 +1,13 @@
-"""What a refresh looks at: its options, and the questions it re-fetches."""
+"""What a refresh looks at: its options, the questions it re-fetches, the last run."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from qarchive.bounded_json import load_json
 from qarchive.errors import UsageError
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import held_legislatures, refresh_candidates
@@ -13,7 +15,7 @@ from qarchive.jobs.choices import DEFAULT_NOTIFY_TIMEOUT, DEFAULT_RECENT_DAYS
 from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.store.archive import Archive
 
-__all__ = ["RefreshOptions", "RefreshPlan", "plan_refresh", "refresh_plan"]
+__all__ = ["RefreshOptions", "RefreshPlan", "last_refresh", "plan_refresh", "refresh_plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +119,17 @@ def refresh_plan(
         through_zips=[qid for qid in planned if qid in covered],
         zip_legislatures=legislatures,
     )
+
+
+def last_refresh(archive: Archive) -> dict[str, Any] | None:
+    """The last line of the refresh log (the last run's summary), or None.
+
+    None when no refresh has run or the line cannot be read as a JSON object:
+    the log informs, a damaged line of it must not stop a refresh or ``info``.
+    """
+    try:
+        last = archive.layout.refresh_log.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        found = load_json(last)
+    except (OSError, ValueError):  # JSONTooDeep is a ValueError
+        return None
+    return found if isinstance(found, dict) else None

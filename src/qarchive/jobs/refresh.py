@@ -24,7 +24,6 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 
-from qarchive.bounded_json import load_json
 from qarchive.errors import ArchiveWriteError
 from qarchive.follow.alerts import Alerts
 from qarchive.http import Client
@@ -38,7 +37,7 @@ from qarchive.jobs.bulk import BulkCheck, refresh_bulk, zip_legislatures
 from qarchive.jobs.discovery import MAX_DISCOVERY_DAYS, discover_an, discover_senat
 from qarchive.jobs.fetch import FetchReport, fetch_questions, name_questions
 from qarchive.jobs.imports.amo import refresh_references
-from qarchive.jobs.plan import RefreshOptions, plan_refresh
+from qarchive.jobs.plan import RefreshOptions, last_refresh, plan_refresh
 from qarchive.model.ids import QuestionId, parse_question_id
 from qarchive.settings import Clock, Settings, utc_now
 from qarchive.store.archive import Archive
@@ -165,11 +164,10 @@ def senat_recheck_due(qid: QuestionId, checked: dt.date, today: dt.date) -> bool
 
 
 def _last_run(archive: Archive) -> dt.date | None:
-    path = archive.layout.refresh_log
+    last = last_refresh(archive)
     try:
-        last = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-        return dt.datetime.fromisoformat(load_json(last)["started_at"]).date()
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return dt.datetime.fromisoformat(last["started_at"]).date() if last else None
+    except (ValueError, KeyError, TypeError):
         return None
 
 

@@ -63,6 +63,20 @@ class Validators:
     etag: str | None = None
     last_modified: str | None = None
 
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, str | None] | None) -> Validators | None:
+        """The validators as the archive keeps them (``{"etag": …, "last_modified": …}``).
+
+        None when nothing is stored: the request is then not conditional.
+        """
+        if not stored:
+            return None
+        return cls(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
+
+    def stored(self) -> dict[str, str | None]:
+        """The mapping the archive keeps (the inverse of :meth:`from_stored`)."""
+        return {"etag": self.etag, "last_modified": self.last_modified}
+
 
 @dataclass(frozen=True, slots=True)
 class Fetched:

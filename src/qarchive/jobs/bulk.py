@@ -92,7 +92,7 @@ def refresh_bulk(
             temp = archive.root / f"{TEMP_PREFIX}bulk-{dataset}-{os.getpid()}.zip"
             try:
                 fetched = client.download(
-                    url, temp, max_bytes=MAX_BULK_BYTES, validators=_validators(stored)
+                    url, temp, max_bytes=MAX_BULK_BYTES, validators=Validators.from_stored(stored)
                 )
                 if legislature == kept[-1]:
                     said = fetched.validators.last_modified
@@ -100,10 +100,6 @@ def refresh_bulk(
                         said = said or stored.get("last_modified")
                     written.append(_day(said))
                 if not fetched.not_modified:
-                    found = {
-                        "etag": fetched.validators.etag,
-                        "last_modified": fetched.validators.last_modified,
-                    }
                     summary = import_file(
                         temp,
                         archive=archive,
@@ -112,7 +108,7 @@ def refresh_bulk(
                         now=now,
                         on_saved=on_saved,
                         full=full,
-                        validators=found,
+                        validators=fetched.validators.stored(),
                     )
                     check.failed += len(summary.problems)
                     known = _questions(manifests.read(dataset).members)
@@ -157,12 +153,6 @@ def covered_by_last_imports(archive: Archive, legislatures: Iterable[int]) -> se
 
 def _questions(members: Iterable[str]) -> set[QuestionId]:
     return {qid for name in members if (qid := question_of_member(name)) is not None}
-
-
-def _validators(stored: dict[str, str | None] | None) -> Validators | None:
-    if not stored:
-        return None
-    return Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
 
 
 def _day(last_modified: str | None) -> dt.date | None:

@@ -8,7 +8,6 @@ check (:meth:`qarchive.store.archive.Archive.record_check`).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -175,12 +174,12 @@ def fetch_question(
     errors: list[QarchiveError] = []
     for index, source in enumerate(candidates):
         # Validators only with a version to fall back on: a 304 must have something to keep.
-        stored = _validators(state.validators_for(source.url)) if previous else None
+        stored = Validators.from_stored(state.validators_for(source.url)) if previous else None
         try:
             fetched = client.get(source.url, validators=stored)
             if fetched.not_modified and previous is not None:
                 found = _freshened(stored, fetched.validators)
-                archive.record_check(qid, at=now(), validators={source.url: _stored(found)})
+                archive.record_check(qid, at=now(), validators={source.url: found.stored()})
                 result = SaveResult(SaveOutcome.UNCHANGED, previous.version)
                 return FetchReport(
                     qid, result=result, source_url=source.url, notes=["not modified"]
@@ -199,7 +198,7 @@ def fetch_question(
         if names_tried:
             record = _fill_names(record, qid, candidates[index + 1 :], client, raw, notes)
         result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
-        validators = {source.url: _stored(fetched.validators)}
+        validators = {source.url: fetched.validators.stored()}
         archive.record_check(qid, at=now(), validators=validators, names_tried=names_tried)
         return FetchReport(qid, result=result, source_url=fetched.url, notes=notes)
     raise _most_telling(qid, errors)
@@ -251,17 +250,6 @@ def _name_question(
     result = archive.save(record, qid=qid, fetched_at=now(), raw=raw, previous=previous)
     archive.record_check(qid, at=now(), names_tried=True)
     return FetchReport(qid, result=result, notes=notes)
-
-
-def _validators(stored: dict[str, str | None] | None) -> Validators | None:
-    """The validators the archive stored for a URL, for a conditional GET."""
-    if not stored:
-        return None
-    return Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
-
-
-def _stored(validators: Validators) -> dict[str, str | None]:
-    return dataclasses.asdict(validators)
 
 
 def _freshened(stored: Validators | None, answered: Validators) -> Validators:

@@ -260,14 +260,13 @@ def refresh_references(
         return []
     state = store.read_state() if held else {}
     url = state.get("url") or amo_url(settings)
-    stored = state.get("validators") or {}
-    validators = Validators(etag=stored.get("etag"), last_modified=stored.get("last_modified"))
+    validators = Validators.from_stored(state.get("validators"))
     temp = archive.root / f"{TEMP_PREFIX}amo-{os.getpid()}.zip"
     try:
         archive.root.mkdir(parents=True, exist_ok=True)
         with Client(settings) as client:
             fetched = client.download(
-                url, temp, max_bytes=MAX_REFERENCE_BYTES, validators=validators if stored else None
+                url, temp, max_bytes=MAX_REFERENCE_BYTES, validators=validators
             )
         if fetched.not_modified:
             return []
@@ -285,8 +284,7 @@ def refresh_references(
         raise ArchiveWriteError.from_os_error(temp, exc) from None
     finally:
         temp.unlink(missing_ok=True)
-    found = {"etag": fetched.validators.etag, "last_modified": fetched.validators.last_modified}
-    store.write_state(at=now(), url=url, validators=found)
+    store.write_state(at=now(), url=url, validators=fetched.validators.stored())
     notes = []
     if summary.new or summary.updated or summary.named:
         notes.append(

@@ -30,7 +30,7 @@ from qarchive.jobs.imports.dispatch import import_file
 from qarchive.jobs.imports.members import MAX_BULK_BYTES
 from qarchive.model.ids import QuestionId
 from qarchive.settings import Clock, Settings
-from qarchive.sources.an.bulk import BULK_KINDS, question_of_member
+from qarchive.sources.an.bulk import BULK_KINDS, dataset_name, question_of_member
 from qarchive.sources.an.urls import bulk_url
 from qarchive.store.archive import Archive
 from qarchive.store.bulk import BulkManifests
@@ -84,7 +84,7 @@ def refresh_bulk(
     written: list[dt.date | None] = []  # the latest legislature's zips, as of when
     for legislature in kept:
         for kind, (folder, file) in BULK_KINDS.items():
-            dataset = f"an-{legislature}-{kind.lower()}"
+            dataset = dataset_name(legislature, kind)
             url = bulk_url(legislature, folder, file, settings)
             manifest = manifests.read(dataset)
             known = _questions(manifest.members)
@@ -147,7 +147,7 @@ def covered_by_last_imports(archive: Archive, legislatures: Iterable[int]) -> se
     covered: set[QuestionId] = set()
     for legislature in set(legislatures):
         for kind in BULK_KINDS:
-            covered |= _questions(manifests.read(f"an-{legislature}-{kind.lower()}").members)
+            covered |= _questions(manifests.read(dataset_name(legislature, kind)).members)
     return covered
 
 

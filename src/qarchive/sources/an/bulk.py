@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from qarchive.errors import InvalidQuestionId
 from qarchive.model.ids import QuestionId, parse_question_id
 
-__all__ = ["BULK_KINDS", "dataset_of", "question_of_member"]
+__all__ = ["BULK_KINDS", "dataset_name", "dataset_of", "question_of_member"]
 
 # Each kind of question and the folder and file of its zip under the legislature's
 # open-data repository (samples/an/README.md §2e).
@@ -36,6 +36,14 @@ def question_of_member(name: str) -> QuestionId | None:
         return None
 
 
+def dataset_name(legislature: int, kind: str) -> str:
+    """The name a legislature's zip of one kind is remembered by: ``an-16-qe``.
+
+    A refresh finds the questions a zip covered, and its validators, by this name.
+    """
+    return f"an-{int(legislature)}-{kind.lower()}"
+
+
 def dataset_of(names: Iterable[str]) -> str | None:
     """``an-<legislature>-<kind>`` when the members are one legislature's questions of one kind.
 
@@ -46,4 +54,4 @@ def dataset_of(names: Iterable[str]) -> str | None:
     if len(found) != 1:
         return None
     legislature, kind = found.pop()
-    return f"an-{int(legislature)}-{kind.lower()}"
+    return dataset_name(int(legislature), kind)

@@ -185,7 +185,7 @@ def _stage(
     new = store.new_version(entity, fetched_at=fetched_at)
     if new is None:
         return "unchanged"
-    refuse_links(store.root, new.path.parent)
+    refuse_links(store.root, new.path.parent, known=group.not_links)
     try:
         group.stage(new.path, new.data(source=source))
     except OSError as exc:

@@ -36,6 +36,7 @@ class ZipPlan:
     members: int  # files in the zip
     read: frozenset[str]  # the members to read: new or changed since the last import
     pack: str | None  # the pack holding them (None: nothing to read)
+    previous: BulkManifest | None = None  # the dataset's manifest as the plan read it
 
 
 def plan_zip(
@@ -55,17 +56,20 @@ def plan_zip(
     """
     infos = [info for info in bundle.infolist() if not info.is_dir()]
     dataset = dataset_of(info.filename for info in infos)
-    known = {} if dataset is None or full else BulkManifests(archive.layout).read(dataset).members
+    previous = None if dataset is None else BulkManifests(archive.layout).read(dataset)
+    known = {} if previous is None or full else previous.members
     changed = [info for info in infos if known.get(info.filename) != (info.CRC, info.file_size)]
     if not changed:
-        return ZipPlan(dataset, len(infos), frozenset(), None)
+        return ZipPlan(dataset, len(infos), frozenset(), None, previous)
     pack = archive.packs.new_name(at, dataset or "an")
     if len(changed) >= _WHOLE_ZIP * len(infos) and bundle.filename is not None:
         archive.packs.adopt(bundle.filename, pack)  # type: ignore[arg-type]
     else:
         readable = (info for info in changed if member_problem(info, max_bytes) is None)
         archive.packs.write(pack, _contents(bundle, readable))
-    return ZipPlan(dataset, len(infos), frozenset(info.filename for info in changed), pack)
+    return ZipPlan(
+        dataset, len(infos), frozenset(info.filename for info in changed), pack, previous
+    )
 
 
 def _contents(
@@ -104,6 +108,6 @@ def remember_zip(
         if not info.is_dir() and info.filename not in failed
     }
     manifest = BulkManifest(plan.dataset, url=url, validators=validators, members=members)
-    manifests = BulkManifests(archive.layout)
-    if manifests.read(plan.dataset) != manifest:  # a night with no change writes nothing
-        manifests.write(manifest)
+    # The plan's reading is still the file's: the import holds the archive's lock.
+    if plan.previous != manifest:  # a night with no change writes nothing
+        BulkManifests(archive.layout).write(manifest)

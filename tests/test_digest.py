@@ -7,9 +7,10 @@ import pytest
 from factories import answered, make_question
 from qarchive.errors import ArchiveDamaged, UsageError
 from qarchive.follow.choices import DigestFormat
-from qarchive.follow.digest import build_digest, last_digest, make_digest, parse_since
+from qarchive.follow.digest import build_digest, last_digest, make_digest
 from qarchive.follow.digest_text import render_digest
 from qarchive.follow.events import append_events, derive_events
+from qarchive.model.dates import parse_moment
 from qarchive.store.layout import DIGEST_FILE
 from small_archive import RECORDS, TODAY, build_archive
 from test_cli import run
@@ -18,15 +19,15 @@ NOW = dt.datetime(2026, 11, 23, 3, 30, tzinfo=dt.UTC)
 YESTERDAY = NOW - dt.timedelta(days=1)
 
 
-def test_parse_since():
-    assert parse_since("1d", now=NOW) == YESTERDAY
-    assert parse_since("12h", now=NOW) == NOW - dt.timedelta(hours=12)
-    assert parse_since(" 2W ", now=NOW) == NOW - dt.timedelta(weeks=2)
-    assert parse_since("2026-11-01", now=NOW) == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-    assert parse_since("2026-11-01T10:00", now=NOW) == dt.datetime(2026, 11, 1, 10, tzinfo=dt.UTC)
+def test_the_digest_dates():  # digest --since: the syntax of every command's dates
+    assert parse_moment("1d", now=NOW) == YESTERDAY
+    assert parse_moment("12h", now=NOW) == NOW - dt.timedelta(hours=12)
+    assert parse_moment(" 2W ", now=NOW) == NOW - dt.timedelta(weeks=2)
+    assert parse_moment("2026-11-01", now=NOW) == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    assert parse_moment("2026-11-01T10:00", now=NOW) == dt.datetime(2026, 11, 1, 10, tzinfo=dt.UTC)
     for bad in ("yesterday", "1y", "", "-1d", "2026-13-01"):
         with pytest.raises(UsageError, match="expected YYYY-MM-DD, or a time back from now"):
-            parse_since(bad, now=NOW)
+            parse_moment(bad, now=NOW)
 
 
 @pytest.fixture

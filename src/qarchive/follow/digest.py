@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.follow.events import EventType, QuestionEvent, read_events
 from qarchive.index.lookups import overdue_between
-from qarchive.model.dates import parse_moment
 from qarchive.settings import Clock, utc_now
 from qarchive.store.archive import Archive
 from qarchive.store.files import atomic_write
@@ -34,7 +33,6 @@ __all__ = [
     "build_digest",
     "last_digest",
     "make_digest",
-    "parse_since",
 ]
 
 DEFAULT_SINCE = dt.timedelta(days=1)  # the first digest looks back this far
@@ -74,22 +72,6 @@ class _DigestState(BaseModel):
 
     schema_: int = Field(default=1, alias="schema")
     last_run: dt.datetime
-
-
-def parse_since(text: str, *, now: dt.datetime) -> dt.datetime:
-    """``1d``, ``12h``, ``2w`` back from ``now``, or a date (midnight UTC) or ISO datetime.
-
-    The syntax of every command's dates (:func:`qarchive.model.dates.parse_moment`).
-
-    Example:
-        >>> now = dt.datetime(2026, 11, 23, 3, 30, tzinfo=dt.UTC)
-        >>> parse_since("1d", now=now).isoformat()
-        '2026-11-22T03:30:00+00:00'
-
-    Raises:
-        UsageError: the text is neither.
-    """
-    return parse_moment(text, now=now)
 
 
 def last_digest(archive: Archive) -> dt.datetime | None:

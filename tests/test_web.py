@@ -15,6 +15,7 @@ import json
 import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from qarchive.store.index_access import ArchiveIndex
 from qarchive.web.data import WebSource
 from qarchive.web.server import bind, is_loopback, make_site
 from web_archive import HOSTILE_TITLE, TODAY, build_web_archive
+from web_server import serving
 
 MARCH, DECEMBER = dt.date(2018, 3, 1), dt.date(2018, 12, 31)
 
@@ -295,6 +297,22 @@ def test_loopback_and_ports():
         )
     finally:
         taken.close()
+
+
+@pytest.mark.slow
+def test_serving_beyond_this_machine_warns_even_when_quiet(archive_root):
+    # --quiet drops counts and summaries, never where the site is or who can read it.
+    said: list[str] = []
+    with serving(archive_root, host="0.0.0.0", before=["--quiet"], said=said) as base:
+        assert said[0] == (
+            "Warning: serving on 0.0.0.0: anyone who can reach this machine can read the archive\n"
+        )
+        port = base.rsplit(":", 1)[1]
+        assert said[1] == (
+            f"Serving {archive_root} at http://0.0.0.0:{port}/ (read-only; Ctrl-C to stop)\n"
+        )
+        with urllib.request.urlopen(f"{base}/stats.json", timeout=30) as response:
+            assert json.load(response)["overall"]["questions"] > 0
 
 
 def test_the_command_line_does_not_load_datasette(tmp_path):

@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,21 @@ _TIMEOUT = 120.0  # far above any machine's start-up time; only keeps a broken r
 
 
 @contextmanager
-def serving(root: Path) -> Iterator[str]:
-    """Run ``qarchive serve`` on ``root``; yield its base URL once it answers."""
+def serving(
+    root: Path,
+    *,
+    host: str = "127.0.0.1",
+    before: Sequence[str] = (),
+    said: list[str] | None = None,
+) -> Iterator[str]:
+    """Run ``qarchive serve`` on ``root``; yield its base URL once it answers.
+
+    ``before``: options given before the command (``--quiet``); ``said`` gets
+    the lines the server printed up to its address.
+    """
+    command = [sys.executable, "-m", "qarchive", *before, "serve", "--archive", str(root)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "qarchive", "serve", "--archive", str(root), "--port", "0"],
+        [*command, "--host", host, "--port", "0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -47,7 +58,9 @@ def serving(root: Path) -> Iterator[str]:
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_pump, args=(process.stderr, lines), daemon=True).start()
     try:
-        base = _announced(lines, process)
+        announced = _announced(lines, process, [] if said is None else said)
+        # Bound to every address: asked on loopback, as tests never leave the machine.
+        base = announced.replace("://0.0.0.0:", "://127.0.0.1:")
         _wait_until_it_answers(base, process)
         yield base
     finally:
@@ -63,9 +76,8 @@ def _pump(stream: Any, lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
-def _announced(lines: queue.Queue[str], process: subprocess.Popen[str]) -> str:
+def _announced(lines: queue.Queue[str], process: subprocess.Popen[str], seen: list[str]) -> str:
     deadline = time.monotonic() + _TIMEOUT
-    seen = []
     while time.monotonic() < deadline:
         try:
             line = lines.get(timeout=0.1)

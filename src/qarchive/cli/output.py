@@ -45,6 +45,7 @@ __all__ = [
     "Styled",
     "Table",
     "is_quiet",
+    "notice",
     "output_settings",
     "print_blocks",
     "printable",
@@ -221,6 +222,11 @@ def say(message: str) -> None:
     """A message on stderr (a count, a summary), unless ``--quiet``."""
     if not is_quiet():
         _to_stderr(message)
+
+
+def notice(message: str) -> None:
+    """A message on stderr that ``--quiet`` keeps: where a server listens, a warning."""
+    _to_stderr(message)
 
 
 def say_error(message: str) -> None:

@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from qarchive.cli.console import stderr_console
 from qarchive.cli.options import ArchiveOption, load_cli_settings
+from qarchive.cli.output import notice
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve"]
 
@@ -50,17 +50,10 @@ def serve(
     prepare_index(source)
     sock = bind(host, port)
     shown = f"[{host}]" if ":" in host else host
-    err = stderr_console()
     if not is_loopback(host):
-        err.print(
-            f"Warning: serving on {host}: anyone who can reach this machine can read the archive",
-            markup=False,
-            soft_wrap=True,
+        notice(
+            f"Warning: serving on {host}: anyone who can reach this machine can read the archive"
         )
     address = sock.getsockname()
-    err.print(
-        f"Serving {source.root} at http://{shown}:{address[1]}/ (read-only; Ctrl-C to stop)",
-        markup=False,
-        soft_wrap=True,
-    )
+    notice(f"Serving {source.root} at http://{shown}:{address[1]}/ (read-only; Ctrl-C to stop)")
     run_site(source, sock)

@@ -28,8 +28,8 @@ from qarchive.errors import (
     UsageError,
 )
 from qarchive.index.choices import SortKey
-from qarchive.index.query import LIST_COLUMNS
-from qarchive.model.columns import csv_cell
+from qarchive.index.query import SNIPPET_END, SNIPPET_START
+from qarchive.model.columns import LIST_COLUMNS, SEARCH_COLUMNS, csv_cell
 from qarchive.web import data
 from qarchive.web.params import ListParams, filter_args, read_filters, read_list_params
 from qarchive.web.present import diff_view
@@ -148,14 +148,13 @@ def _links(
     """Next and previous pages (in the same format), this page in other formats, the sorts."""
     more = shown == params.size and (total is None or params.offset + shown < total)
     formats = ("json", "csv", "atom")
-    stem = "/" if path == "/" else path  # "/.json", "/search.json"
-    pages = f"{stem}.{fmt}" if fmt else path
+    pages = f"{path}.{fmt}" if fmt else path  # "/.json", "/search.json"
     return {
         "next": _url(pages, params.query_args(page=params.page + 1)) if more else None,
         "previous": _url(pages, params.query_args(page=params.page - 1))
         if params.page > 1
         else None,
-        "formats": {name: _url(f"{stem}.{name}", params.query_args()) for name in formats},
+        "formats": {name: _url(f"{path}.{name}", params.query_args()) for name in formats},
         "sorts": {
             key.value: _url(path, params.query_args(sort=key.value, page=1)) for key in SortKey
         },
@@ -174,7 +173,7 @@ async def _listing(
     reader = data.search_page if search else data.list_page
     found = await _run(datasette, lambda: reader(source, params))
     links = _links(path, params, found["total"], len(found["rows"]), fmt)
-    columns = LIST_COLUMNS + (("snippet",) if search else ())
+    columns = SEARCH_COLUMNS if search else LIST_COLUMNS
     if fmt == "csv":
         return _csv(found["rows"], columns)
     if fmt == "json":
@@ -208,7 +207,7 @@ def _plain_snippet(snippet: str | None) -> str | None:
     # JSON readers get the CLI's markers around the matched words.
     if snippet is None:
         return None
-    return snippet.replace(data.MARKS[0], "**").replace(data.MARKS[1], "**")
+    return snippet.replace(data.MARKS[0], SNIPPET_START).replace(data.MARKS[1], SNIPPET_END)
 
 
 async def _list(request: Any, datasette: Any, source: data.WebSource, fmt: str | None) -> Response:

@@ -19,7 +19,14 @@ from typing import Any
 from qarchive.errors import UsageError
 from qarchive.index.rows import TEXT_FILTERS, fold
 
-__all__ = ["NOT_YET_DUE_INDEX", "Filters", "Matches", "match_filter_values", "tally_selection"]
+__all__ = [
+    "NOT_YET_DUE_INDEX",
+    "Filters",
+    "Matches",
+    "filter_clause",
+    "match_filter_values",
+    "tally_selection",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +194,19 @@ def match_filter_values(connection: sqlite3.Connection, filters: Filters) -> Mat
         values[name] = [row[0] for row in found]
         counts[name] = sum(row[1] for row in found)
     return Matches(values, counts)
+
+
+def filter_clause(
+    connection: sqlite3.Connection, filters: Filters, today: dt.date
+) -> tuple[str, list[Any], Matches | None] | None:
+    """The WHERE clause of ``filters`` over ``questions q``, its parameters, the looked-up values.
+
+    The text filters are matched first against the values the index holds
+    (:func:`match_filter_values`), so the clause compares with those. None when
+    a text filter matches no value: no row can match.
+    """
+    matches = match_filter_values(connection, filters)
+    if matches is not None and matches.empty:
+        return None
+    where, params = filters.where(today, values=None if matches is None else matches.values)
+    return where, list(params), matches

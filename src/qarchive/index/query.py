@@ -17,7 +17,7 @@ from qarchive.index.choices import SortKey
 from qarchive.index.filters import (
     NOT_YET_DUE_INDEX,
     Filters,
-    Matches,
+    filter_clause,
     match_filter_values,
     tally_selection,
 )
@@ -90,7 +90,7 @@ def list_questions(
     filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        clause = _where(connection, filters, today)
+        clause = filter_clause(connection, filters, today)
         if clause is None:
             return
         where, params, matches = clause
@@ -111,20 +111,6 @@ def list_questions(
         yield from _rows(connection.execute(sql, [*select_params, *params]))
     finally:
         connection.close()
-
-
-def _where(
-    connection: sqlite3.Connection, filters: Filters, today: dt.date
-) -> tuple[str, list[Any], Matches | None] | None:
-    """The WHERE clause of ``filters`` and its parameters, on the looked-up values.
-
-    None when a text filter matches no value: no row can match.
-    """
-    matches = match_filter_values(connection, filters)
-    if matches is not None and matches.empty:
-        return None
-    where, params = filters.where(today, values=None if matches is None else matches.values)
-    return where, list(params), matches
 
 
 def _delay_rows(
@@ -278,7 +264,7 @@ def search_questions(
     filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
-        clause = _where(connection, filters, today)
+        clause = filter_clause(connection, filters, today)
         if clause is None:
             return
         where, params, _ = clause
@@ -315,13 +301,13 @@ def count_matches(archive: IndexSource, query: str, filters: Filters, *, today: 
     Raises:
         UsageError: the query is not valid FTS5 syntax.
     """
-    where, params = filters.where(today)
+    filters.where(today)  # a usage error before the index is opened
     connection = archive.open_index()
     try:
         if filters.only():
             sql = "SELECT count(*) FROM questions_fts WHERE questions_fts MATCH ?"
             return int(connection.execute(sql, (query,)).fetchone()[0])
-        clause = _where(connection, filters, today)
+        clause = filter_clause(connection, filters, today)
         if clause is None:
             return 0
         where, params, _ = clause

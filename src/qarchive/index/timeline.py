@@ -15,7 +15,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from qarchive.index.filters import Filters, match_filter_values
+from qarchive.index.filters import Filters, filter_clause
 from qarchive.index.query import IndexSource
 
 __all__ = ["MonthRow", "monthly_activity"]
@@ -45,14 +45,14 @@ def monthly_activity(archive: IndexSource, filters: Filters, *, today: dt.date) 
     Raises:
         UsageError: contradictory filters.
     """
-    where, params = filters.where(today)
+    filters.where(today)  # a usage error before the index is opened
     now = today.isoformat()
     connection = archive.open_index()
     try:
-        matches = match_filter_values(connection, filters)
-        if matches is not None and matches.empty:
+        clause = filter_clause(connection, filters, today)
+        if clause is None:
             return []
-        where, params = filters.where(today, values=None if matches is None else matches.values)
+        where, params, _ = clause
         # A question closed without a date ('') ends at once: it is counted nowhere.
         sql = (
             f"SELECT substr(q.published, 1, 7), substr(q.answered, 1, 7), "

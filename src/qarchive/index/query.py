@@ -43,18 +43,19 @@ class IndexSource(Protocol):
         ...
 
 
+# days_waiting and overdue depend on today, so they are computed, not stored; each
+# takes today as its one parameter.
+_COMPUTED = {
+    "days_waiting": "CASE WHEN q.status = 'pending' "
+    "THEN CAST(julianday(?) - julianday(q.published) AS INTEGER) END AS days_waiting",
+    "overdue": "(q.status = 'pending' AND q.deadline < ?) AS overdue",
+}
+# The columns of a listing's rows, in LIST_COLUMNS' order (the CLI and the web pick by it).
+_LISTED = ", ".join(_COMPUTED.get(name, f"q.{name}") for name in LIST_COLUMNS)
+
+
 def _select(today: dt.date) -> tuple[str, list[Any]]:
-    # days_waiting and overdue depend on today, so they are computed, not stored.
-    sql = """
-        q.id, q.chamber, q.legislature, q.number, q.kind, q.published,
-        CASE WHEN q.status = 'pending'
-             THEN CAST(julianday(?) - julianday(q.published) AS INTEGER) END AS days_waiting,
-        (q.status = 'pending' AND q.deadline < ?) AS overdue,
-        q.status, q.answered, q.answer_delay_days, q.deadline,
-        q.author_civility, q.author_name, q.author_ref, q.group_short, q.group_full,
-        q.ministry_asked, q.ministry_responding, q.title, q.rubrique, q.url
-    """
-    return sql, [today.isoformat(), today.isoformat()]
+    return _LISTED, [today.isoformat()] * len(_COMPUTED)
 
 
 _ORDER = {

@@ -181,17 +181,13 @@ class VersionedStore(Generic[RecordT]):
                 path=str(path),
             ) from None
 
-    def latest(
-        self, directory: Path, numbers: list[int] | None = None
-    ) -> StoredVersion[RecordT] | None:
+    def latest(self, directory: Path) -> StoredVersion[RecordT] | None:
         """The latest version in ``directory`` (None when there is none).
-
-        ``numbers``: the folder's version numbers, when the caller has listed them.
 
         Raises:
             ArchiveDamaged: the latest version cannot be read.
         """
-        numbers = self.numbers(directory) if numbers is None else numbers
+        numbers = self.numbers(directory)
         return self.read(directory, numbers[-1]) if numbers else None
 
     def new_version(

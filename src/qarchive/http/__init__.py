@@ -348,13 +348,7 @@ class _Memory:
         self.cap = cap
 
     def write(self, url: str, chunks: Iterator[bytes]) -> bytes:
-        parts, size = [], 0
-        for chunk in chunks:
-            size += len(chunk)
-            if size > self.cap:
-                raise ResponseTooLarge(f"{url} is over the {self.cap}-byte cap", url=url)
-            parts.append(chunk)
-        return b"".join(parts)
+        return b"".join(_capped(url, chunks, self.cap))
 
 
 class _File:
@@ -364,14 +358,20 @@ class _File:
         self.dest, self.cap = dest, cap
 
     def write(self, url: str, chunks: Iterator[bytes]) -> bytes:
-        size = 0
         with open(self.dest, "wb") as handle:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > self.cap:
-                    raise ResponseTooLarge(f"{url} is over the {self.cap}-byte cap", url=url)
+            for chunk in _capped(url, chunks, self.cap):
                 handle.write(chunk)
         return b""
+
+
+def _capped(url: str, chunks: Iterator[bytes], cap: int) -> Iterator[bytes]:
+    """The chunks, refused (:class:`ResponseTooLarge`) before the one that passes ``cap`` bytes."""
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > cap:
+            raise ResponseTooLarge(f"{url} is over the {cap}-byte cap", url=url)
+        yield chunk
 
 
 def _report_wait(state: tenacity.RetryCallState) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import unicodedata
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from qarchive.model.folding import fold
 
 if TYPE_CHECKING:  # only for annotations: reading the index needs no pydantic models
     from qarchive.model.question import Question
@@ -75,14 +76,6 @@ TEXT_FILTERS: dict[str, str] = {
     "author": "author_search",
     "group": "group_search",
 }
-
-
-def fold(text: str | None) -> str:
-    """Lower-case and strip accents, for accent- and case-insensitive matching."""
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 # The same few hundred names recur in every row of a bulk import: fold each once.

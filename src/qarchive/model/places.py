@@ -12,7 +12,8 @@ accents, case or punctuation), since the pages write "Ile-de-France" and
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from qarchive.model.folding import fold
 
 __all__ = ["is_region", "is_region_only", "single_department_region"]
 
@@ -57,9 +58,7 @@ _PUNCTUATION = re.compile(r"[\s\-'’]+")
 
 
 def _key(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _PUNCTUATION.sub(" ", plain).strip()
+    return _PUNCTUATION.sub(" ", fold(name)).strip()
 
 
 _REGION_KEYS = frozenset(map(_key, _REGIONS))

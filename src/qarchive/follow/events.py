@@ -129,7 +129,7 @@ def _label(record: Question) -> str:
 
 
 def _ministry(record: Question) -> str | None:
-    ministry = record.ministry_responding or record.ministry_asked
+    ministry = record.shown_ministry()
     return ministry.name if ministry is not None else None
 
 

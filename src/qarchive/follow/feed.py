@@ -162,7 +162,7 @@ def _content(event: Event) -> str:
     author = " ".join(
         filter(None, (record.author.civility, record.author.name or record.author.ref))
     )
-    ministry = record.ministry_responding or record.ministry_asked
+    ministry = record.shown_ministry()
     lines = [f"{author} — {ministry.name if ministry else '?'} — published {record.published.date}"]
     if event.kind in (EventKind.ANSWER, EventKind.CORRECTION) and record.answer is not None:
         lines += [f"Answer published {record.answer.published.date}", record.answer.text or ""]

@@ -309,7 +309,7 @@ def watch_rows(archive: Archive, watchlist: Watchlist, *, today: dt.date) -> lis
             rows.append(row)
             continue
         record = stored.record
-        ministry = record.ministry_responding or record.ministry_asked
+        ministry = record.shown_ministry()
         row.update(
             status=record.status.value,
             published=record.published.date.isoformat(),

@@ -134,7 +134,7 @@ def _ministry_ref(record: Question) -> str | None:
     Only the AN's references name a ministry in every source: the XML export gives
     the open data's number without its prefix; the Sénat's ids are its own.
     """
-    ministry = record.ministry_responding or record.ministry_asked
+    ministry = record.shown_ministry()
     ref = ministry.ref if ministry is not None and record.chamber.value == "an" else None
     if not ref:
         return None

@@ -85,7 +85,7 @@ _VALUES: dict[str, Callable[[Question], Any]] = {
 
 def _responding(question: Question) -> str | None:
     # As in the index (and list): the ministry asked, until another is named.
-    ministry = question.ministry_responding or question.ministry_asked
+    ministry = question.shown_ministry()
     return ministry.name if ministry else None
 
 

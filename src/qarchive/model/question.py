@@ -189,6 +189,14 @@ class Question(_Record):
     converted_to: str | None = None  # ID of the oral question this one became
     source: Source
 
+    def shown_ministry(self) -> Ministry | None:
+        """The ministry shown as responding: the one named, else the one asked.
+
+        Until a question is attributed, the ministry it was asked of is the one
+        expected to answer; listings, the index, exports and feeds all show it so.
+        """
+        return self.ministry_responding or self.ministry_asked
+
     def shown_title(self) -> str | None:
         """The title, or where there is none what stands for it, marked as such.
 

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from qarchive.model.columns import record_columns
 from qarchive.model.folding import fold
 
 if TYPE_CHECKING:  # only for annotations: reading the index needs no pydantic models
@@ -78,54 +79,30 @@ TEXT_FILTERS: dict[str, str] = {
 }
 
 
+# The columns of record_columns the index keeps as ISO text.
+_DATES = ("published", "answered", "deadline", "closed")
 # The same few hundred names recur in every row of a bulk import: fold each once.
 _fold_name = functools.lru_cache(maxsize=16384)(fold)
 
 
 def index_row(record: Question, *, version: int, fetched_at: dt.datetime) -> IndexRow:
     """The ``questions`` row of a record (its latest version)."""
+    row = record_columns(record)
+    for name in _DATES:
+        if row[name] is not None:
+            row[name] = row[name].isoformat()
     author, group = record.author, record.author.group
-    asked = record.ministry_asked.name if record.ministry_asked else None
-    responding = record.ministry_responding.name if record.ministry_responding else None
-    answer = record.answer
-    closed = record.closed
-    return {
-        "id": record.id,
-        "chamber": record.chamber.value,
-        "legislature": record.legislature,
-        "number": record.number,
-        "kind": record.kind,
-        # What listings show: the title, else its analyse or rubrique, marked.
-        "title": record.shown_title(),
-        "rubrique": record.rubrique,
-        "author_name": author.name,
-        "author_civility": author.civility,
-        "author_ref": author.ref,
-        "group_short": group.short if group else None,
-        "group_full": group.full if group else None,
-        "constituency": author.constituency or author.department,
-        "ministry_asked": asked,
-        "ministry_responding": responding or asked,
-        "ministry_ref": _ministry_ref(record),
-        "published": record.published.date.isoformat(),
-        "published_page": record.published.page,
-        "answered": answer.published.date.isoformat() if answer else None,
-        "answer_page": answer.published.page if answer else None,
-        "answer_delay_days": record.answer_delay_days(),
-        "deadline": record.deadline().isoformat(),
-        "status": record.status.value,
-        "closed": closed.date.isoformat() if closed and closed.date else None,
-        "closed_reason": (closed.reason or closed.code) if closed else None,
-        "url": record.url,
-        "version": version,
-        "fetched_at": fetched_at.isoformat(),
-        "author_search": _fold_name(" ".join(filter(None, (author.name, author.ref)))),
-        "group_search": _fold_name(" ".join(filter(None, (group.short, group.full))))
-        if group
-        else "",
+    asked, responding = row["ministry_asked"], row["ministry_responding"]
+    row.update(
+        ministry_ref=_ministry_ref(record),
+        version=version,
+        fetched_at=fetched_at.isoformat(),
+        author_search=_fold_name(" ".join(filter(None, (author.name, author.ref)))),
+        group_search=_fold_name(" ".join(filter(None, (group.short, group.full)))) if group else "",
         # Responding first: list --sort ministry orders by this folded name.
-        "ministry_search": _fold_name(" ".join(filter(None, (responding or asked, asked)))),
-    }
+        ministry_search=_fold_name(" ".join(filter(None, (responding, asked)))),
+    )
+    return row
 
 
 def _ministry_ref(record: Question) -> str | None:

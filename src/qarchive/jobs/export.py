@@ -22,7 +22,7 @@ import datetime as dt
 import io
 import json
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -31,7 +31,7 @@ from qarchive.errors import ArchiveDamaged, NotArchived, QarchiveError, UsageErr
 from qarchive.index.filters import Filters
 from qarchive.index.lookups import ids_by_publication
 from qarchive.jobs.choices import ExportFormat
-from qarchive.model.columns import COLUMNS, EXPORT_COLUMNS, Kind, csv_cell
+from qarchive.model.columns import COLUMNS, EXPORT_COLUMNS, Kind, csv_cell, record_columns
 from qarchive.model.ids import parse_question_id
 from qarchive.model.question import Question
 from qarchive.store.archive import Archive
@@ -51,47 +51,13 @@ class ExportResult:
     skipped: list[QarchiveError] = field(default_factory=list)  # damaged or missing files
 
 
-# The value of each flat column (named in qarchive.model.columns.EXPORT_COLUMNS).
-_VALUES: dict[str, Callable[[Question], Any]] = {
-    "id": lambda q: q.id,
-    "chamber": lambda q: q.chamber.value,
-    "legislature": lambda q: q.legislature,
-    "number": lambda q: q.number,
-    "kind": lambda q: q.kind,
-    "title": lambda q: q.shown_title(),  # the title, else "[analyse] …"
-    "rubrique": lambda q: q.rubrique,
-    "author_name": lambda q: q.author.name,
-    "author_civility": lambda q: q.author.civility,
-    "author_ref": lambda q: q.author.ref,
-    "group_short": lambda q: q.author.group.short if q.author.group else None,
-    "group_full": lambda q: q.author.group.full if q.author.group else None,
-    "constituency": lambda q: q.author.constituency or q.author.department,
-    "ministry_asked": lambda q: q.ministry_asked.name if q.ministry_asked else None,
-    "ministry_responding": lambda q: _responding(q),
-    "published": lambda q: q.published.date,
-    "published_page": lambda q: q.published.page,
-    "answered": lambda q: q.answer.published.date if q.answer else None,
-    "answer_page": lambda q: q.answer.published.page if q.answer else None,
-    "answer_delay_days": lambda q: q.answer_delay_days(),
-    "status": lambda q: q.status.value,
-    "closed": lambda q: q.closed.date if q.closed else None,
-    "closed_reason": lambda q: (q.closed.reason or q.closed.code) if q.closed else None,
-    "deadline": lambda q: q.deadline(),
-    "question_text": lambda q: q.text,
-    "answer_text": lambda q: q.answer.text if q.answer else None,
-    "url": lambda q: q.url,
-}
-
-
-def _responding(question: Question) -> str | None:
-    # As in the index (and list): the ministry asked, until another is named.
-    ministry = question.shown_ministry()
-    return ministry.name if ministry else None
-
-
 def _flat_row(stored: StoredVersion[Question]) -> list[Any]:
+    record = stored.record
+    values = record_columns(record)
+    values["question_text"] = record.text
+    values["answer_text"] = record.answer.text if record.answer else None
     # The version number comes from the file, not the record: it is the last column.
-    return [_VALUES[name](stored.record) for name in EXPORT_COLUMNS[:-1]] + [stored.version]
+    return [values[name] for name in EXPORT_COLUMNS[:-1]] + [stored.version]
 
 
 def export_questions(

@@ -16,7 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only for annotations: the listings import this module without pydantic
+    from qarchive.model.question import Question
 
 __all__ = [
     "COLUMNS",
@@ -32,6 +35,7 @@ __all__ = [
     "Kind",
     "csv_cell",
     "json_value",
+    "record_columns",
 ]
 
 
@@ -191,6 +195,45 @@ FETCH_COLUMNS = ("id", "outcome", "version", "changed", "error")
 PLAN_COLUMNS = ("id",)  # refresh --dry-run
 DIFF_COLUMNS = ("field", "old", "new")
 VERIFY_COLUMNS = ("path", "problem", "repairable")
+
+
+def record_columns(record: Question) -> dict[str, Any]:
+    """A record's flat question columns, dates as dates: the index's row and the export's.
+
+    The title is what listings show (:meth:`~qarchive.model.question.Question.shown_title`),
+    the ministry responding the one shown (``shown_ministry``), the constituency
+    else the department.
+    """
+    author, group, answer, closed = record.author, record.author.group, record.answer, record.closed
+    asked, shown = record.ministry_asked, record.shown_ministry()
+    return {
+        "id": record.id,
+        "chamber": record.chamber.value,
+        "legislature": record.legislature,
+        "number": record.number,
+        "kind": record.kind,
+        "title": record.shown_title(),
+        "rubrique": record.rubrique,
+        "author_name": author.name,
+        "author_civility": author.civility,
+        "author_ref": author.ref,
+        "group_short": group.short if group else None,
+        "group_full": group.full if group else None,
+        "constituency": author.constituency or author.department,
+        "ministry_asked": asked.name if asked else None,
+        "ministry_responding": shown.name if shown else None,
+        "published": record.published.date,
+        "published_page": record.published.page,
+        "answered": answer.published.date if answer else None,
+        "answer_page": answer.published.page if answer else None,
+        "answer_delay_days": record.answer_delay_days(),
+        "deadline": record.deadline(),
+        "status": record.status.value,
+        "closed": closed.date if closed else None,
+        "closed_reason": (closed.reason or closed.code) if closed else None,
+        "url": record.url,
+    }
+
 
 # A cell a spreadsheet reads as a formula (OWASP "CSV injection"): =, +, -, @, and
 # tab or carriage return before one of them.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from qarchive.cli.messages import plural
 from qarchive.cli.output import MATCH_STYLE, Block, Cell, Column, Line, Styled, Table
+from qarchive.model.columns import days_shown
 
 # Only for types: a listing loads neither pydantic nor the store to print its rows.
 if TYPE_CHECKING:
@@ -47,13 +48,13 @@ STATS_FIGURES = (
 )
 
 
+_DAYS_STYLES = {"overdue": "bold red", "waiting": "", "answered": "green"}
+
+
 def days_cell(row: dict[str, Any]) -> Cell:
     """The "Days" cell: days waiting so far (red once overdue), ``✓ N`` (days the answer took), or ``—``."""
-    if row.get("days_waiting") is not None:
-        return Styled(str(row["days_waiting"]), "bold red" if row.get("overdue") else "")
-    if row.get("answer_delay_days") is not None:
-        return Styled(f"✓ {row['answer_delay_days']}", "green")
-    return "—"
+    text, state = days_shown(row)
+    return Styled(text, _DAYS_STYLES[state]) if state in _DAYS_STYLES else text
 
 
 def author_cell(row: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ __all__ = [
     "WATCH_COLUMNS",
     "Kind",
     "csv_cell",
+    "days_shown",
     "json_value",
     "record_columns",
 ]
@@ -195,6 +196,23 @@ FETCH_COLUMNS = ("id", "outcome", "version", "changed", "error")
 PLAN_COLUMNS = ("id",)  # refresh --dry-run
 DIFF_COLUMNS = ("field", "old", "new")
 VERIFY_COLUMNS = ("path", "problem", "repairable")
+
+
+def days_shown(row: dict[str, Any]) -> tuple[str, str]:
+    """A listing row's "days", as the terminal and the web view show it, and its state.
+
+    Days waiting so far (state ``overdue`` past the deadline, else ``waiting``),
+    ``✓ N`` for the days the answer took (``answered``), else ``—`` (``closed``).
+
+    Example:
+        >>> days_shown({"days_waiting": 70, "overdue": True}), days_shown({"answer_delay_days": 9})
+        (('70', 'overdue'), ('✓ 9', 'answered'))
+    """
+    if row.get("days_waiting") is not None:
+        return str(row["days_waiting"]), "overdue" if row.get("overdue") else "waiting"
+    if row.get("answer_delay_days") is not None:
+        return f"✓ {row['answer_delay_days']}", "answered"
+    return "—", "closed"
 
 
 def record_columns(record: Question) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from qarchive.model.columns import days_shown
 from qarchive.model.versioning import (
     LONG_TEXT,
     FieldChange,
@@ -35,16 +36,8 @@ __all__ = [
 ]
 
 
-def days_label(row: dict[str, Any]) -> tuple[str, str]:
-    """A listing row's "days": waiting so far, or ``✓ N`` for the answer's delay; and its class.
-
-    The class is ``overdue`` (shown red) for a pending question past its deadline.
-    """
-    if row.get("days_waiting") is not None:
-        return str(row["days_waiting"]), "overdue" if row.get("overdue") else "waiting"
-    if row.get("answer_delay_days") is not None:
-        return f"✓ {row['answer_delay_days']}", "answered"
-    return "—", "closed"
+# A listing row's "days" and the class that styles it (overdue is shown red).
+days_label = days_shown
 
 
 def number(value: int | None) -> str:

@@ -134,3 +134,15 @@ def test_folders_known_not_to_be_links_are_looked_at_once(tmp_path):
     assert found == root / "questions/an/16"
     assert link_on_the_way(root, tmp_path / "other/file", known=known) is None  # not inside
     assert link_on_the_way(root, root, known=known) is None
+
+
+def test_repair_moves_no_capture_out_of_a_linked_raw_folder(archive, elsewhere):
+    # A damaged latest version is set aside with the captures only it named; with its
+    # raw/ a link, those captures are someone else's files: none is moved.
+    raw = link_raw(archive, elsewhere)
+    before = files(elsewhere)
+    (archive.question_dir(SEED) / "v0001.json").write_text("{damaged")
+    repaired = run("verify", "--repair")
+    assert repaired.exit_code == 4, repaired.output
+    assert f"Error: {raw}: a symbolic link (to {elsewhere})" in repaired.stderr
+    assert files(elsewhere) == before

@@ -16,8 +16,8 @@ from pathlib import Path
 from qarchive.errors import ArchiveDamaged, ArchiveWriteError
 from qarchive.model.ids import parse_question_id
 from qarchive.store.archive import Archive
-from qarchive.store.files import refuse_links
-from qarchive.store.layout import RAW_DIR, STATE_FILE, TEMP_PREFIX
+from qarchive.store.files import refuse_links, unnamed_captures
+from qarchive.store.layout import STATE_FILE
 from qarchive.store.versions import version_name
 
 __all__ = ["set_aside"]
@@ -49,12 +49,7 @@ def set_aside(archive: Archive, version: Path) -> list[Path]:
         except ArchiveDamaged:
             known = False  # another damaged one: its captures cannot be told apart, kept here
             break
-    raw = directory / RAW_DIR
-    orphans = sorted(
-        path
-        for path in (raw.iterdir() if raw.is_dir() and known else [])
-        if f"{RAW_DIR}/{path.name}" not in named and not path.name.startswith(TEMP_PREFIX)
-    )
+    orphans = unnamed_captures(directory, named) if known else []
     # The state's validators describe the content of the damaged version: kept, a
     # conditional GET would be answered "not modified" and the content never come back.
     state = directory / STATE_FILE

@@ -21,7 +21,7 @@ from qarchive.index.schema import IndexFailure
 from qarchive.jobs.quarantine import set_aside
 from qarchive.model.ids import QuestionId
 from qarchive.store.archive import Archive
-from qarchive.store.files import link_on_the_way
+from qarchive.store.files import link_on_the_way, unnamed_captures
 from qarchive.store.packs import parse_pack_reference
 from qarchive.store.state import QuestionState, read_check_times
 
@@ -194,13 +194,11 @@ def _orphan_packs(archive: Archive, report: VerifyReport) -> list[Problem]:
 
 
 def _orphan_raws(directory: Path, referenced: set[str], *, readable: bool) -> list[Problem]:
-    raw_dir = directory / "raw"
-    if not readable or not raw_dir.is_dir() or raw_dir.is_symlink():  # a link: named apart
-        return []  # with a damaged latest version we cannot tell which captures it names
+    if not readable:  # with a damaged latest version we cannot tell which captures it names
+        return []
     return [
         Problem(path, "raw capture of no version (a write interrupted before its version)", True)
-        for path in sorted(raw_dir.iterdir())
-        if f"raw/{path.name}" not in referenced and not path.name.startswith(_TEMP_PREFIXES)
+        for path in unnamed_captures(directory, referenced)  # a linked raw/ is named apart
     ]
 
 

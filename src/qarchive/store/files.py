@@ -13,12 +13,12 @@ import contextlib
 import itertools
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from qarchive.errors import ArchiveDamaged
-from qarchive.store.layout import TEMP_PREFIX
+from qarchive.store.layout import RAW_DIR, TEMP_PREFIX
 
 # Light at import (the CLI's start-up reaches atomic_write): pydantic loads with
 # the first JSON written or state file read.
@@ -34,6 +34,7 @@ __all__ = [
     "read_state_file",
     "refuse_links",
     "temp_for",
+    "unnamed_captures",
 ]
 
 
@@ -219,3 +220,19 @@ def read_state_file(
     if number != schema:
         raise damaged(path, f"schema {number}, expected {schema}")
     return found
+
+
+def unnamed_captures(directory: Path, named: Collection[str]) -> list[Path]:
+    """The raw captures in a question's folder that no version names (``raw/<name>``), sorted.
+
+    A temporary file (a write in progress) is no capture. A ``raw/`` that is a
+    symbolic link holds someone else's files: none of them is the archive's.
+    """
+    raw = directory / RAW_DIR
+    if raw.is_symlink() or not raw.is_dir():
+        return []
+    return sorted(
+        path
+        for path in raw.iterdir()
+        if f"{RAW_DIR}/{path.name}" not in named and not path.name.startswith(TEMP_PREFIX)
+    )

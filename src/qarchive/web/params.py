@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from qarchive.errors import UsageError
@@ -32,18 +32,8 @@ __all__ = [
 
 DEFAULT_SIZE = 50  # rows a page
 MAX_SIZE = 500
-FILTER_NAMES = (
-    "unanswered",
-    "answered",
-    "overdue",
-    "chamber",
-    "legislature",
-    "ministry",
-    "author",
-    "group",
-    "since",
-    "until",
-)
+# The filters of qarchive list, each a query parameter of the same name.
+FILTER_NAMES = tuple(field.name for field in fields(Filters))
 _FLAGS = ("unanswered", "answered", "overdue")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
